@@ -1,0 +1,206 @@
+"""Command definitions. Each command parses options, calls the library, prints the result.
+
+Configuration comes from options and the ``LABELMILL_DATABASE_URL`` environment variable,
+read here and passed down; the library itself reads no environment.
+Every :class:`~labelmill.exceptions.LabelmillError` becomes a one-line ``Error: ...`` and
+exit status 1.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from labelmill import __version__
+from labelmill.exceptions import LabelmillError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from labelmill.project import Project
+
+DB_OPTION = click.option(
+    "--db", "db_url", envvar="LABELMILL_DATABASE_URL", default=None, metavar="URL",
+    help="SQLAlchemy database URL (default: the project's; env LABELMILL_DATABASE_URL).",
+)
+
+
+class _Group(click.Group):
+    """Turns labelmill's errors into a one-line message and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except LabelmillError as exc:
+            raise click.ClickException(str(exc)) from exc
+        except KeyboardInterrupt:
+            click.echo("Interrupted; the project is as it was before the command.", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="labelmill")
+def cli() -> None:
+    """labelmill: label data sets automatically, and prove how good the labels are."""
+
+
+def main() -> None:
+    cli(prog_name="labelmill")
+
+
+def open_project(path: str, db_url: str | None) -> Project:
+    from labelmill.project import Project
+
+    return Project.open(path, db_url=db_url)
+
+
+@contextmanager
+def progress_bar(description: str) -> Iterator[tuple[Callable[[int], None], Callable[[int], None]]]:
+    """A rich progress bar on stderr; yields (advance, set_total) callbacks."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console, transient=True, disable=not console.is_terminal,
+    ) as bar:
+        task = bar.add_task(description, total=None)
+        yield (
+            lambda n: bar.advance(task, n),
+            lambda total: bar.update(task, total=total),
+        )
+
+
+# -- init ---------------------------------------------------------------------------------
+@cli.command()
+@click.argument("project", type=click.Path(file_okay=False))
+@click.option("--classes", required=True, help="Ordered class names, comma-separated: spam,ham")
+@click.option("--task", type=click.Choice(["classification", "multilabel"]),
+              default="classification", show_default=True)
+@click.option("--data-type", type=click.Choice(["text", "image", "tabular"]), default="text",
+              show_default=True)
+@click.option("--fields", default="", help="Tabular: the columns to featurize and show.")
+@click.option("--target-accuracy", type=float, default=0.95, show_default=True)
+@click.option("--confidence", type=float, default=0.95, show_default=True)
+@DB_OPTION
+def init(project: str, classes: str, task: str, data_type: str, fields: str,
+         target_accuracy: float, confidence: float, db_url: str | None) -> None:
+    """Create a project folder with its schema and database."""
+    from labelmill.project import Project
+
+    created = Project.init(
+        project, classes=classes, task=task, data_type=data_type,
+        fields=[f.strip() for f in fields.split(",") if f.strip()], db_url=db_url,
+        settings={"target_accuracy": target_accuracy, "confidence": confidence},
+    )
+    click.echo(f"Created project {created.name} at {created.path} "
+               f"({task}, {data_type}, classes: {', '.join(created.schema.classes)}).")
+    created.close()
+
+
+# -- import -------------------------------------------------------------------------------
+@cli.command("import")
+@click.argument("project", type=click.Path(exists=True, file_okay=False))
+@click.argument("file", type=click.Path())
+@click.option("--text-column", default=None, help="Column with the text (default: text).")
+@click.option("--image-column", default=None, help="Column with the image path (default: image).")
+@click.option("--id-column", default=None, help="Column with a stable item id.")
+@click.option("--gold-column", default=None, help="Column with known-correct labels.")
+@click.option("--meta-column", "meta_columns", multiple=True,
+              help="Column kept as metadata (repeatable; default: all other columns).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "tsv", "jsonl", "parquet", "images"]),
+              default=None, help="Input format (default: from the suffix).")
+@click.option("--encoding", default=None, help="Text encoding (default: detected).")
+@click.option("--on-error", type=click.Choice(["fail", "skip"]), default="fail", show_default=True)
+@click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False), default=None,
+              help="Where --on-error skip writes rejected rows (default: FILE.rejects.jsonl).")
+@DB_OPTION
+def import_(project: str, file: str, text_column: str | None, image_column: str | None,
+            id_column: str | None, gold_column: str | None, meta_columns: tuple[str, ...],
+            fmt: str | None, encoding: str | None, on_error: str, rejects_path: str | None,
+            db_url: str | None) -> None:
+    """Import items from a CSV/TSV, JSONL or Parquet FILE or an image folder."""
+    with open_project(project, db_url) as opened, progress_bar("importing") as (advance, total):
+        report = opened.import_items(
+            file, text_column=text_column, image_column=image_column, id_column=id_column,
+            gold_column=gold_column, meta_columns=list(meta_columns) or None, format=fmt,
+            encoding=encoding, on_error=on_error,  # type: ignore[arg-type]
+            rejects_path=rejects_path, actor="cli", progress=advance, total_callback=total,
+        )
+    for note in report.notes:
+        click.echo(f"Note: {note}", err=True)
+    click.echo(report.summary().capitalize() + ".")
+    if report.duplicate_examples:
+        shown = ", ".join(f"{a} = {b}" for a, b in report.duplicate_examples[:5])
+        click.echo(f"Duplicate contents (new = existing), first ones: {shown}")
+
+
+# -- status -------------------------------------------------------------------------------
+@cli.command()
+@click.argument("project", type=click.Path(exists=True, file_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@DB_OPTION
+def status(project: str, as_json: bool, db_url: str | None) -> None:
+    """Show counts by status, sources, votes and the last round."""
+    with open_project(project, db_url) as opened:
+        info = opened.status()
+    if as_json:
+        click.echo(json.dumps(info, indent=2, default=str))
+        return
+    schema = info["schema"]
+    click.echo(f"Project {info['project']} ({schema['task']}, {schema['data_type']}; "
+               f"classes: {', '.join(schema['classes'])})")
+    click.echo(f"  database: {info['database']}")
+    click.echo(f"  items: {info['items']}")
+    for name, count in info["by_status"].items():
+        click.echo(f"    {name:<10} {count}")
+    sources = ", ".join(f"{k}: {v}" for k, v in sorted(info["sources"].items())) or "none"
+    click.echo(f"  sources: {sources}; votes: {info['votes']}; users: {info['users']}")
+    last = info["last_round"]
+    if last is None:
+        click.echo("  rounds: none yet (labelmill run PROJECT)")
+    else:
+        click.echo(f"  last round: #{last['id']} {last['status']}"
+                   + (f" ({last['error']})" if last.get("error") else ""))
+        for line in (last.get("results") or {}).get("summary", []):
+            click.echo(f"    {line}")
+
+
+# -- export -------------------------------------------------------------------------------
+@cli.command()
+@click.argument("project", type=click.Path(exists=True, file_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet"]), default=None,
+              help="Output format (default: from the suffix of --out).")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False))
+@click.option("--status", "statuses", multiple=True,
+              type=click.Choice(["unlabeled", "auto", "review", "human", "gold"]),
+              help="Only items with this status (repeatable; default: all).")
+@DB_OPTION
+def export(project: str, fmt: str | None, out: str, statuses: tuple[str, ...],
+           db_url: str | None) -> None:
+    """Write the labeled data set with status, confidence, posterior and provenance."""
+    with open_project(project, db_url) as opened:
+        rows = opened.export(out, format=fmt, statuses=list(statuses) or None)
+    click.echo(f"Wrote {rows} rows to {out}.")
+
+
+# -- demo ---------------------------------------------------------------------------------
+@cli.command()
+@click.option("--folder", type=click.Path(file_okay=False), default=None,
+              help="Where to create the demo project (default: a new temporary folder).")
+def demo(folder: str | None) -> None:
+    """Run the labeling loop on a bundled sample of the YouTube Spam Collection."""
+    from labelmill.demo import run_demo
+
+    run_demo(folder, echo=click.echo)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,309 @@
+"""Streaming readers for the files labelmill imports: CSV/TSV, JSONL, Parquet, DataFrames,
+image folders.
+
+Every reader yields :class:`Row` objects one at a time (never the whole file), each with
+the 1-based line or record number it came from, or a :class:`BadRow` saying why that
+row cannot be read. The importer decides whether a bad row stops the import or is set
+aside. Nothing here knows about the database.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import json
+import math
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from labelmill.exceptions import ConfigError, InputError
+
+__all__ = [
+    "IMAGE_SUFFIXES",
+    "BadRow",
+    "FileInfo",
+    "Row",
+    "detect_format",
+    "read_rows",
+    "scan_file",
+]
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
+FORMATS = ("csv", "tsv", "jsonl", "parquet", "images")
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+
+@dataclass(frozen=True)
+class Row:
+    """One record of an input: its line (or record) number and its column values."""
+
+    line: int
+    values: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class BadRow:
+    """A record that could not be read, and why."""
+
+    line: int
+    reason: str
+    raw: str = ""
+    fatal: bool = False  # the whole input is unusable (empty, bad header), not just this row
+
+
+@dataclass
+class FileInfo:
+    """What a pass over the raw bytes learned: hash, encoding, and how it was chosen."""
+
+    sha256: str
+    lines: int = 0
+    encoding: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def detect_format(path: Path) -> str:
+    """Guess the input format from a path: a folder is an image folder, else the suffix."""
+    if path.is_dir():
+        return "images"
+    suffix = path.suffix.lower()
+    by_suffix = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".txt": "tsv", ".jsonl": "jsonl",
+                 ".ndjson": "jsonl", ".json": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
+    if suffix not in by_suffix:
+        raise InputError(
+            f"{path}: cannot tell the format from the suffix {suffix!r}. Expected one of "
+            ".csv, .tsv, .jsonl, .parquet or a folder of images; pass --format to say which."
+        )
+    return by_suffix[suffix]
+
+
+def scan_file(path: Path, *, encoding: str | None = None, text: bool = True) -> FileInfo:
+    """Hash a file in one streaming pass and, for text files, settle its encoding.
+
+    Without an explicit ``encoding``, a byte-order mark decides; otherwise the file is
+    read as UTF-8 when every byte decodes, and as latin-1 (which decodes any byte)
+    when one does not. The fallback is reported in ``notes`` with the first bad line.
+    """
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    utf8_ok, bad_line, lines = True, 0, 1
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+        fh.seek(0)
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+            if text and encoding is None and utf8_ok:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError as exc:
+                    utf8_ok = False
+                    bad_line = lines + chunk[: exc.start].count(b"\n")
+            lines += chunk.count(b"\n")
+    info = FileInfo(sha256=digest.hexdigest(), lines=lines)
+    if not text:
+        return info
+    if encoding is not None:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise ConfigError(
+                f"Unknown encoding {encoding!r}; use a Python codec name such as utf-8 or latin-1."
+            ) from None
+        info.encoding = encoding
+    elif head.startswith(codecs.BOM_UTF8):
+        info.encoding = "utf-8-sig"
+    elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        info.encoding = "utf-16"
+    elif utf8_ok:
+        info.encoding = "utf-8"
+    else:
+        info.encoding = "latin-1"
+        info.notes.append(
+            f"{path} is not valid UTF-8 (first undecodable byte on line {bad_line}); "
+            "read it as latin-1. Pass --encoding to choose another."
+        )
+    return info
+
+
+def read_rows(
+    path: Path, fmt: str, *, encoding: str = "utf-8", delimiter: str | None = None
+) -> Iterator[Row | BadRow]:
+    """Yield the rows of a file one by one, in order. See the module docstring."""
+    if fmt in ("csv", "tsv"):
+        yield from _read_delimited(path, encoding, delimiter or ("\t" if fmt == "tsv" else ","))
+    elif fmt == "jsonl":
+        yield from _read_jsonl(path, encoding)
+    elif fmt == "parquet":
+        yield from _read_parquet(path)
+    elif fmt == "images":
+        yield from _read_image_folder(path)
+    else:
+        raise ConfigError(f"Unknown input format {fmt!r}. Expected one of {', '.join(FORMATS)}.")
+
+
+class _LineSource:
+    """Decode a binary file line by line, remembering which physical lines failed."""
+
+    def __init__(self, fh: Any, encoding: str) -> None:
+        self._fh = fh
+        self._encoding = encoding
+        self.bad: dict[int, str] = {}
+        self.line = 0
+
+    def __iter__(self) -> Iterator[str]:
+        for raw in self._fh:
+            self.line += 1
+            try:
+                yield raw.decode(self._encoding)
+            except UnicodeDecodeError as exc:
+                bad = raw[exc.start : exc.start + 1].hex()
+                self.bad[self.line] = (
+                    f"byte 0x{bad} at column {exc.start + 1} cannot be decoded as "
+                    f"{self._encoding}; pass --encoding latin-1 (or the file's real encoding)"
+                )
+                yield raw.decode(self._encoding, errors="replace")
+
+
+def _read_delimited(path: Path, encoding: str, delimiter: str) -> Iterator[Row | BadRow]:
+    if encoding.lower().replace("_", "-") in ("utf-16", "utf-16-le", "utf-16-be"):
+        text_fh = open(path, encoding=encoding, newline="")  # noqa: SIM115
+        yield from _read_csv_text(path, text_fh, delimiter, None)
+        return
+    with open(path, "rb") as fh:
+        source = _LineSource(fh, encoding)
+        yield from _read_csv_text(path, source, delimiter, source)
+
+
+def _read_csv_text(
+    path: Path, lines: Any, delimiter: str, source: _LineSource | None
+) -> Iterator[Row | BadRow]:
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        yield BadRow(0, "the file is empty: no header line and no rows", fatal=True)
+        return
+    except csv.Error as exc:
+        yield BadRow(1, f"the header line is not valid CSV: {exc}", fatal=True)
+        return
+    header = [h.strip() for h in header]
+    if source is not None and 1 in source.bad:
+        yield BadRow(1, f"the header line: {source.bad[1]}", fatal=True)
+        return
+    if len(set(header)) != len(header) or any(not h for h in header):
+        yield BadRow(1, f"the header has empty or repeated column names: {header}", fatal=True)
+        return
+    first_line = 2
+    rows = 0
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            yield BadRow(reader.line_num, f"not valid CSV: {exc}")
+            first_line = reader.line_num + 1
+            continue
+        line = first_line
+        first_line = reader.line_num + 1
+        if not values:  # a blank line
+            continue
+        rows += 1
+        if source is not None:
+            bad = [source.bad[n] for n in range(line, reader.line_num + 1) if n in source.bad]
+            if bad:
+                yield BadRow(line, bad[0], delimiter.join(values))
+                continue
+        if len(values) != len(header):
+            yield BadRow(
+                line,
+                f"expected {len(header)} fields (as in the header), got {len(values)}",
+                delimiter.join(values),
+            )
+            continue
+        yield Row(line, dict(zip(header, values, strict=True)))
+    if rows == 0:
+        yield BadRow(0, "the file has a header but no rows", fatal=True)
+
+
+def _read_jsonl(path: Path, encoding: str) -> Iterator[Row | BadRow]:
+    rows = 0
+    with open(path, "rb") as fh:
+        source = _LineSource(fh, encoding)
+        for text in source:
+            line = source.line
+            if not text.strip():
+                continue
+            rows += 1
+            if line in source.bad:
+                yield BadRow(line, source.bad[line], text.strip())
+                continue
+            try:
+                record = json.loads(text)
+            except json.JSONDecodeError as exc:
+                yield BadRow(line, f"not valid JSON: {exc.msg} at column {exc.colno}", text.strip())
+                continue
+            if not isinstance(record, dict):
+                yield BadRow(
+                    line, f"expected a JSON object per line, got {type(record).__name__}",
+                    text.strip(),
+                )
+                continue
+            yield Row(line, record)
+    if rows == 0:
+        yield BadRow(0, "the file is empty: no records", fatal=True)
+
+
+def _read_parquet(path: Path) -> Iterator[Row | BadRow]:
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(path)
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for bad files
+        yield BadRow(0, f"not a readable Parquet file: {exc}", fatal=True)
+        return
+    record = 0
+    for batch in parquet.iter_batches(batch_size=10_000):
+        for values in batch.to_pylist():
+            record += 1
+            yield Row(record, {k: _clean_float(v) for k, v in values.items()})
+    if record == 0:
+        yield BadRow(0, "the file is empty: no records", fatal=True)
+
+
+def _clean_float(value: Any) -> Any:
+    return None if isinstance(value, float) and math.isnan(value) else value
+
+
+def _read_image_folder(root: Path) -> Iterator[Row | BadRow]:
+    """``root/<class>/*.png`` gives gold labels (column ``label``); a flat folder gives none."""
+    subdirs = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    flat = sorted(_images_in(root))
+    if subdirs and flat:
+        yield BadRow(
+            0,
+            f"{root} mixes images and class folders; put every image in a class folder "
+            "or none of them",
+            fatal=True,
+        )
+        return
+    record = 0
+    groups = [(d.name, sorted(_images_in(d))) for d in subdirs] if subdirs else [(None, flat)]
+    for label, paths in groups:
+        for image in paths:
+            record += 1
+            values: dict[str, Any] = {"image": str(image.resolve())}
+            if label is not None:
+                values["label"] = label
+            yield Row(record, values)
+    if record == 0:
+        yield BadRow(0, f"no images ({', '.join(IMAGE_SUFFIXES)}) found in {root}", fatal=True)
+
+
+def _images_in(folder: Path) -> Iterator[Path]:
+    return (
+        p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
+    )

@@ -1,0 +1,365 @@
+"""The end model: a classifier trained on soft labels (posteriors) and human labels.
+
+The aggregator turns votes into a posterior per item; the end model learns from
+those posteriors over the item features (embeddings), so that it generalises to
+items no rule covers and smooths the rules' mistakes.
+
+Weighting convention
+--------------------
+``fit(X, Y, sample_weight)`` takes one row per item. ``Y`` may mix both kinds of
+supervision in one matrix: rows from the aggregator are posteriors (soft labels),
+rows labeled by people (status ``human`` or ``gold``) are one-hot rows. People
+outrank the rules through ``sample_weight``: give one-hot human rows a larger
+weight (e.g. 5.0) than posterior rows (e.g. the posterior's confidence, or 1.0).
+Audit items must not be in the training rows: they are the calibration and
+guarantee sample and must stay unseen by the model.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.optimize import minimize
+from scipy.special import log_softmax, softmax
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils import check_random_state
+
+from labelmill.exceptions import ConfigError, InputError
+from labelmill.learn._checks import (
+    as_features,
+    as_targets,
+    as_weights,
+    check_choice,
+    check_fitted,
+    check_positive,
+)
+
+__all__ = ["EndModel", "soft_cross_entropy"]
+
+logger = logging.getLogger(__name__)
+
+_HEADS = ("logistic", "mlp")
+
+
+def soft_cross_entropy(
+    Y: NDArray[np.floating[Any]],
+    proba: NDArray[np.floating[Any]],
+    *,
+    sample_weight: NDArray[np.floating[Any]] | None = None,
+) -> float:
+    """Weighted mean cross-entropy between target distributions and predictions.
+
+    Parameters
+    ----------
+    Y : (n_items, k) float array
+        Target distributions (one-hot rows for hard labels).
+    proba : (n_items, k) float array
+        Predicted probabilities.
+    sample_weight : (n_items,) float array, optional
+        Weights; uniform when omitted.
+
+    Returns
+    -------
+    float
+        ``sum_i w_i * (-sum_c Y_ic log p_ic) / sum_i w_i``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> round(soft_cross_entropy(np.array([[1.0, 0.0]]), np.array([[0.5, 0.5]])), 4)
+    0.6931
+    """
+    Y = np.asarray(Y, dtype=np.float64)
+    p = np.clip(np.asarray(proba, dtype=np.float64), 1e-15, 1.0)
+    w = np.ones(len(Y)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    return float(np.sum(w * -(Y * np.log(p)).sum(axis=1)) / w.sum())
+
+
+class EndModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
+    """Classifier over item features trained on soft labels, hard labels or both.
+
+    Parameters
+    ----------
+    head : {"logistic", "mlp"}, default="logistic"
+        ``"logistic"``: multinomial logistic regression with an L2 penalty, fitted
+        by L-BFGS on the soft-label cross-entropy (convex, deterministic; on hard
+        labels it matches scikit-learn's ``LogisticRegression``). ``"mlp"``: a
+        one-hidden-layer ReLU network in PyTorch (CPU), trained with Adam.
+    C : float, default=1.0
+        Inverse L2 strength of the logistic head, as in scikit-learn: the objective
+        is ``0.5 * ||W||^2 + C * sum_i w_i * CE_i`` (intercepts not penalised).
+    max_iter : int, default=300
+        L-BFGS iterations of the logistic head.
+    tol : float, default=1e-6
+        Gradient tolerance of L-BFGS.
+    hidden_size : int, default=256
+        Width of the hidden layer of the MLP head.
+    n_epochs : int, default=40
+        Passes over the data of the MLP head.
+    batch_size : int, default=256
+        Mini-batch size of the MLP head.
+    learning_rate : float, default=1e-3
+        Adam step size of the MLP head.
+    alpha : float, default=1e-4
+        Weight decay of the MLP head.
+    n_threads : int, optional
+        Torch intra-op threads while the MLP head trains; the previous setting is
+        restored afterwards. None leaves torch's setting alone. On a busy shared
+        machine ``n_threads=1`` can be several times faster than the default.
+    n_classes : int, optional
+        Number of classes ``k``. With hard labels, give it so that a class absent
+        from the training labels still gets a column; by default it is
+        ``max(y) + 1`` (hard labels) or ``Y.shape[1]`` (soft labels).
+    random_state : int, numpy Generator/RandomState or None, default=None
+        Seeds the MLP head (weights and shuffling, through a private
+        ``torch.Generator``). The logistic head is deterministic.
+
+    Attributes
+    ----------
+    classes_ : (k,) int array
+        ``0..k-1``.
+    n_classes_ : int
+    n_features_in_ : int
+    coef_ : (k, n_features) array
+        Logistic head only.
+    intercept_ : (k,) array
+        Logistic head only.
+    n_iter_ : int
+        L-BFGS iterations or MLP epochs run.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[0.0], [0.2], [0.8], [1.0]])
+    >>> Y = np.array([[0.9, 0.1], [0.8, 0.2], [0.3, 0.7], [0.1, 0.9]])
+    >>> model = EndModel(C=10.0).fit(X, Y)
+    >>> model.predict(np.array([[0.05], [0.95]])).tolist()
+    [0, 1]
+    """
+
+    def __init__(
+        self,
+        head: str = "logistic",
+        *,
+        C: float = 1.0,
+        max_iter: int = 300,
+        tol: float = 1e-6,
+        hidden_size: int = 256,
+        n_epochs: int = 40,
+        batch_size: int = 256,
+        learning_rate: float = 1e-3,
+        alpha: float = 1e-4,
+        n_threads: int | None = None,
+        n_classes: int | None = None,
+        random_state: Any = None,
+    ) -> None:
+        self.head = head
+        self.C = C
+        self.max_iter = max_iter
+        self.tol = tol
+        self.hidden_size = hidden_size
+        self.n_epochs = n_epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.alpha = alpha
+        self.n_threads = n_threads
+        self.n_classes = n_classes
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ fit
+    def _validate_params(self) -> None:
+        owner = type(self).__name__
+        check_choice(self.head, "head", owner, _HEADS)
+        check_positive(self.C, "C", owner)
+        check_positive(self.max_iter, "max_iter", owner, integer=True)
+        check_positive(self.tol, "tol", owner)
+        check_positive(self.hidden_size, "hidden_size", owner, integer=True)
+        check_positive(self.n_epochs, "n_epochs", owner, integer=True)
+        check_positive(self.batch_size, "batch_size", owner, integer=True)
+        check_positive(self.learning_rate, "learning_rate", owner)
+        check_positive(self.n_threads, "n_threads", owner, integer=True, allow_none=True)
+        if not (isinstance(self.alpha, int | float) and self.alpha >= 0):
+            raise ConfigError(
+                f"The 'alpha' parameter of {owner} must be a non-negative float. "
+                f"Got {self.alpha!r} instead."
+            )
+        if self.n_classes is not None and not (
+            isinstance(self.n_classes, int | np.integer)
+            and not isinstance(self.n_classes, bool)
+            and self.n_classes >= 2
+        ):
+            raise ConfigError(
+                f"The 'n_classes' parameter of {owner} must be an int >= 2 or None. "
+                f"Got {self.n_classes!r} instead."
+            )
+
+    def fit(self, X: Any, Y: Any, sample_weight: Any = None) -> EndModel:
+        """Fit the head on features and (soft or hard) labels.
+
+        Parameters
+        ----------
+        X : (n_items, n_features) float array
+            Item features, e.g. sentence embeddings.
+        Y : (n_items,) int array or (n_items, k) float array
+            Hard labels in ``0..k-1`` or soft labels (rows sum to 1). Mix posteriors
+            and human labels by passing one-hot rows for the latter.
+        sample_weight : (n_items,) float array, optional
+            Per-item weight; give human/gold rows more weight than posterior rows.
+
+        Returns
+        -------
+        self : EndModel
+
+        Raises
+        ------
+        ConfigError
+            A constructor parameter is invalid.
+        InputError
+            ``X``, ``Y`` or ``sample_weight`` have the wrong shape or values.
+        """
+        self._validate_params()
+        owner = type(self).__name__
+        Xa = as_features(X, owner=owner)
+        T = as_targets(Y, Xa.shape[0], self.n_classes, owner=owner)
+        if T.shape[1] < 2:
+            raise InputError(
+                f"{owner} needs at least 2 classes. Got labels of a single class; "
+                "pass n_classes to declare the others."
+            )
+        w = as_weights(sample_weight, Xa.shape[0], owner=owner)
+        self.n_features_in_ = Xa.shape[1]
+        self.n_classes_ = T.shape[1]
+        self.classes_ = np.arange(self.n_classes_)
+        if self.head == "logistic":
+            self._fit_logistic(Xa, T, w)
+        else:
+            self._fit_mlp(Xa, T, w)
+        return self
+
+    def _fit_logistic(
+        self, X: NDArray[np.floating[Any]], T: NDArray[np.float64], w: NDArray[np.float64]
+    ) -> None:
+        n, d = X.shape
+        k = T.shape[1]
+        wsum = w.sum()
+        scale = 1.0 / (self.C * wsum)
+        dtype = X.dtype
+
+        def objective(theta: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
+            W = theta[: d * k].reshape(d, k)
+            b = theta[d * k :]
+            Z = (X @ W.astype(dtype, copy=False)).astype(np.float64) + b
+            logp = log_softmax(Z, axis=1)
+            loss = -np.sum(w * (T * logp).sum(axis=1)) / wsum + 0.5 * scale * np.sum(W * W)
+            G = (np.exp(logp) - T) * (w / wsum)[:, None]
+            gW = (X.T @ G.astype(dtype, copy=False)).astype(np.float64) + scale * W
+            gb = G.sum(axis=0)
+            return float(loss), np.concatenate([gW.ravel(), gb])
+
+        theta0 = np.zeros(d * k + k)
+        result = minimize(
+            objective,
+            theta0,
+            jac=True,
+            method="L-BFGS-B",
+            options={"maxiter": self.max_iter, "gtol": self.tol},
+        )
+        if not result.success and result.nit >= self.max_iter:
+            logger.info(
+                "EndModel: L-BFGS stopped after max_iter=%d iterations; increase max_iter "
+                "for a tighter fit.",
+                self.max_iter,
+            )
+        theta = result.x
+        self.coef_ = theta[: d * k].reshape(d, k).T.copy()
+        self.intercept_ = theta[d * k :].copy()
+        self.n_iter_ = int(result.nit)
+
+    def _fit_mlp(
+        self, X: NDArray[np.floating[Any]], T: NDArray[np.float64], w: NDArray[np.float64]
+    ) -> None:
+        import torch  # lazy: only the MLP head needs torch
+
+        rng = check_random_state(self.random_state)
+        generator = torch.Generator().manual_seed(int(rng.randint(0, 2**31 - 1)))
+        d, k = X.shape[1], T.shape[1]
+        net = _make_mlp(torch, d, self.hidden_size, k, generator)
+        opt = torch.optim.Adam(net.parameters(), lr=self.learning_rate, weight_decay=self.alpha)
+        Xt = torch.as_tensor(np.ascontiguousarray(X, dtype=np.float32))
+        Tt = torch.as_tensor(T, dtype=torch.float32)
+        wt = torch.as_tensor(w / w.mean(), dtype=torch.float32)
+        n = Xt.shape[0]
+        previous_threads = torch.get_num_threads()
+        if self.n_threads is not None:
+            torch.set_num_threads(int(self.n_threads))
+        try:
+            net.train()
+            for _ in range(self.n_epochs):
+                order = torch.randperm(n, generator=generator)
+                for start in range(0, n, self.batch_size):
+                    idx = order[start : start + self.batch_size]
+                    logp = torch.log_softmax(net(Xt[idx]), dim=1)
+                    loss = -(wt[idx] * (Tt[idx] * logp).sum(dim=1)).mean()
+                    opt.zero_grad()
+                    loss.backward()
+                    opt.step()
+            net.eval()
+        finally:
+            if self.n_threads is not None:
+                torch.set_num_threads(previous_threads)
+        self.net_ = net
+        self.n_iter_ = int(self.n_epochs)
+
+    # -------------------------------------------------------------- predict
+    def _check_X(self, X: Any, method: str) -> NDArray[np.floating[Any]]:
+        check_fitted(self, "classes_", method)
+        Xa = as_features(X, owner=type(self).__name__)
+        if Xa.shape[1] != self.n_features_in_:
+            raise InputError(
+                f"{type(self).__name__} was fitted on {self.n_features_in_} features. "
+                f"Got X with {Xa.shape[1]} features instead."
+            )
+        return Xa
+
+    def decision_function(self, X: Any) -> NDArray[np.float64]:
+        """Class logits, ``(n_items, k)``; ``softmax`` of them is :meth:`predict_proba`."""
+        Xa = self._check_X(X, "decision_function")
+        if self.head == "logistic":
+            coef = self.coef_.T.astype(Xa.dtype, copy=False)
+            return np.asarray((Xa @ coef).astype(np.float64) + self.intercept_)
+        import torch
+
+        with torch.no_grad():
+            out = self.net_(torch.as_tensor(np.ascontiguousarray(Xa, dtype=np.float32)))
+        return np.asarray(out.numpy(), dtype=np.float64)
+
+    def predict_proba(self, X: Any) -> NDArray[np.float64]:
+        """Class probabilities, ``(n_items, k)`` rows summing to 1."""
+        Xa = self._check_X(X, "predict_proba")
+        if self.head == "logistic":
+            coef = self.coef_.T.astype(Xa.dtype, copy=False)
+            logits = (Xa @ coef).astype(np.float64) + self.intercept_
+        else:
+            logits = self.decision_function(Xa)
+        return np.asarray(softmax(logits, axis=1))
+
+    def predict(self, X: Any) -> NDArray[np.int64]:
+        """Most probable class per item, ``(n_items,)`` ints in ``0..k-1``."""
+        Xa = self._check_X(X, "predict")
+        return np.asarray(self.classes_[np.argmax(self.predict_proba(Xa), axis=1)])
+
+
+def _make_mlp(torch: Any, d: int, hidden: int, k: int, generator: Any) -> Any:
+    """Build a 1-hidden-layer MLP whose initial weights come from ``generator``."""
+    net = torch.nn.Sequential(
+        torch.nn.Linear(d, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, k)
+    )
+    with torch.no_grad():
+        for layer in (net[0], net[2]):
+            bound = 1.0 / np.sqrt(layer.in_features)
+            layer.weight.uniform_(-bound, bound, generator=generator)
+            layer.bias.uniform_(-bound, bound, generator=generator)
+    return net

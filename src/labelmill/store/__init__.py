@@ -1,0 +1,32 @@
+"""The project store: SQLAlchemy 2.0 models, engine/session handling and Alembic migrations."""
+
+from labelmill.store.engine import Store, create_store_engine
+from labelmill.store.models import (
+    AuditLog,
+    Base,
+    Import,
+    Item,
+    Label,
+    Lease,
+    Round,
+    Setting,
+    Source,
+    User,
+    Vote,
+)
+
+__all__ = [
+    "AuditLog",
+    "Base",
+    "Import",
+    "Item",
+    "Label",
+    "Lease",
+    "Round",
+    "Setting",
+    "Source",
+    "Store",
+    "User",
+    "Vote",
+    "create_store_engine",
+]

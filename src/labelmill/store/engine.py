@@ -1,0 +1,148 @@
+"""Engines, sessions and migrations of the project store.
+
+SQLite (the default, a file inside the project) runs in WAL mode with foreign keys on
+and a busy timeout, so readers never block the writer and short write transactions
+queue instead of failing. Any other SQLAlchemy URL works; PostgreSQL is the one for
+many users. The schema is created and upgraded by Alembic migrations shipped inside the
+package.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from labelmill.exceptions import ProjectError
+
+__all__ = ["Store", "create_store_engine"]
+
+logger = logging.getLogger(__name__)
+_MIGRATIONS = Path(__file__).parent / "migrations"
+# The newest migration; a test checks it matches the migration scripts. Knowing it lets an
+# up-to-date store open without loading Alembic (``labelmill status`` must start fast).
+HEAD_REVISION = "0001"
+T = TypeVar("T")
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy, not pysqlite, issue BEGIN so transactions behave as documented.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    # BEGIN IMMEDIATE would serialize readers too; a plain BEGIN plus busy_timeout suffices.
+    conn.exec_driver_sql("BEGIN")
+
+
+def create_store_engine(url: str, **kwargs: Any) -> Engine:
+    """Create an engine for ``url`` with labelmill's connection settings.
+
+    Parameters
+    ----------
+    url : str
+        Any SQLAlchemy URL, e.g. ``sqlite:////path/labelmill.db`` or
+        ``postgresql+psycopg://postgres@127.0.0.1:5432/test``.
+    """
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    try:
+        engine = create_engine(url, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - SQLAlchemy raises several types here
+        raise ProjectError(f"Cannot use the database URL {url!r}: {exc}") from exc
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+class Store:
+    """A project's database: an engine, a session factory and the migrations.
+
+    Parameters
+    ----------
+    url : str
+        SQLAlchemy URL of the database.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = create_store_engine(url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def migrate(self) -> None:
+        """Create or upgrade the schema to the newest migration (idempotent)."""
+        if self._current_revision() == HEAD_REVISION:
+            return
+        from alembic import command
+        from alembic.config import Config
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
+        config = Config()
+        config.set_main_option("script_location", str(_MIGRATIONS))
+        head = ScriptDirectory.from_config(config).get_current_head()
+        try:
+            with self.engine.begin() as conn:
+                current = MigrationContext.configure(conn).get_current_revision()
+                if current == head:
+                    return
+                config.attributes["connection"] = conn
+                command.upgrade(config, "head")
+        except OperationalError as exc:
+            raise ProjectError(f"Cannot open the database {self.safe_url}: {exc.orig}") from exc
+        logger.info("store migrated from %s to %s", current, head)
+
+    def _current_revision(self) -> str | None:
+        try:
+            with self.engine.connect() as conn:
+                return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+        except OperationalError:
+            return None  # no table yet (new database), or it cannot be reached: migrate says which
+        except Exception:  # noqa: BLE001 - e.g. psycopg's UndefinedTable on PostgreSQL
+            return None
+
+    @property
+    def safe_url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on any error."""
+        with self._sessions() as session, session.begin():
+            yield session
+
+    def write(self, work: Callable[[Session], T], *, retries: int = 5) -> T:
+        """Run ``work`` in one short write transaction, retrying while the database is busy."""
+        delay = 0.05
+        for attempt in range(retries + 1):
+            try:
+                with self.session() as session:
+                    return work(session)
+            except OperationalError as exc:
+                busy = "locked" in str(exc.orig) or "busy" in str(exc.orig)
+                if not busy or attempt == retries:
+                    raise
+                time.sleep(delay)
+                delay *= 2
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,198 @@
+"""SQLAlchemy 2.0 models of the project store.
+
+One table per concept of SPEC.md::
+
+    items ──< votes >── sources          votes are append-only: the provenance
+      │         └────── rounds >──┐      a round stamps what it produced
+      └── labels (one per item) ──┘      the current decision, posterior and status
+    users ──< leases >── items           who is working on what (server)
+    imports, settings, audit_log         what came in, project settings, who changed what
+
+Integers everywhere a label is stored: a class index ``0..k-1`` (or a bit mask for
+multi-label schemas), ``-1`` for abstain / no label.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = [
+    "AuditLog",
+    "Base",
+    "Import",
+    "Item",
+    "Label",
+    "Lease",
+    "Round",
+    "Setting",
+    "Source",
+    "User",
+    "Vote",
+]
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit key.
+BigKey = BigInteger().with_variant(Integer(), "sqlite")
+
+SOURCE_KINDS = ("rule", "model", "human", "crowd", "import")
+STATUSES = ("unlabeled", "auto", "review", "human", "gold")
+ROUND_STATES = ("running", "done", "failed")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Setting(Base):
+    """A project setting (key -> JSON value), e.g. the store's schema revision or bandit state."""
+
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+
+
+class Import(Base):
+    """One run of ``labelmill import``: what file came in and what it added."""
+
+    __tablename__ = "imports"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    path: Mapped[str] = mapped_column(Text)
+    file_hash: Mapped[str | None] = mapped_column(String(64))
+    rows_read: Mapped[int] = mapped_column(Integer, default=0)
+    items_added: Mapped[int] = mapped_column(Integer, default=0)
+    duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Item(Base):
+    """One record to label. ``item_id`` is the id as imported; ``pk`` is internal."""
+
+    __tablename__ = "items"
+    pk: Mapped[int] = mapped_column(BigKey, primary_key=True, autoincrement=True)
+    item_id: Mapped[str] = mapped_column(String(200), unique=True)
+    payload: Mapped[Any] = mapped_column(JSON)
+    meta: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    # A uniform random number fixed at import: the audit sample is drawn in its order.
+    random_key: Mapped[float] = mapped_column(Float, index=True)
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Source(Base):
+    """Anything that votes: a rule, a model, a human, a crowd worker, an import of gold labels."""
+
+    __tablename__ = "sources"
+    __table_args__ = (UniqueConstraint("kind", "name", "version", name="uq_source_version"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(200))
+    version: Mapped[str] = mapped_column(String(64), default="1")
+    definition: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Round(Base):
+    """One run of the labeling pipeline; everything it produced carries its id."""
+
+    __tablename__ = "rounds"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    stage: Mapped[str | None] = mapped_column(String(40))
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    results: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Vote(Base):
+    """A source's answer on an item. Never updated or deleted: a newer vote supersedes."""
+
+    __tablename__ = "votes"
+    __table_args__ = (Index("ix_votes_item_source", "item_pk", "source_id"),)
+    id: Mapped[int] = mapped_column(BigKey, primary_key=True, autoincrement=True)
+    item_pk: Mapped[int] = mapped_column(ForeignKey("items.pk", ondelete="CASCADE"))
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), index=True)
+    label: Mapped[int] = mapped_column(BigInteger)
+    score: Mapped[float | None] = mapped_column(Float)
+    # Which queue a human answer came from: "review", "audit" (blind, random) or "crowd".
+    queue: Mapped[str | None] = mapped_column(String(20))
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Label(Base):
+    """The current decision for an item: class, posterior, confidence, status, provenance."""
+
+    __tablename__ = "labels"
+    item_pk: Mapped[int] = mapped_column(
+        ForeignKey("items.pk", ondelete="CASCADE"), primary_key=True
+    )
+    label: Mapped[int] = mapped_column(BigInteger, default=-1)
+    posterior: Mapped[list[Any] | None] = mapped_column(JSON)
+    confidence: Mapped[float | None] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(20), default="unlabeled", index=True)
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id"))
+    sources: Mapped[list[Any] | None] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class User(Base):
+    """A person who labels: admin, reviewer or annotator. Passwords are stored hashed."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Lease(Base):
+    """An item handed to a user in a queue, until ``expires_at``."""
+
+    __tablename__ = "leases"
+    __table_args__ = (
+        UniqueConstraint("item_pk", "user_id", "queue", name="uq_lease"),
+        Index("ix_leases_queue_item", "queue", "item_pk"),
+    )
+    id: Mapped[int] = mapped_column(BigKey, primary_key=True, autoincrement=True)
+    item_pk: Mapped[int] = mapped_column(ForeignKey("items.pk", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    queue: Mapped[str] = mapped_column(String(20))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditLog(Base):
+    """Who changed what, when. Append-only."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(BigKey, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(60))
+    target: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)

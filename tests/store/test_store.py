@@ -1,0 +1,96 @@
+"""The store on SQLite and PostgreSQL: migrations, settings, append-only votes."""
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from labelmill.exceptions import ProjectError
+from labelmill.store import Base, Item, Label, Source, Store, Vote
+from labelmill.store.engine import HEAD_REVISION
+
+
+def _store(db_url, tmp_path: Path) -> Store:
+    store = Store(db_url or f"sqlite:///{tmp_path / 'x.db'}")
+    store.migrate()
+    return store
+
+
+def test_migrate_creates_every_table_and_is_idempotent(db_url, tmp_path):
+    store = _store(db_url, tmp_path)
+    store.migrate()
+    names = set(sa.inspect(store.engine).get_table_names())
+    assert set(Base.metadata.tables) <= names
+    with store.session() as s:
+        assert s.execute(sa.text("select version_num from alembic_version")).scalar() == HEAD_REVISION
+    store.dispose()
+
+
+def test_models_match_the_migrations(db_url, tmp_path):
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    store = _store(db_url, tmp_path)
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    store.dispose()
+    assert diff == [], f"models and migrations differ; write a migration: {diff}"
+
+
+def test_head_revision_constant_matches_scripts():
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    import labelmill.store.engine as engine
+
+    config = Config()
+    config.set_main_option("script_location", str(engine._MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_current_head() == HEAD_REVISION
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
+    store = _store(None, tmp_path)
+    with store.session() as s:
+        assert s.execute(sa.text("pragma journal_mode")).scalar() == "wal"
+        assert s.execute(sa.text("pragma foreign_keys")).scalar() == 1
+    with pytest.raises(sa.exc.IntegrityError), store.session() as s:
+        s.add(Vote(item_pk=12345, source_id=999, label=1))
+    store.dispose()
+
+
+def test_failed_transaction_leaves_nothing(db_url, tmp_path):
+    store = _store(db_url, tmp_path)
+    with pytest.raises(RuntimeError), store.session() as s:
+        s.add(Item(item_id="a", payload="x", content_hash="h", random_key=0.5))
+        s.flush()
+        raise RuntimeError("boom")
+    with store.session() as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(Item)) == 0
+    store.dispose()
+
+
+def test_votes_are_appended_and_labels_reference_items(db_url, tmp_path):
+    store = _store(db_url, tmp_path)
+    with store.session() as s:
+        item = Item(item_id="a", payload="hello", content_hash="h", random_key=0.1)
+        src = Source(kind="human", name="ann", version="1")
+        s.add_all([item, src])
+        s.flush()
+        s.add(Label(item_pk=item.pk, label=-1, status="unlabeled"))
+        s.add_all([Vote(item_pk=item.pk, source_id=src.id, label=0),
+                   Vote(item_pk=item.pk, source_id=src.id, label=1)])
+    with store.session() as s:
+        labels = s.scalars(sa.select(Vote.label).order_by(Vote.id)).all()
+    assert labels == [0, 1]
+    store.dispose()
+
+
+def test_unreachable_database_is_a_clear_error(tmp_path):
+    store = Store("sqlite:////nonexistent-folder/sub/x.db")
+    with pytest.raises(ProjectError, match="Cannot open the database"):
+        store.migrate()
+
+
+def test_bad_url_is_a_clear_error():
+    with pytest.raises(ProjectError, match="Cannot use the database URL"):
+        Store("notadb://x")
