@@ -16,8 +16,10 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from sqlalchemy import func, select
 
+from labelmill import review
 from labelmill.exceptions import ConfigError, ProjectError
 from labelmill.imports import ImportReport, OnError, columns_from, import_items
+from labelmill.review import QueueItem
 from labelmill.schema import Schema
 from labelmill.store import Item, Label, Round, Source, Store, User, Vote
 
@@ -224,6 +226,53 @@ class Project:
             on_error=on_error, rejects_path=rejects_path, actor=actor, progress=progress,
             total_callback=total_callback,
         )
+
+    # -- people --------------------------------------------------------------------------
+    def next_items(
+        self,
+        n: int = 1,
+        *,
+        queue: str = "review",
+        user: str | None = None,
+        lease_seconds: float = 600.0,
+        overlap: int = 3,
+    ) -> list[QueueItem]:
+        """The next items for a person to label (see :mod:`labelmill.review`).
+
+        Parameters
+        ----------
+        n : int
+            How many items.
+        queue : {"review", "audit", "crowd"}
+            ``review`` mixes in blind ``audit`` items until the audit sample is as large as
+            the threshold policy needs, then at ``audit_fraction`` of the answers.
+        user : str, optional
+            Lease the items to this user so nobody else is served them meanwhile.
+        """
+        from labelmill.quality import required_audit_size
+
+        minimum = required_audit_size(
+            target_accuracy=self.settings["target_accuracy"],
+            confidence=self.settings["confidence"],
+        )
+        return review.next_items(
+            self.store, self.schema, queue=queue, n=n, user=user, lease_seconds=lease_seconds,
+            overlap=overlap, audit_minimum=minimum,
+            audit_fraction=self.settings["audit_fraction"],
+        )
+
+    def add_answer(
+        self, item_id: str, label: Any = None, *, user: str, queue: str = "review",
+        skip: bool = False,
+    ) -> None:
+        """Record a person's answer (one transaction); see :func:`labelmill.review.add_answer`."""
+        review.add_answer(
+            self.store, self.schema, item_id, label, user=user, queue=queue, skip=skip
+        )
+
+    def undo_answer(self, item_id: str, *, user: str) -> None:
+        """Withdraw ``user``'s latest answer on ``item_id``."""
+        review.undo_answer(self.store, self.schema, item_id, user=user)
 
     # -- reading ---------------------------------------------------------------------------
     def status(self) -> dict[str, Any]:

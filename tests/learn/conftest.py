@@ -14,7 +14,7 @@ def blobs() -> tuple[np.ndarray, np.ndarray]:
     return X, y
 
 
-def overconfident_model(seed: int, n: int = 4000, k: int = 3) -> tuple[np.ndarray, np.ndarray]:
+def _overconfident_model(seed: int, n: int = 4000, k: int = 3) -> tuple[np.ndarray, np.ndarray]:
     """True labels and probabilities of a model whose logits are 3x too sharp."""
     rng = np.random.default_rng(seed)
     logits = rng.normal(scale=1.5, size=(n, k))
@@ -23,3 +23,9 @@ def overconfident_model(seed: int, n: int = 4000, k: int = 3) -> tuple[np.ndarra
     y = (rng.uniform(size=(n, 1)) > np.cumsum(p_true, axis=1)).sum(axis=1)
     sharp = np.exp(3 * (logits - logits.max(1, keepdims=True)))
     return y, sharp / sharp.sum(1, keepdims=True)
+
+
+@pytest.fixture
+def overconfident_model():
+    """Factory: ``overconfident_model(seed, n=4000, k=3) -> (y, proba)``."""
+    return _overconfident_model

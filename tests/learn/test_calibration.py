@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import overconfident_model
 
 from labelmill.exceptions import ConfigError, InputError, NotFittedError
 from labelmill.learn import (
@@ -22,7 +21,7 @@ def test_ece_known_values():
 
 
 @pytest.mark.parametrize("calibrator", [TemperatureScaler(), IsotonicCalibrator()])
-def test_calibration_lowers_ece_on_held_out_items(calibrator):
+def test_calibration_lowers_ece_on_held_out_items(calibrator, overconfident_model):
     y_fit, p_fit = overconfident_model(seed=0)
     y_test, p_test = overconfident_model(seed=1)
     calibrator.fit(p_fit, y_fit)
@@ -36,7 +35,7 @@ def test_calibration_lowers_ece_on_held_out_items(calibrator):
     np.testing.assert_allclose(after.sum(1), 1.0)
 
 
-def test_temperature_recovers_the_sharpening_factor():
+def test_temperature_recovers_the_sharpening_factor(overconfident_model):
     y, p = overconfident_model(seed=2, n=20000)
     assert TemperatureScaler().fit(p, y).temperature_ == pytest.approx(3.0, rel=0.1)
 
@@ -84,5 +83,5 @@ def test_temperature_bounds_validated():
 def test_ece_errors():
     with pytest.raises(ConfigError, match=r"The 'n_bins' parameter of expected_calibration_error"):
         expected_calibration_error([0], np.array([[0.5, 0.5]]), n_bins=0)
-    with pytest.raises(InputError, match=r"calibration_report expects y_true of shape \(1,\)"):
+    with pytest.raises(InputError, match=r"calibration_report expects y_true of shape \(2,\).*Got \(1,\)"):
         calibration_report([0], np.array([[0.5, 0.5]]), np.array([[0.5, 0.5], [0.5, 0.5]]))

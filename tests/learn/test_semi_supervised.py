@@ -10,7 +10,8 @@ from labelmill.learn import label_spreading
 def test_spreading_labels_two_moons_like_clusters(blobs):
     X, y = blobs
     labels = np.full_like(y, -1)
-    labels[[0, 50, 100]] = [0, 1, 2]
+    seeds = np.r_[0:5, 50:55, 100:105]
+    labels[seeds] = y[seeds]
     post = label_spreading(X, labels, n_neighbors=10)
     assert post.shape == (150, 3)
     np.testing.assert_allclose(post.sum(1), 1.0)

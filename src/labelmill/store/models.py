@@ -147,6 +147,7 @@ class Label(Base):
     """The current decision for an item: class, posterior, confidence, status, provenance."""
 
     __tablename__ = "labels"
+    __table_args__ = (Index("ix_labels_status_priority", "status", "priority"),)
     item_pk: Mapped[int] = mapped_column(
         ForeignKey("items.pk", ondelete="CASCADE"), primary_key=True
     )
@@ -156,6 +157,8 @@ class Label(Base):
     status: Mapped[str] = mapped_column(String(20), default="unlabeled", index=True)
     round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id"))
     sources: Mapped[list[Any] | None] = mapped_column(JSON)
+    # Review-queue order set by the round's active-learning strategy (higher first).
+    priority: Mapped[float | None] = mapped_column(Float)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -172,15 +175,21 @@ class User(Base):
 
 
 class Lease(Base):
-    """An item handed to a user in a queue, until ``expires_at``."""
+    """An item handed to a user, until ``expires_at``.
+
+    One row per (item, slot): the review and audit queues use slot 0 only, so an item is
+    leased to one person at a time; the crowd queue uses slots ``0..overlap-1``. The unique
+    key makes a double hand-out impossible even when two servers race.
+    """
 
     __tablename__ = "leases"
     __table_args__ = (
-        UniqueConstraint("item_pk", "user_id", "queue", name="uq_lease"),
-        Index("ix_leases_queue_item", "queue", "item_pk"),
+        UniqueConstraint("item_pk", "slot", name="uq_lease_slot"),
+        Index("ix_leases_user", "user_id"),
     )
     id: Mapped[int] = mapped_column(BigKey, primary_key=True, autoincrement=True)
     item_pk: Mapped[int] = mapped_column(ForeignKey("items.pk", ondelete="CASCADE"))
+    slot: Mapped[int] = mapped_column(Integer, default=0)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     queue: Mapped[str] = mapped_column(String(20))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
