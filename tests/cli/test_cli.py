@@ -74,7 +74,9 @@ def test_help_and_status_start_fast(tmp_path):
                    capture_output=True)
     for args in (["--help"], ["status", str(tmp_path / "p")]):
         best = min(_timed([*exe, *args]) for _ in range(3))
-        assert best < 1.5, f"labelmill {' '.join(args)} took {best:.2f}s"
+        # Well under a second on an idle machine (docs/benchmarks.md); the bound allows a
+        # shared, loaded CI machine.
+        assert best < 3.0, f"labelmill {' '.join(args)} took {best:.2f}s"
     modules = subprocess.run(
         [sys.executable, "-c", "import sys; from labelmill.cli.main import cli; "
          "from labelmill.project import Project; "
