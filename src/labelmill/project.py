@@ -26,6 +26,8 @@ from labelmill.store import Item, Label, Round, Source, Store, User, Vote
 if TYPE_CHECKING:
     import pandas as pd
 
+    from labelmill.pipeline import CurveRow, RoundResult
+
 __all__ = ["CONFIG_FILE", "DEFAULT_SETTINGS", "Project"]
 
 CONFIG_FILE = "labelmill.yaml"
@@ -226,6 +228,46 @@ class Project:
             on_error=on_error, rejects_path=rejects_path, actor=actor, progress=progress,
             total_callback=total_callback,
         )
+
+    # -- the engine ----------------------------------------------------------------------
+    def register_rules(self, path: str | os.PathLike[str], *, actor: str = "library") -> dict[str, str]:
+        """Register or update the rules of a YAML or Python file and apply them to every item.
+
+        Returns rule name -> "added" | "updated" | "unchanged". Editing a rule makes a new
+        version; the old version's votes stay as history.
+        """
+        from labelmill.pipeline import register_rules
+
+        return dict(register_rules(self, path, actor=actor))
+
+    def run_round(
+        self,
+        *,
+        target_accuracy: float | None = None,
+        confidence: float | None = None,
+        progress: Callable[[str, float], None] | None = None,
+        actor: str = "library",
+    ) -> RoundResult:
+        """Run one labeling round (see :mod:`labelmill.pipeline.round`).
+
+        Raises
+        ------
+        RoundError
+            With the reason; the round is recorded as failed, earlier rounds untouched.
+        """
+        from labelmill.pipeline import run_round
+
+        return run_round(
+            self, target_accuracy=target_accuracy, confidence=confidence, progress=progress,
+            actor=actor,
+        )
+
+    def simulate(self, *, oracle_column: str, budget: int, **options: Any) -> list[CurveRow]:
+        """Rounds with a simulated reviewer answering from ``oracle_column``; see
+        :func:`labelmill.pipeline.simulate`."""
+        from labelmill.pipeline import simulate
+
+        return simulate(self, oracle_column=oracle_column, budget=budget, **options)
 
     # -- people --------------------------------------------------------------------------
     def next_items(

@@ -19,6 +19,7 @@ the lease expires or the answer arrives. Each answer is one transaction.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -56,8 +57,9 @@ def _check_queue(queue: str) -> None:
         raise ConfigError(f"The queue must be one of {', '.join(QUEUES)}. Got {queue!r} instead.")
 
 
-def audit_needed(session: Session, *, minimum: int, fraction: float) -> bool:
-    """Whether the next review item should come from the audit sample."""
+def audit_quota(session: Session, n: int, *, minimum: int, fraction: float) -> int:
+    """How many of the next ``n`` review items should come from the audit sample: enough to
+    reach ``minimum`` audit answers first, then ``fraction`` of all answers."""
     answers = dict(
         session.execute(
             select(Vote.queue, func.count())
@@ -68,7 +70,8 @@ def audit_needed(session: Session, *, minimum: int, fraction: float) -> bool:
     )
     audited = answers.get("audit", 0)
     total = sum(answers.values())
-    return audited < minimum or audited < fraction * total
+    wanted = max(minimum - audited, math.ceil(fraction * (total + n)) - audited)
+    return max(0, min(n, wanted))
 
 
 def next_items(
@@ -97,12 +100,11 @@ def next_items(
         now = datetime.now(UTC)
         session.execute(delete(Lease).where(Lease.expires_at < now))
         served: list[QueueItem] = []
+        n_audit = 0
+        if queue == "review":
+            n_audit = audit_quota(session, n, minimum=audit_minimum, fraction=audit_fraction)
         while len(served) < n:
-            mode = queue
-            if queue == "review" and audit_needed(
-                session, minimum=audit_minimum, fraction=audit_fraction
-            ):
-                mode = "audit"
+            mode = "audit" if len(served) < n_audit else queue
             skip = {q.item_id for q in served}
             got = _serve_one(session, schema, mode, user_id, lease_seconds, overlap, now, skip)
             if got is None and mode == "audit" and queue == "review":
@@ -112,8 +114,9 @@ def next_items(
             if got is None:
                 break
             served.append(got)
-            if user_id is None:  # without leases, serve a plain ordered list
-                served.extend(_peek(session, schema, mode, n - 1, skip={got.item_id}))
+            if user_id is None and mode == queue:  # without leases, a plain ordered list
+                served.extend(_peek(session, schema, mode, n - len(served),
+                                    skip={q.item_id for q in served}))
                 break
         return served
 
@@ -125,7 +128,7 @@ def _candidates_query(mode: str, user_sources: list[int] | None, overlap: int) -
     query = select(Item, Label).join(Label, Label.item_pk == Item.pk)
     if mode == "review":
         query = query.where(Label.status.in_(("review", "unlabeled"))).order_by(
-            Label.priority.desc().nulls_last(), Item.random_key
+            Label.priority.desc().nulls_last(), Item.random_key.desc()
         )
     elif mode == "audit":
         query = query.where(Label.status.not_in(HUMAN_STATUSES)).order_by(Item.random_key)

@@ -191,6 +191,99 @@ def export(project: str, fmt: str | None, out: str, statuses: tuple[str, ...],
     click.echo(f"Wrote {rows} rows to {out}.")
 
 
+# -- rules --------------------------------------------------------------------------------
+@cli.command()
+@click.argument("project", type=click.Path(exists=True, file_okay=False))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@DB_OPTION
+def rules(project: str, file: str, db_url: str | None) -> None:
+    """Register or update the labeling functions of FILE (.yaml or .py) and apply them."""
+    with open_project(project, db_url) as opened:
+        outcome = opened.register_rules(file, actor="cli")
+    for name, what in outcome.items():
+        click.echo(f"  {what:<9} {name}")
+    click.echo(f"{len(outcome)} rules registered from {file}.")
+
+
+# -- run ----------------------------------------------------------------------------------
+@cli.command()
+@click.argument("project", type=click.Path(exists=True, file_okay=False))
+@click.option("--target-accuracy", type=float, default=None,
+              help="Accuracy the auto-accepted labels must reach (default: the project's).")
+@click.option("--confidence", type=float, default=None,
+              help="Confidence of that guarantee (default: the project's).")
+@DB_OPTION
+def run(project: str, target_accuracy: float | None, confidence: float | None,
+        db_url: str | None) -> None:
+    """Run a labeling round: rules, aggregate, featurize, train, calibrate, route."""
+    with open_project(project, db_url) as opened, stage_bar() as progress:
+        result = opened.run_round(target_accuracy=target_accuracy, confidence=confidence,
+                                  progress=progress, actor="cli")
+    click.echo(f"Round {result.round_id} done.")
+    for line in result.summary():
+        click.echo(f"  {line}")
+
+
+@contextmanager
+def stage_bar() -> Iterator[Callable[[str, float], None]]:
+    """Progress of a round's stages on stderr."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    with Progress(TextColumn("round: {task.description:<10}"), BarColumn(), TimeElapsedColumn(),
+                  console=console, transient=True, disable=not console.is_terminal) as bar:
+        task = bar.add_task("starting", total=1.0)
+        yield lambda stage, fraction: bar.update(task, description=stage, completed=fraction)
+
+
+# -- simulate -----------------------------------------------------------------------------
+@cli.command()
+@click.argument("project", type=click.Path(exists=True, file_okay=False))
+@click.option("--oracle-column", required=True,
+              help="Metadata column with the true labels; hidden from everything else.")
+@click.option("--budget", type=int, required=True, help="Simulated human labels to spend.")
+@click.option("--batch-size", type=int, default=None, help="Labels per round (default 50).")
+@click.option("--strategy", default=None,
+              help="Active-learning strategy: auto (default), random, least_confidence, margin, "
+                   "entropy, committee, kcenter, cluster, hybrid.")
+@click.option("--audit-fraction", type=float, default=None,
+              help="Share of answers spent on the blind random audit sample (default 0.2).")
+@click.option("--seed", type=int, default=None)
+@click.option("--target-accuracy", type=float, default=None)
+@click.option("--confidence", type=float, default=None)
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="Write the learning curve (one row per round) to this CSV.")
+@DB_OPTION
+def simulate(project: str, oracle_column: str, budget: int, batch_size: int | None,
+             strategy: str | None, audit_fraction: float | None, seed: int | None,
+             target_accuracy: float | None, confidence: float | None, out: str | None,
+             db_url: str | None) -> None:
+    """Run rounds with a simulated reviewer answering from --oracle-column."""
+    with open_project(project, db_url) as opened:
+        curve = opened.simulate(
+            oracle_column=oracle_column, budget=budget, batch_size=batch_size,
+            strategy=strategy, audit_fraction=audit_fraction, seed=seed, out=out,
+            target_accuracy=target_accuracy, confidence=confidence, echo=print_curve_row,
+        )
+    click.echo(f"{len(curve)} rounds" + (f"; learning curve written to {out}." if out else "."))
+
+
+def print_curve_row(row: Any) -> None:
+    def pct(value: float | None) -> str:
+        return "   -  " if value is None else f"{value:6.1%}"
+
+    if row.round and getattr(print_curve_row, "_header_done", False) is False:
+        click.echo("round  human  audit  threshold  auto   est.acc(auto)  true acc(auto)  "
+                   "true acc(all)  strategy")
+        print_curve_row._header_done = True  # type: ignore[attr-defined]
+    threshold = "   -  " if row.threshold is None else f"{row.threshold:6.3f}"
+    click.echo(f"{row.round:5d}  {row.human_labels:5d}  {row.audit_labels:5d}  {threshold:>9}  "
+               f"{pct(row.auto_share)}  {pct(row.auto_accuracy_estimated):>13}  "
+               f"{pct(row.auto_accuracy_true):>14}  {pct(row.accuracy_all_true):>13}  "
+               f"{row.strategy or '-'}")
+
+
 # -- demo ---------------------------------------------------------------------------------
 @cli.command()
 @click.option("--folder", type=click.Path(file_okay=False), default=None,
