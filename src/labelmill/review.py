@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from labelmill.exceptions import ConfigError, NotFoundError
 from labelmill.schema import Schema
-from labelmill.store import AuditLog, Item, Label, Lease, Source, Store, User, Vote
+from labelmill.store import AuditLog, Item, Label, Lease, Round, Source, Store, User, Vote
 
 __all__ = ["QUEUES", "QueueItem", "add_answer", "next_items", "undo_answer"]
 
@@ -59,7 +59,8 @@ def _check_queue(queue: str) -> None:
 
 def audit_quota(session: Session, n: int, *, minimum: int, fraction: float) -> int:
     """How many of the next ``n`` review items should come from the audit sample: enough to
-    reach ``minimum`` audit answers first, then ``fraction`` of all answers."""
+    reach ``minimum`` audit answers first, then ``fraction`` of all answers. Before any round
+    has produced a model, only ``fraction``: audit answers cannot train the first model."""
     answers = dict(
         session.execute(
             select(Vote.queue, func.count())
@@ -70,6 +71,8 @@ def audit_quota(session: Session, n: int, *, minimum: int, fraction: float) -> i
     )
     audited = answers.get("audit", 0)
     total = sum(answers.values())
+    if session.scalar(select(Round.id).where(Round.status == "done").limit(1)) is None:
+        minimum = 0
     wanted = max(minimum - audited, math.ceil(fraction * (total + n)) - audited)
     return max(0, min(n, wanted))
 

@@ -278,8 +278,9 @@ def _run(project: Project, round_id: int, settings: dict[str, Any], clock: _Cloc
     status = np.where(trusted & (data.status == "unlabeled"), "human", status)
     final = np.where(trusted, data.human, np.where(audited, data.audit, predicted))
 
+    committee = _committee(project, X, Y, weights, train_mask, posterior, covered, settings, k, seed)
     priority, strategy_info = _prioritize(
-        project, proba, X, posterior, covered, routable & ~auto, correct_audit, seed, round_id
+        project, proba, X, committee, routable & ~auto, correct_audit, seed, round_id
     )
     coverage = float(auto.sum()) / max(int(routable.sum()), 1)
     # Coverage only counts once a threshold can be certified at all.
@@ -485,12 +486,37 @@ def _calibrate(
     return calibrated, float(before), float(after)
 
 
+def _committee(
+    project: Project,
+    X: np.ndarray,
+    Y: np.ndarray,
+    weights: np.ndarray,
+    train_mask: np.ndarray,
+    posterior: np.ndarray,
+    covered: np.ndarray,
+    settings: dict[str, Any],
+    k: int,
+    seed: int,
+) -> list[np.ndarray] | None:
+    """Committee members besides the end model: the label model's posterior (rules vs model
+    disagreement) when rules cover items, else a model fit on a bootstrap of the labels."""
+    if project.settings.get("strategy", "auto") not in ("auto", "committee"):
+        return None
+    if covered.any():
+        return [posterior]
+    rng = np.random.default_rng([seed, 7])
+    rows = np.flatnonzero(train_mask)
+    sample = rng.choice(rows, size=rows.size, replace=True)
+    member = _end_model(settings, k, seed + 1)
+    member.fit(X[sample], Y[sample], sample_weight=weights[sample])
+    return [member.predict_proba(X)]
+
+
 def _prioritize(
     project: Project,
     proba: np.ndarray,
     X: np.ndarray,
-    posterior: np.ndarray,
-    covered: np.ndarray,
+    committee: list[np.ndarray] | None,
     pool: np.ndarray,
     correct_audit: np.ndarray,
     seed: int,
@@ -507,7 +533,6 @@ def _prioritize(
     with project.store.session() as session:
         state = session.get(Setting, "bandit")
         bandit = StrategyBandit.from_dict(state.value) if state is not None else StrategyBandit()
-    committee = [posterior] if covered.any() else None
     audit_accuracy = float(correct_audit.mean()) if correct_audit.size else None
     chosen = query(
         proba, X, labeled_mask=~pool, batch_size=batch_size, strategy=strategy,

@@ -1,0 +1,165 @@
+"""The labeling round on tiny seeded projects (hashing featurizer, so it runs in seconds)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from labelmill import Project
+from tests.pipeline.conftest import RULES_YAML
+from labelmill.exceptions import ConfigError, RoundError
+from labelmill.store import Label, Round
+
+@pytest.fixture
+def with_rules(tmp_path, make_project):
+    project, truth = make_project(tmp_path)
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(RULES_YAML)
+    project.register_rules(rules)
+    yield project, truth
+    project.close()
+
+
+def labels(project):
+    return project.to_frame().set_index("id")
+
+
+def test_a_round_labels_every_item_and_records_itself(with_rules):
+    project, truth = with_rules
+    result = project.run_round()
+    frame = labels(project)
+    assert frame["label"].notna().all()
+    assert set(frame["status"]) <= {"auto", "review"}
+    accuracy = np.mean([frame.loc[i, "label"] == truth[i] for i in frame.index])
+    assert accuracy > 0.9
+    assert result.threshold is None  # no audit labels yet: nothing may be auto-accepted
+    assert "audit" in result.guarantee.lower()
+    with project.store.session() as s:
+        record = s.get(Round, result.round_id)
+        assert record.status == "done"
+        assert set(record.results["versions"]) >= {"rules", "featurizer", "end_model"}
+        assert record.results["versions"]["rules"].keys() == {"says_free", "says_meeting"}
+    assert all(r == result.round_id for r in frame["round"])
+
+
+def test_audit_answers_unlock_auto_accept_with_a_guarantee(with_rules):
+    project, truth = with_rules
+    project.run_round()
+    for entry in project.next_items(70, queue="audit", user="auditor"):
+        project.add_answer(entry.item_id, truth[entry.item_id], user="auditor", queue="audit")
+    result = project.run_round()
+    assert result.n_audit == 70
+    assert result.threshold is not None
+    assert result.counts["auto"] > 0 and result.counts["gold"] == 70
+    assert result.auto_accuracy["lower"] >= 0.95
+    assert "95% confidence" in result.guarantee
+    frame = labels(project)
+    auto = frame[frame["status"] == "auto"]
+    assert np.mean([auto.loc[i, "label"] == truth[i] for i in auto.index]) >= 0.95
+
+
+def test_human_answers_outrank_rules_and_survive_rounds(with_rules):
+    project, truth = with_rules
+    project.run_round()
+    item = next(i for i, t in truth.items() if t == "spam")
+    project.add_answer(item, "ham", user="ann")  # a person disagrees with every rule
+    project.run_round()
+    row = labels(project).loc[item]
+    assert (row["label"], row["status"]) == ("ham", "human")
+
+
+def test_second_round_reuses_cached_features(with_rules, monkeypatch):
+    project, _ = with_rules
+    project.run_round()
+    from labelmill.features import HashingTextFeaturizer
+
+    calls = []
+    original = HashingTextFeaturizer.transform_partial
+    monkeypatch.setattr(HashingTextFeaturizer, "transform_partial",
+                        lambda self, p: calls.append(len(p)) or original(self, p))
+    project.run_round()
+    assert calls == []
+
+
+# -- bad input: a clear message, the round marked failed, earlier rounds untouched -------------
+def _failed_rounds(project):
+    with project.store.session() as s:
+        return [(r.status, r.error) for r in s.scalars(sa.select(Round).order_by(Round.id))]
+
+
+def test_no_labels_at_all(tmp_path, make_project):
+    project, _ = make_project(tmp_path)
+    with pytest.raises(RoundError, match="No item has a label to learn from"):
+        project.run_round()
+    assert _failed_rounds(project)[-1][0] == "failed"
+    assert "No item has a label" in _failed_rounds(project)[-1][1]
+    project.close()
+
+
+def test_a_single_class(tmp_path, make_project):
+    project, _ = make_project(tmp_path)
+    rules = tmp_path / "one.yaml"
+    rules.write_text("- {name: only_spam, kind: keywords, keywords: [free], label: spam}\n")
+    project.register_rules(rules)
+    with pytest.raises(RoundError, match=r"Only one class has labels so far \(spam\)"):
+        project.run_round()
+    project.close()
+
+
+@pytest.mark.parametrize("value", [0.0, 1.0, 1.5, -0.1])
+def test_target_accuracy_outside_the_unit_interval(with_rules, value):
+    project, _ = with_rules
+    with pytest.raises(ConfigError, match=r"'target_accuracy' parameter of run_round must be a float in \(0, 1\)"):
+        project.run_round(target_accuracy=value)
+
+
+def test_failed_round_leaves_earlier_rounds_untouched(with_rules, tmp_path):
+    project, _ = with_rules
+    first = project.run_round()
+    before = labels(project)[["label", "status", "confidence", "round"]]
+    project.settings["featurizer"] = {"kind": "no-such-kind"}
+    with pytest.raises(RoundError, match="Round .* failed: .*'kind' option of a text featurizer"):
+        project.run_round()
+    after = labels(project)[["label", "status", "confidence", "round"]]
+    pd.testing.assert_frame_equal(before, after)
+    statuses = [s for s, _ in _failed_rounds(project)]
+    assert statuses == ["done", "failed"]
+    assert first.round_id == 1
+
+
+def test_features_failing_for_some_items(tmp_path):
+    from PIL import Image
+
+    root = tmp_path / "imgs"
+    for cls in ("a", "b"):
+        (root / cls).mkdir(parents=True)
+        for i in range(6):
+            value = 30 if cls == "a" else 220
+            Image.fromarray(np.full((8, 8), value + i, np.uint8)).save(root / cls / f"{i}.png")
+    project = Project.init(tmp_path / "img", classes=["a", "b"], data_type="image",
+                           settings={"featurizer": {"method": "pixels", "image_size": 8}})
+    project.import_items(root)
+    (root / "a" / "3.png").write_bytes(b"corrupted after import")
+    with pytest.raises(RoundError, match=r"Features could not be computed for 1 item\(s\)"):
+        project.run_round()
+    project.close()
+
+
+def test_interrupted_round_is_marked_failed_by_the_next(with_rules):
+    project, _ = with_rules
+    with project.store.session() as s:
+        s.add(Round(status="running", stage="featurize"))
+    project.run_round()
+    statuses = _failed_rounds(project)
+    assert statuses[0] == ("failed", "interrupted (the process stopped before the round finished)")
+    assert statuses[1][0] == "done"
+
+
+def test_labels_rows_carry_posteriors_summing_to_one(with_rules):
+    project, _ = with_rules
+    project.run_round()
+    with project.store.session() as s:
+        posteriors = s.scalars(sa.select(Label.posterior)).all()
+    assert all(abs(sum(p) - 1) < 1e-3 for p in posteriors)
