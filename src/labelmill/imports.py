@@ -99,6 +99,7 @@ def import_items(
     actor: str = "library",
     progress: Callable[[int], None] | None = None,
     total_callback: Callable[[int], None] | None = None,
+    seed: int = 0,
 ) -> ImportReport:
     """Import a file or DataFrame. See the module docstring; ``Project.import_items`` wraps this."""
     if on_error not in ("fail", "skip"):
@@ -113,7 +114,7 @@ def import_items(
     rejects = _Rejects(report.path, rejects_path) if on_error == "skip" else None
     try:
         store.write(
-            lambda session: _write(session, rows, builder, report, rejects, actor, progress),
+            lambda session: _write(session, rows, builder, report, rejects, actor, progress, seed),
             retries=0,
         )
     except BaseException:
@@ -384,6 +385,7 @@ def _write(
     rejects: _Rejects | None,
     actor: str,
     progress: Callable[[int], None] | None,
+    seed: int,
 ) -> None:
     record = Import(path=report.path)
     session.add(record)
@@ -405,7 +407,7 @@ def _write(
                 if rejects is None:
                     raise
                 rejects.add(exc.line, exc.reason, _raw(row))
-        _insert_chunk(session, items, record.id, gold_source, report)
+        _insert_chunk(session, items, record.id, gold_source, report, seed)
         if progress is not None:
             progress(len(chunk))
     if report.items_added == 0 and report.already_present == 0 and rejects is not None and rejects.count:
@@ -470,6 +472,7 @@ def _insert_chunk(
     import_id: int,
     gold_source: Callable[[], int],
     report: ImportReport,
+    seed: int,
 ) -> None:
     if not items:
         return
@@ -514,7 +517,7 @@ def _insert_chunk(
             "payload": it["payload"],
             "meta": it["meta"],
             "content_hash": it["content_hash"],
-            "random_key": random_key(it["item_id"]),
+            "random_key": random_key(it["item_id"], seed),
             "import_id": import_id,
         }
         for it in fresh
@@ -540,9 +543,10 @@ def _insert_chunk(
     report.gold_labels += len(votes)
 
 
-def random_key(item_id: str) -> float:
-    """A uniform number in [0, 1) fixed by the item id: the audit sample's random order."""
-    digest = hashlib.blake2b(item_id.encode(), digest_size=8).digest()
+def random_key(item_id: str, seed: int = 0) -> float:
+    """A uniform number in [0, 1) fixed by the item id and the project's seed: the audit
+    sample's random order (a different seed gives an independent order)."""
+    digest = hashlib.blake2b(f"{seed}:{item_id}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big") / 2**64
 
 

@@ -226,7 +226,7 @@ class Project:
         return import_items(
             self.store, self.schema, source, columns=columns, fmt=format, encoding=encoding,
             on_error=on_error, rejects_path=rejects_path, actor=actor, progress=progress,
-            total_callback=total_callback,
+            total_callback=total_callback, seed=int(self.settings["seed"]),
         )
 
     # -- the engine ----------------------------------------------------------------------

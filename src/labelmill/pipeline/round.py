@@ -420,7 +420,7 @@ def _featurize(project: Project, data: _Data, clock: _Clock) -> tuple[np.ndarray
         featurizer.fit(payloads(np.arange(len(data.pks))))
     else:
         featurizer.fit([])
-    cache = FeatureCache(project.path / "features")
+    cache = FeatureCache(project.settings.get("feature_cache") or project.path / "features")
     batch = cache.get_or_compute(featurizer, data.hashes, payloads)
     if batch.failed.any():
         bad = np.flatnonzero(batch.failed)[:5]
