@@ -34,8 +34,8 @@ def test_audit_items_are_blind_and_become_gold(project):
 
 
 def test_review_queue_mixes_in_audit_items_at_the_audit_fraction(project):
-    served = project.next_items(10, user="ann")  # before any round: fraction only (0.2)
-    assert [q.mode for q in served].count("audit") == 2
+    served = project.next_items(10, user="ann")  # before any round: fraction only (0.3)
+    assert [q.mode for q in served].count("audit") == 3
 
 
 def test_crowd_overlap_goes_to_distinct_users(project):

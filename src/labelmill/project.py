@@ -36,7 +36,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "target_accuracy": 0.95,
     "confidence": 0.95,
     "seed": 0,
-    "audit_fraction": 0.2,
+    "audit_fraction": 0.3,
     "batch_size": 50,
 }
 

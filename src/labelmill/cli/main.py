@@ -248,7 +248,7 @@ def stage_bar() -> Iterator[Callable[[str, float], None]]:
               help="Active-learning strategy: auto (default), random, least_confidence, margin, "
                    "entropy, committee, kcenter, cluster, hybrid.")
 @click.option("--audit-fraction", type=float, default=None,
-              help="Share of answers spent on the blind random audit sample (default 0.2).")
+              help="Share of answers spent on the blind random audit sample (default 0.3).")
 @click.option("--seed", type=int, default=None)
 @click.option("--target-accuracy", type=float, default=None)
 @click.option("--confidence", type=float, default=None)
