@@ -79,6 +79,11 @@ class RoundResult:
                 f"model accuracy on the blind audit sample: {self.audit_accuracy:.3f} "
                 f"({self.n_audit} items)"
             )
+        if self.strategy:
+            bandit = self.strategy.get("bandit")
+            chosen = self.strategy.get("chosen") or self.strategy.get("strategy")
+            lines.append(f"review queue ordered by: {chosen}"
+                         + (f" (bandit: {bandit['reason']})" if bandit else ""))
         if self.stopping:
             lines.append(f"stopping rule: {self.stopping.get('reason', '')}")
         return [line for line in lines if line]
