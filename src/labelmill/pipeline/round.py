@@ -233,9 +233,7 @@ def _run(project: Project, round_id: int, settings: dict[str, Any], clock: _Cloc
 
     trusted = data.human >= 0
     train_mask = trusted | covered
-    classes_seen = set(data.human[trusted].tolist())
-    if covered.any():
-        classes_seen |= set(np.flatnonzero(posterior[covered].sum(axis=0) > 0).tolist())
+    classes_seen = set(data.human[trusted].tolist()) | set(data.L[data.L >= 0].tolist())
     if not train_mask.any():
         raise RoundError(
             "No item has a label to learn from: no rule voted and nobody answered. Register "
