@@ -2,10 +2,15 @@
 
     nice -n 10 .venv/bin/python benchmarks/features.py text  [--runs 5] [--n 1000]
     nice -n 10 .venv/bin/python benchmarks/features.py image [--pool 3000] [--test 2000]
+    nice -n 10 .venv/bin/python benchmarks/features.py cache [--n 1000000]
 
 ``text``: throughput of TextFeaturizer.transform vs calling sentence-transformers'
 ``SentenceTransformer.encode`` directly on the same model and texts (same batch size,
 normalized), interleaved runs, median per side, ratio of medians.
+
+``cache``: FeatureCache at scale: ``--n`` items x 384 float32 vectors from a featurizer
+that returns precomputed random rows, written in flushes of 16,384; then a second pass that
+must compute nothing; wall time, peak RSS, and files on disk.
 
 ``image``: every ImageFeaturizer candidate on MNIST (test split, idx .gz) and CIFAR-10
 (test split, JPEG), with a logistic regression (standardized features) trained on 100 /
@@ -67,7 +72,8 @@ def bench_text(runs: int, n: int, batch_size: int) -> None:
     mo, mt = statistics.median(ours), statistics.median(theirs)
     print(f"texts={n} batch_size={batch_size} runs={runs} (interleaved)")
     print("| side | median texts/s | runs (texts/s) |\n|---|---|---|")
-    print(f"| labelmill TextFeaturizer.transform | {mo:.1f} | {', '.join(f'{v:.0f}' for v in ours)} |")
+    runs_ours = ", ".join(f"{v:.0f}" for v in ours)
+    print(f"| labelmill TextFeaturizer.transform | {mo:.1f} | {runs_ours} |")
     print(f"| sentence-transformers encode (direct) | {mt:.1f} | "
           f"{', '.join(f'{v:.0f}' for v in theirs)} |")
     print(f"\nratio labelmill / direct = {mo / mt:.3f}")
@@ -150,9 +156,53 @@ def bench_image(pool: int, test: int, names: list[str]) -> None:
                       " | ".join(f"{a:.3f}" for a in accs) + " |", flush=True)
 
 
+def bench_cache(n: int) -> None:
+    import resource
+
+    from labelmill.features import FeatureCache, Featurizer
+
+    class Precomputed(Featurizer):
+        name = "precomputed"
+
+        def __init__(self) -> None:
+            self.calls = 0
+
+        def _featurize(self, items):  # items are row numbers; vectors are a cheap function
+            self.calls += len(items)
+            rows = np.asarray(items, dtype=np.float32)[:, None]
+            return np.broadcast_to(rows, (len(items), 384)).copy(), {}
+
+        def _version_parts(self):
+            return {"dim": 384}
+
+    hashes = [f"{i:064x}" for i in range(n)]
+    f = Precomputed()
+    with tempfile.TemporaryDirectory() as tmp:
+        cache = FeatureCache(Path(tmp) / "features")
+        t = time.perf_counter()
+        first = cache.get_or_compute(f, hashes, lambda pos: pos.tolist(), batch_size=8192)
+        t_first = time.perf_counter() - t
+        t = time.perf_counter()
+        fresh = FeatureCache(Path(tmp) / "features")
+        second = fresh.get_or_compute(f, hashes, lambda pos: pos.tolist(), batch_size=8192)
+        t_second = time.perf_counter() - t
+        assert f.calls == n and np.array_equal(first.X[:, 0], second.X[:, 0])
+        assert second.X[n - 1, 0] == n - 1
+        files = sum(1 for _ in (Path(tmp) / "features").rglob("*.npy"))
+        size = sum(p.stat().st_size for p in (Path(tmp) / "features").rglob("*.npy"))
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"items={n} dim=384 float32, flush every 16384 rows")
+    print("| step | wall s | items/s |\n|---|---|---|")
+    print(f"| first run (compute + write) | {t_first:.1f} | {n / t_first:,.0f} |")
+    print(f"| second run, new FeatureCache (read only, 0 computed) | {t_second:.1f} | "
+          f"{n / t_second:,.0f} |")
+    print(f"\nfiles on disk: {files} .npy ({size / 1e9:.2f} GB); peak RSS of the process "
+          f"{rss:,.0f} MB (the returned X alone is {n * 384 * 4 / 1e6:,.0f} MB, twice held)")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("what", choices=["text", "image"])
+    ap.add_argument("what", choices=["text", "image", "cache"])
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--n", type=int, default=1000)
     ap.add_argument("--batch-size", type=int, default=64)
@@ -162,6 +212,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.what == "text":
         bench_text(args.runs, args.n, args.batch_size)
+    elif args.what == "cache":
+        bench_cache(args.n)
     else:
         bench_image(args.pool, args.test, args.data)
     return 0

@@ -139,7 +139,7 @@ def _open_source(
     if not path.exists():
         raise InputError(f"{path}: no such file or folder.")
     fmt = fmt or detect_format(path)
-    report = ImportReport(path=str(path), format=fmt)
+    report = ImportReport(path=str(path.resolve()), format=fmt)
     if fmt == "images":
         return read_rows(path, fmt), report, path, 0
     if path.stat().st_size == 0:

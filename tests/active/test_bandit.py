@@ -86,6 +86,17 @@ def test_observe_credits_only_pending_arm():
     assert sum(b.pulls_) == 1
 
 
+def test_observe_with_explicit_previous_accuracy():
+    b = StrategyBandit(arms=["random", "margin"])
+    b.observe(0.5)
+    arm = b.choose(0)
+    # the audit sample grew: old model re-scored on it gives 0.8, new model 0.9
+    assert b.observe(0.9, previous_accuracy=0.8) == pytest.approx(0.5)
+    assert b.report()["mean_gain"][arm] == pytest.approx(0.1)
+    with pytest.raises(ConfigError, match="'previous_accuracy' passed to StrategyBandit"):
+        b.observe(0.9, previous_accuracy=2)
+
+
 def test_choose_respects_available_arms():
     b = StrategyBandit()
     for seed in range(20):

@@ -14,8 +14,7 @@ def test_query_by_name_never_returns_labeled(pool):
     labeled = np.zeros(len(p), bool)
     labeled[::3] = True
     for strategy in ["random", "margin", "kcenter", "hybrid", "cluster", MarginSampling()]:
-        idx = query(p, x, labeled_mask=labeled, batch_size=15, strategy=strategy,
-                    random_state=0)
+        idx = query(p, x, labeled_mask=labeled, batch_size=15, strategy=strategy, random_state=0)
         assert len(idx) == 15 and not labeled[idx].any()
 
 
@@ -26,8 +25,16 @@ def test_query_auto_updates_bandit_and_round_trips(pool):
     used = []
     for rnd in range(6):
         bandit = StrategyBandit() if state is None else StrategyBandit.from_dict(state)
-        idx = query(p, x, labeled_mask=labeled, batch_size=10, random_state=rnd,
-                    bandit=bandit, audit_accuracy=0.5 + 0.05 * rnd, committee=[p[:, ::-1]])
+        idx = query(
+            p,
+            x,
+            labeled_mask=labeled,
+            batch_size=10,
+            random_state=rnd,
+            bandit=bandit,
+            audit_accuracy=0.5 + 0.05 * rnd,
+            committee=[p[:, ::-1]],
+        )
         assert not labeled[idx].any()
         labeled[idx] = True
         used.append(bandit.last_choice)
@@ -64,7 +71,7 @@ def test_query_errors(pool):
         query(p, x, labeled_mask=ok, batch_size=5, strategy=3)  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="'bandit' argument of query must be a StrategyBandit"):
         query(p, x, labeled_mask=ok, batch_size=5, bandit={"version": 1})  # type: ignore[arg-type]
-    with pytest.raises(InputError, match="'proba' argument of query"):
+    with pytest.raises(InputError, match=r"'proba' argument of \w+\.select must be a 2-D"):
         query(p[:, :1], x, labeled_mask=ok, batch_size=5)
 
 

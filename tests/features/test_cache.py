@@ -194,3 +194,25 @@ def test_errors(tmp_path: Path) -> None:
         FeatureCache(tmp_path, flush_rows=0)
     with pytest.raises(InputError, match=r"expects X of shape \(2, d\)"):
         cache.put("v", ["a", "b"], np.ones((3, 2)))
+
+
+def test_featurizer_whose_output_changes_without_a_new_version(tmp_path: Path) -> None:
+    class Liar(CountingFeaturizer):
+        def _version_parts(self) -> Any:
+            return {"always": "the same"}
+
+    cache = FeatureCache(tmp_path)
+    cache.get_or_compute(Liar(dim=3), ["a"], ["x"])
+    with pytest.raises(ProjectError, match="holds 3-dimensional vectors .* but 5 came"):
+        cache.get_or_compute(Liar(dim=5), ["a", "b"], ["x", "y"])
+
+
+def test_cached_and_duplicate_missing_items_together(tmp_path: Path) -> None:
+    cache = FeatureCache(tmp_path)
+    f = CountingFeaturizer()
+    cache.get_or_compute(f, ["a"], ["alpha"])
+    f.seen = 0
+    batch = cache.get_or_compute(f, ["b", "a", "b", "c"], ["bb", "alpha", "bb", "BAD"])
+    assert f.seen == 2
+    np.testing.assert_array_equal(batch.X, f.transform_partial(["bb", "alpha", "bb", "BAD"]).X)
+    assert batch.failed.tolist() == [False, False, False, True]

@@ -135,6 +135,7 @@ def test_torchscript_backbone(tmp_path: Path, image_paths, broken_image) -> None
     assert TorchImageFeaturizer(str(path), image_size=16).version != v
 
 
+@pytest.mark.slow
 def test_exported_program_backbone(tmp_path: Path, image_paths) -> None:
     import torch
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
 
 @pytest.fixture
@@ -29,3 +30,10 @@ def _overconfident_model(seed: int, n: int = 4000, k: int = 3) -> tuple[np.ndarr
 def overconfident_model():
     """Factory: ``overconfident_model(seed, n=4000, k=3) -> (y, proba)``."""
     return _overconfident_model
+
+
+@pytest.fixture(autouse=True)
+def _one_blas_thread():
+    """On the shared 2-core machine, one BLAS thread per test is much faster than two."""
+    with threadpool_limits(limits=1):
+        yield

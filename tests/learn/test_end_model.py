@@ -70,7 +70,7 @@ def test_float32_features_are_accepted(blobs):
 
 def test_mlp_head_learns_and_is_seeded(blobs):
     X, y = blobs
-    kw = dict(head="mlp", hidden_size=16, n_epochs=30, batch_size=32, learning_rate=1e-2)
+    kw = dict(head="mlp", hidden_size=16, n_epochs=15, batch_size=50, learning_rate=3e-2)
     a = EndModel(**kw, random_state=3, n_threads=1).fit(X, y)
     b = EndModel(**kw, random_state=3, n_threads=1).fit(X, y)
     c = EndModel(**kw, random_state=4, n_threads=1).fit(X, y)
@@ -99,7 +99,11 @@ def test_soft_cross_entropy():
 @pytest.mark.parametrize(
     ("params", "match"),
     [
-        ({"head": "forest"}, r"The 'head' parameter of EndModel must be one of 'logistic', 'mlp'\. Got 'forest' instead\."),
+        (
+            {"head": "forest"},
+            r"The 'head' parameter of EndModel must be one of 'logistic', 'mlp'\. "
+            r"Got 'forest' instead\.",
+        ),
         ({"C": 0}, r"The 'C' parameter of EndModel must be a positive float\. Got 0 instead\."),
         ({"max_iter": 1.5}, r"The 'max_iter' parameter of EndModel must be a positive int"),
         ({"tol": -1.0}, r"'tol' parameter of EndModel must be a positive float"),
@@ -150,7 +154,9 @@ def test_labels_beyond_n_classes_and_soft_width_mismatch():
 
 def test_predict_checks(blobs):
     X, y = blobs
-    with pytest.raises(NotFittedError, match=r"This EndModel instance is not fitted yet.*'predict'"):
+    with pytest.raises(
+        NotFittedError, match=r"This EndModel instance is not fitted yet.*'predict'"
+    ):
         EndModel().predict(X)
     model = EndModel().fit(X, y)
     with pytest.raises(InputError, match=r"fitted on 5 features\. Got X with 2 features"):

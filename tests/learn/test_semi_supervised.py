@@ -30,7 +30,11 @@ def test_unseen_class_gets_a_zero_column(blobs):
 @pytest.mark.parametrize(
     ("kwargs", "err", "match"),
     [
-        ({"alpha": 1.0}, ConfigError, r"The 'alpha' parameter of label_spreading must be a float in \(0, 1\)"),
+        (
+            {"alpha": 1.0},
+            ConfigError,
+            r"The 'alpha' parameter of label_spreading must be a float in \(0, 1\)",
+        ),
         ({"n_neighbors": 0}, ConfigError, r"The 'n_neighbors' parameter of label_spreading"),
         ({"max_iter": -2}, ConfigError, r"The 'max_iter' parameter of label_spreading"),
         ({"n_classes": 1}, InputError, r"labels in 0\.\.0 \(n_classes=1\)\. Got 1"),

@@ -17,7 +17,9 @@ from labelmill.quality import (
 )
 
 
-@pytest.mark.parametrize(("target", "conf", "n"), [(0.95, 0.95, 59), (0.99, 0.95, 299), (0.9, 0.9, 22)])
+@pytest.mark.parametrize(
+    ("target", "conf", "n"), [(0.95, 0.95, 59), (0.99, 0.95, 299), (0.9, 0.9, 22)]
+)
 def test_required_audit_size(target, conf, n):
     assert required_audit_size(target_accuracy=target, confidence=conf) == n
     assert clopper_pearson_lower(n, n, confidence=conf) >= target
@@ -63,13 +65,21 @@ def test_by_status_and_by_group():
 
 
 def test_errors():
-    with pytest.raises(ConfigError, match=r"The 'confidence' parameter of clopper_pearson_lower must be a float in \(0, 1\)\. Got 2 instead\."):
+    with pytest.raises(
+        ConfigError,
+        match=r"The 'confidence' parameter of clopper_pearson_lower must be a float in "
+        r"\(0, 1\)\. Got 2 instead\.",
+    ):
         clopper_pearson_lower(1, 2, confidence=2)
     with pytest.raises(InputError, match=r"0 <= n_correct <= n"):
         clopper_pearson_lower(3, 2)
-    with pytest.raises(ConfigError, match=r"The 'confidence' parameter of clopper_pearson_interval"):
+    with pytest.raises(
+        ConfigError, match=r"The 'confidence' parameter of clopper_pearson_interval"
+    ):
         clopper_pearson_interval(1, 2, confidence=0)
-    with pytest.raises(ConfigError, match=r"The 'target_accuracy' parameter of required_audit_size"):
+    with pytest.raises(
+        ConfigError, match=r"The 'target_accuracy' parameter of required_audit_size"
+    ):
         required_audit_size(target_accuracy=1.0)
     with pytest.raises(ConfigError, match=r"The 'confidence' parameter of required_audit_size"):
         required_audit_size(confidence=0.0)

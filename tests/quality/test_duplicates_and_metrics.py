@@ -24,6 +24,20 @@ def test_near_duplicates_across_blocks():
     assert find_duplicates(X, threshold=0.98, block_size=10_000) == groups
 
 
+def test_lsh_finds_the_same_groups_and_is_seeded():
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(3000, 64)).astype(np.float32)
+    X[2000:2050] = X[:50] + rng.normal(scale=0.05, size=(50, 64))  # cosine ~0.999
+    exact = find_duplicates(X, threshold=0.98)
+    assert len(exact) == 50
+    approx = find_duplicates(X, threshold=0.98, method="lsh", random_state=0)
+    assert approx == exact
+    assert approx == find_duplicates(X, threshold=0.98, method="lsh", random_state=0)
+    # never a false pair, even with a single tiny table that misses most pairs
+    few = find_duplicates(X, threshold=0.98, method="lsh", n_tables=1, n_bits=30, random_state=1)
+    assert {tuple(g) for g in few} <= {tuple(g) for g in exact}
+
+
 def test_near_duplicates_threshold_matters():
     X = np.array([[1.0, 0.0], [0.95, 0.31]])  # cosine ~0.95
     assert find_duplicates(X, threshold=0.98) == []
@@ -31,10 +45,25 @@ def test_near_duplicates_threshold_matters():
 
 
 def test_duplicate_errors():
-    with pytest.raises(ConfigError, match=r"The 'threshold' parameter of find_duplicates must be a float in \(-1, 1\]\. Got 1\.5 instead\."):
+    with pytest.raises(
+        ConfigError,
+        match=r"The 'threshold' parameter of find_duplicates must be a float in "
+        r"\(-1, 1\]\. Got 1\.5 instead\.",
+    ):
         find_duplicates(np.zeros((2, 2)), threshold=1.5)
     with pytest.raises(ConfigError, match=r"The 'block_size' parameter of find_duplicates"):
         find_duplicates(np.zeros((2, 2)), block_size=0)
+    with pytest.raises(
+        ConfigError,
+        match=r"The 'method' parameter of find_duplicates must be one of 'exact', 'lsh'",
+    ):
+        find_duplicates(np.zeros((2, 2)), method="faiss")
+    with pytest.raises(
+        ConfigError, match=r"The 'n_bits' parameter of find_duplicates must be an int"
+    ):
+        find_duplicates(np.zeros((2, 2)), method="lsh", n_bits=64)
+    with pytest.raises(ConfigError, match=r"The 'n_tables' parameter of find_duplicates"):
+        find_duplicates(np.zeros((2, 2)), method="lsh", n_tables=0)
     with pytest.raises(InputError, match=r"Got an array of shape \(2, 2, 2\)"):
         find_duplicates(np.zeros((2, 2, 2)))
     with pytest.raises(InputError, match=r"finite features"):

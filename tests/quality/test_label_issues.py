@@ -47,7 +47,10 @@ def test_ranked_indices_put_worst_first(noisy):
 def test_clean_labels_give_few_issues():
     rng = np.random.default_rng(1)
     y = rng.integers(0, 2, 500)
-    proba = np.where(y[:, None] == np.arange(2), 0.9, 0.1) + rng.uniform(-0.05, 0.05, (500, 1)) * [1, -1]
+    proba = np.where(y[:, None] == np.arange(2), 0.9, 0.1) + rng.uniform(-0.05, 0.05, (500, 1)) * [
+        1,
+        -1,
+    ]
     assert find_label_issues(y, proba).sum() == 0
 
 
@@ -59,15 +62,23 @@ def test_confident_joint_counts():
 
 
 def test_normalized_margin():
-    s = label_quality_scores([0, 1], np.array([[0.7, 0.2, 0.1], [0.7, 0.2, 0.1]]), method="normalized_margin")
+    s = label_quality_scores(
+        [0, 1], np.array([[0.7, 0.2, 0.1], [0.7, 0.2, 0.1]]), method="normalized_margin"
+    )
     np.testing.assert_allclose(s, [0.75, 0.25])
 
 
 def test_errors():
     p = np.array([[0.9, 0.1], [0.2, 0.8]])
-    with pytest.raises(ConfigError, match=r"The 'method' parameter of find_label_issues must be one of 'self_confidence', 'confident_learning'\. Got 'prune' instead\."):
+    with pytest.raises(
+        ConfigError,
+        match=r"The 'method' parameter of find_label_issues must be one of 'self_confidence', "
+        r"'confident_learning'\. Got 'prune' instead\.",
+    ):
         find_label_issues([0, 1], p, method="prune")
-    with pytest.raises(ConfigError, match=r"The 'return_indices_ranked_by' parameter of find_label_issues"):
+    with pytest.raises(
+        ConfigError, match=r"The 'return_indices_ranked_by' parameter of find_label_issues"
+    ):
         find_label_issues([0, 1], p, return_indices_ranked_by="entropy")
     with pytest.raises(ConfigError, match=r"The 'method' parameter of label_quality_scores"):
         label_quality_scores([0, 1], p, method="entropy")

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -42,7 +44,7 @@ def test_stops_at_first_failure_even_if_a_lower_threshold_would_pass():
     # 100 items at 0.99 all right; 100 items at 0.9 with 30 wrong; 2000 at 0.6 all right
     scores = np.r_[np.full(100, 0.99), np.full(100, 0.9), np.full(2000, 0.6)]
     correct = np.r_[np.ones(100), np.r_[np.ones(70), np.zeros(30)], np.ones(2000)].astype(bool)
-    d = choose_threshold(scores, correct, thresholds=[0.99, 0.9, 0.6])
+    d = choose_threshold(scores, correct, thresholds=[0.99, 0.9, 0.6], min_audit_above=59)
     assert d.threshold == 0.99
     assert [s.outcome for s in d.steps] == ["passed", "failed"]
     assert "the next threshold 0.9 failed" in d.reason
@@ -95,7 +97,10 @@ def test_empty_audit_sample():
 @pytest.mark.parametrize("name", ["target_accuracy", "confidence"])
 @pytest.mark.parametrize("value", [1.5, 0.0, 1.0, -0.1, "0.9", True, None])
 def test_policy_parameters_must_be_in_open_unit_interval(name, value):
-    msg = rf"The '{name}' parameter of ThresholdPolicy must be a float in \(0, 1\)\. Got {value!r} instead\."
+    msg = (
+        rf"The '{name}' parameter of ThresholdPolicy must be a float in \(0, 1\)\. "
+        rf"Got {re.escape(repr(value))} instead\."
+    )
     with pytest.raises(ConfigError, match=msg):
         ThresholdPolicy(**{name: value}).choose([0.9], [True])
     with pytest.raises(ConfigError, match=rf"The '{name}' parameter of choose_threshold"):
@@ -113,7 +118,11 @@ def test_error_message_exact_style():
 
 @pytest.mark.parametrize("thresholds", [[], [0.5, 0.9], [0.9, 0.9], [1.5, 0.5], [0.9, np.nan], "x"])
 def test_bad_thresholds(thresholds):
-    with pytest.raises(ConfigError, match=r"The 'thresholds' parameter of ThresholdPolicy must be a non-empty, strictly decreasing"):
+    with pytest.raises(
+        ConfigError,
+        match=r"The 'thresholds' parameter of ThresholdPolicy must be a non-empty, "
+        r"strictly decreasing",
+    ):
         ThresholdPolicy(thresholds=thresholds).choose([0.9], [True])
 
 
@@ -134,5 +143,24 @@ def test_bad_inputs():
 
 def test_policy_repr():
     assert repr(ThresholdPolicy()) == (
-        "ThresholdPolicy(target_accuracy=0.95, confidence=0.95, thresholds=None)"
+        "ThresholdPolicy(target_accuracy=0.95, confidence=0.95, thresholds=None, "
+        "min_audit_above=None)"
     )
+
+
+def test_min_audit_above_sets_where_testing_starts():
+    scores = np.r_[np.full(70, 0.995), np.full(300, 0.9)]
+    correct = np.ones(370, bool)
+    # default start: 2 * 59 = 118 items above -> 0.995 (70 items) is skipped
+    d = choose_threshold(scores, correct, thresholds=[0.99, 0.5])
+    assert [s.outcome for s in d.steps] == ["skipped", "passed"]
+    d = choose_threshold(scores, correct, thresholds=[0.99, 0.5], min_audit_above=59)
+    assert [s.outcome for s in d.steps] == ["passed", "passed"]
+    with pytest.raises(
+        ConfigError,
+        match=r"The 'min_audit_above' parameter of choose_threshold must be None or an int "
+        r">= 59 \(fewer audit items can never certify 0\.95 at confidence 0\.95\)\. Got 10",
+    ):
+        choose_threshold(scores, correct, min_audit_above=10)
+    with pytest.raises(ConfigError, match=r"'min_audit_above' parameter of ThresholdPolicy"):
+        ThresholdPolicy(min_audit_above=60.0).choose(scores, correct)

@@ -49,15 +49,15 @@ def vote_entropy(committee: Any) -> np.ndarray:
     array([0.   , 0.693])
     """
     arr = _stack(committee)
-    n_members, n_items, n_classes = arr.shape
+    n_members = arr.shape[0]
     votes = arr.argmax(axis=2)
-    counts = np.zeros((n_items, n_classes))
+    # sum_c (n_c/M) log(n_c/M) = (1/M) sum_m log(n_{vote_m}/M): count, per member, the
+    # members that voted as it did (M is small, so M^2 comparisons are cheap)
+    total = np.zeros(arr.shape[1])
     for m in range(n_members):
-        counts[np.arange(n_items), votes[m]] += 1.0
-    frac = counts / n_members
-    with np.errstate(divide="ignore", invalid="ignore"):
-        logs = np.where(frac > 0, np.log(np.where(frac > 0, frac, 1.0)), 0.0)
-    return 0.0 - (frac * logs).sum(axis=1)
+        same = (votes == votes[m]).sum(axis=0)
+        total += np.log(same / n_members)
+    return np.asarray(0.0 - total / n_members, dtype=np.float64)
 
 
 def kl_to_consensus(committee: Any) -> np.ndarray:
@@ -79,12 +79,11 @@ def kl_to_consensus(committee: Any) -> np.ndarray:
     array([0.   , 0.368])
     """
     arr = _stack(committee)
-    consensus = arr.mean(axis=0)
     eps = 1e-12
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.log(np.maximum(arr, eps)) - np.log(np.maximum(consensus, eps))[None]
-    kl = np.where(arr > 0, arr * ratio, 0.0).sum(axis=2)
-    return np.maximum(kl.mean(axis=0), 0.0)
+    log_consensus = np.log(np.maximum(arr.mean(axis=0), eps))
+    # p * (log p - log q) with p = 0 contributes 0: the clipped log stays finite
+    kl = np.einsum("mnk,mnk->mn", arr, np.log(np.maximum(arr, eps)) - log_consensus[None])
+    return np.asarray(np.maximum(kl.mean(axis=0), 0.0), dtype=np.float64)
 
 
 class CommitteeDisagreement(QueryStrategy):
@@ -145,10 +144,15 @@ class CommitteeDisagreement(QueryStrategy):
         if self.include_model:
             members.append(ctx.proba[cand])
         stacked = np.stack(members)
-        kl = kl_to_consensus(stacked)
         if self.measure == "kl":
-            scores = kl
+            return top_k(kl_to_consensus(stacked), cand, n_wanted, ctx.rng)
+        scores = vote_entropy(stacked)
+        # the KL tie-break only matters from the n_wanted-th best vote entropy up
+        if n_wanted < cand.size:
+            cut = np.partition(scores, cand.size - n_wanted)[cand.size - n_wanted]
+            near = np.flatnonzero(scores >= cut)
         else:
-            bound = np.log(stacked.shape[0]) + 1.0
-            scores = vote_entropy(stacked) + 1e-6 * kl / bound
+            near = np.arange(cand.size)
+        bound = np.log(stacked.shape[0]) + 1.0
+        scores[near] += 1e-6 * kl_to_consensus(stacked[:, near]) / bound
         return top_k(scores, cand, n_wanted, ctx.rng)

@@ -32,13 +32,13 @@ def _sq_dists(x: np.ndarray, centers: np.ndarray, x_sq: np.ndarray | None = None
         x_sq = np.einsum("ij,ij->i", x, x)
     c_sq = np.einsum("ij,ij->i", centers, centers)
     d = x_sq[:, None] + c_sq[None, :] - 2.0 * (x @ centers.T)
-    return np.maximum(d, 0.0)
+    return np.asarray(np.maximum(d, 0.0))
 
 
 def _min_sq_dist(x: np.ndarray, ref: np.ndarray, chunk: int = 2048) -> np.ndarray:
     """For each row of x, the squared distance to its nearest row of ref."""
     x_sq = np.einsum("ij,ij->i", x, x)
-    out = np.full(x.shape[0], np.inf, dtype=np.float64)
+    out = np.full(x.shape[0], np.inf, dtype=x.dtype)
     for start in range(0, ref.shape[0], chunk):
         d = _sq_dists(x, ref[start : start + chunk], x_sq)
         np.minimum(out, d.min(axis=1), out=out)
@@ -52,7 +52,7 @@ def kmeans(
 
     Parameters
     ----------
-    x : (m, d) float array
+    x : (m, d) float array (float32 keeps it fast)
     n_clusters : int, <= m
     rng : numpy Generator
     n_iter : int
@@ -68,23 +68,24 @@ def kmeans(
     x_sq = np.einsum("ij,ij->i", x, x)
     first = int(rng.integers(m))
     centers_idx = [first]
-    d2 = _sq_dists(x, x[[first]], x_sq)[:, 0]
+    d2 = _sq_dists(x, x[[first]], x_sq)[:, 0].astype(np.float64)
     for _ in range(1, n_clusters):
         total = d2.sum()
         nxt = int(rng.choice(m, p=d2 / total)) if total > 0 else int(rng.integers(m))
         centers_idx.append(nxt)
         np.minimum(d2, _sq_dists(x, x[[nxt]], x_sq)[:, 0], out=d2)
-    centers = x[centers_idx].astype(np.float64)
+    centers = x[centers_idx].copy()
     assign = np.zeros(m, dtype=np.int64)
     for _ in range(n_iter):
         assign = _sq_dists(x, centers, x_sq).argmin(axis=1)
         counts = np.bincount(assign, minlength=n_clusters)
-        sums = np.zeros_like(centers)
-        np.add.at(sums, assign, x)
+        onehot = np.zeros((n_clusters, m), dtype=x.dtype)
+        onehot[assign, np.arange(m)] = 1.0
+        sums = onehot @ x
         nonempty = counts > 0
         new = centers.copy()
-        new[nonempty] = sums[nonempty] / counts[nonempty, None]
-        if np.allclose(new, centers):
+        new[nonempty] = sums[nonempty] / counts[nonempty, None].astype(x.dtype)
+        if np.allclose(new, centers, rtol=1e-4, atol=1e-6):
             centers = new
             break
         centers = new
@@ -137,10 +138,8 @@ class KCenterGreedy(QueryStrategy):
         sub = subsample(ctx.candidates, self.max_candidates, ctx.rng)
         x = gather(ctx, sub)
         ref_pos = subsample(ctx.reference(), self.max_reference, ctx.rng)
-        if ref_pos.size:
-            mind = _min_sq_dist(x, gather(ctx, ref_pos))
-        else:
-            mind = np.full(sub.size, np.inf)
+        no_ref = np.full(sub.size, np.inf)
+        mind = _min_sq_dist(x, gather(ctx, ref_pos)) if ref_pos.size else no_ref
         x_sq = np.einsum("ij,ij->i", x, x)
         picked: list[int] = []
         for _ in range(min(n_wanted, sub.size)):
@@ -208,7 +207,7 @@ class ClusterDiversity(QueryStrategy):
 
     def _rank(self, ctx: QueryContext, n_wanted: int) -> np.ndarray:
         sub = subsample(ctx.candidates, self.max_candidates, ctx.rng)
-        x = gather(ctx, sub).astype(np.float64)
+        x = gather(ctx, sub)
         centers, assign = kmeans(x, ctx.batch_size, rng=ctx.rng, n_iter=self.n_iter)
         if self.pick == "central":
             key = np.sum((x - centers[assign]) ** 2, axis=1)

@@ -68,9 +68,7 @@ class HybridSampling(QueryStrategy):
 
     def _check_params(self, committee: list[np.ndarray]) -> None:
         require_positive_int(self.max_candidates, name="max_candidates", owner="HybridSampling")
-        require_positive_int(
-            self.candidate_factor, name="candidate_factor", owner="HybridSampling"
-        )
+        require_positive_int(self.candidate_factor, name="candidate_factor", owner="HybridSampling")
 
     def _rank(self, ctx: QueryContext, n_wanted: int) -> np.ndarray:
         cand = ctx.candidates

@@ -9,7 +9,7 @@ import numpy as np
 from labelmill.active._bandit import StrategyBandit
 from labelmill.active._base import QueryStrategy
 from labelmill.active._registry import STRATEGIES, make_strategy
-from labelmill.active._validation import as_generator, check_proba
+from labelmill.active._validation import as_generator
 from labelmill.exceptions import ConfigError, InputError
 
 __all__ = ["query"]
@@ -61,7 +61,7 @@ def query(
         since the previous call (``bandit.observe``).
     max_similarity : float or None, default=0.95
         Items with cosine similarity above this to an item already in the batch are
-        skipped (only for strategies given by name).
+        skipped (for strategies given by name and for "auto"; a strategy object keeps its own).
 
     Returns
     -------
@@ -84,12 +84,14 @@ def query(
     >>> query(proba, labeled_mask=labeled, batch_size=2, strategy="margin", random_state=0)
     array([1, 2])
     """
-    p = check_proba(proba)
+    p = np.asarray(proba)  # validated once, by the strategy's select
+    n_items = p.shape[0] if p.ndim == 2 else -1
     mask = np.asarray(labeled_mask)
-    if mask.dtype != bool or mask.shape != (p.shape[0],):
+    if mask.dtype != bool or mask.shape != (n_items,):
         raise InputError(
             f"The 'labeled_mask' argument of query must be a boolean array of shape "
-            f"({p.shape[0]},), one entry per item. Got dtype {mask.dtype}, shape {mask.shape}."
+            f"({n_items},), one entry per item of proba. Got dtype {mask.dtype}, shape "
+            f"{mask.shape}."
         )
     rng = as_generator(random_state)
     if isinstance(strategy, QueryStrategy):

@@ -31,7 +31,7 @@ def least_confidence_scores(proba: np.ndarray) -> np.ndarray:
     >>> least_confidence_scores(np.array([[0.9, 0.1], [0.5, 0.5]])).round(2)
     array([0.1, 0.5])
     """
-    return 1.0 - np.asarray(proba).max(axis=1)
+    return np.asarray(1.0 - np.asarray(proba).max(axis=1), dtype=np.float64)
 
 
 def margin_scores(proba: np.ndarray) -> np.ndarray:
@@ -58,7 +58,7 @@ def entropy_scores(proba: np.ndarray) -> np.ndarray:
     p = np.asarray(proba)
     with np.errstate(divide="ignore", invalid="ignore"):
         logs = np.where(p > 0, np.log(np.where(p > 0, p, 1.0)), 0.0)
-    return 0.0 - (p * logs).sum(axis=1)
+    return np.asarray(0.0 - (p * logs).sum(axis=1), dtype=np.float64)
 
 
 class RandomSampling(QueryStrategy):

@@ -33,9 +33,9 @@ def as_generator(random_state: Any, *, owner: str = "query") -> np.random.Genera
         return random_state
     if isinstance(random_state, np.random.RandomState):
         return np.random.default_rng(int(random_state.randint(0, 2**31 - 1)))
-    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
-        if int(random_state) >= 0:
-            return np.random.default_rng(int(random_state))
+    is_int = isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool)
+    if is_int and int(random_state) >= 0:
+        return np.random.default_rng(int(random_state))
     raise ConfigError(
         f"The 'random_state' parameter of {owner} must be None, a non-negative int, a "
         f"numpy Generator or a RandomState. Got {random_state!r} instead."
@@ -79,9 +79,7 @@ def check_proba(proba: Any, *, name: str = "proba", owner: str = "query") -> np.
     return arr
 
 
-def check_features(
-    features: Any, n_items: int, *, required: bool, owner: str
-) -> np.ndarray | None:
+def check_features(features: Any, n_items: int, *, required: bool, owner: str) -> np.ndarray | None:
     """Check the shape of ``features`` without copying it; None is allowed unless required."""
     if features is None:
         if required:
@@ -164,8 +162,14 @@ def check_batch_size(batch_size: Any, *, owner: str) -> int:
 
 
 def check_fraction(
-    value: Any, *, name: str, owner: str, low: float = 0.0, high: float = 1.0,
-    allow_none: bool = False, closed_high: bool = True,
+    value: Any,
+    *,
+    name: str,
+    owner: str,
+    low: float = 0.0,
+    high: float = 1.0,
+    allow_none: bool = False,
+    closed_high: bool = True,
 ) -> float | None:
     """Check that ``value`` is a float in (low, high] (or [low, high) when not closed)."""
     if value is None and allow_none:

@@ -295,5 +295,14 @@ def demo(folder: str | None) -> None:
     run_demo(folder, echo=click.echo)
 
 
+def _register_server_commands() -> None:
+    from labelmill.cli.server_commands import serve, users
+
+    cli.add_command(serve)
+    cli.add_command(users)
+
+
+_register_server_commands()
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

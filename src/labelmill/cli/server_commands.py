@@ -101,7 +101,10 @@ def list_(ctx: click.Context) -> None:
     if not found:
         click.echo("No users yet.")
     for u in found:
-        state = "active" if u.active and u.can_login else ("no password" if u.active else "disabled")
+        if not u.can_login:
+            state = "no password (answers only)" if u.active else "removed"
+        else:
+            state = "active" if u.active else "disabled"
         click.echo(f"{u.name:<24} {u.role:<10} {state}")
 
 

@@ -185,7 +185,9 @@ class FeatureCache:
                 found.append(marker.read_text(encoding="utf-8"))
         return found
 
-    def get(self, version: str, hashes: Sequence[str]) -> tuple[NDArray[np.float32], NDArray[np.bool_]]:
+    def get(
+        self, version: str, hashes: Sequence[str]
+    ) -> tuple[NDArray[np.float32], NDArray[np.bool_]]:
         """Return ``(X, found)`` for ``hashes``; rows not found are zeros."""
         keys = _as_keys(hashes)
         index = self._index(version)
@@ -288,8 +290,8 @@ class FeatureCache:
         total = int(todo.shape[0])
         if total:
             logger.info("featurizing %d of %d items (%s)", total, n, version)
-        dim = X_cached.shape[1] if found.any() else None
-        computed: NDArray[np.float32] | None = None
+        # X_cached is (n, d) with zero rows where missing: computed rows go straight into it
+        X: NDArray[np.float32] | None = X_cached if found.any() else None
         failed_todo = np.zeros(total, dtype=bool)
         reasons_todo: dict[int, str] = {}
         pending_keys: list[NDArray[np.bytes_]] = []
@@ -308,10 +310,15 @@ class FeatureCache:
             else:
                 chunk_payloads = [payload_list[i] for i in pos]
             batch = featurizer.transform_partial(chunk_payloads)
-            if computed is None:
-                dim = batch.X.shape[1] if dim is None else dim
-                computed = np.zeros((total, batch.X.shape[1]), dtype=np.float32)
-            computed[start : start + pos.shape[0]] = batch.X
+            if X is None:
+                X = np.zeros((n, batch.X.shape[1]), dtype=np.float32)
+            elif X.shape[1] != batch.X.shape[1]:
+                raise ProjectError(
+                    f"The feature cache holds {X.shape[1]}-dimensional vectors for version "
+                    f"{version!r}, but {batch.X.shape[1]} came. The featurizer's version must "
+                    "change when its output changes; fix its version."
+                )
+            X[pos] = batch.X
             failed_todo[start : start + pos.shape[0]] = batch.failed
             for j, why in batch.reasons.items():
                 reasons_todo[start + j] = why
@@ -327,17 +334,19 @@ class FeatureCache:
                 progress(min(start + batch_size, total), total)
         if pending:
             self.put(version, np.concatenate(pending_keys), np.concatenate(pending_rows))
-        X = np.zeros((n, dim or 0), dtype=np.float32)
-        if found.any():
-            X[found] = X_cached[found]
+        if X is None:
+            X = X_cached
         failed = np.zeros(n, dtype=bool)
         reasons: dict[int, str] = {}
-        if total and computed is not None:
-            X[missing] = computed[inverse]
+        if total:
+            inverse = np.asarray(inverse).reshape(-1)
+            dup = missing != todo[inverse]  # repeated hashes: copy their representative's row
+            if dup.any():
+                X[missing[dup]] = X[todo[inverse[dup]]]
             failed[missing] = failed_todo[inverse]
-            for m, u in zip(missing.tolist(), np.asarray(inverse).tolist(), strict=True):
-                if failed_todo[u]:
-                    reasons[m] = reasons_todo.get(u, "featurization failed")
+            bad = np.flatnonzero(failed_todo[inverse])
+            for m, u in zip(missing[bad].tolist(), inverse[bad].tolist(), strict=True):
+                reasons[m] = reasons_todo.get(u, "featurization failed")
         return FeatureBatch(X, failed, reasons)
 
     # -------------------------------------------------------------- maintenance

@@ -288,13 +288,13 @@ class ImageFeaturizer(Featurizer):
 
         images, reasons = load_images(items, size=int(self.image_size), color=self.color)
         ok = np.setdiff1d(np.arange(len(items)), list(reasons))
-        raw = self._raw(images[ok])
-        k = min(int(self.n_components), raw.shape[0], raw.shape[1])  # type: ignore[arg-type]
-        if k < 1:
+        if ok.size == 0:
             raise ConfigError(
                 "ImageFeaturizer(method='pixels', n_components=...) must be fitted on at "
                 "least one readable image. Got none; check the image paths."
             )
+        raw = self._raw(images[ok])
+        k = min(int(self.n_components), raw.shape[0], raw.shape[1])  # type: ignore[arg-type]
         self.pca_ = PCA(n_components=k, random_state=self.random_state).fit(raw)
 
     def _featurize(self, items: list[Any]) -> tuple[NDArray[Any], dict[int, str]]:
@@ -334,7 +334,8 @@ def file_sha256(path: str) -> str:
 class TorchImageFeaturizer(Featurizer):
     """Image features from a user's own torch backbone, loaded from a local file.
 
-    Either ``weights_path`` is a TorchScript file (``torch.jit.save``), or
+    Either ``weights_path`` is a TorchScript file (``torch.jit.save``), an exported
+    program ending in ``.pt2`` (``torch.export.save``), or
     ``module_factory`` builds an ``nn.Module`` and ``weights_path`` is its ``state_dict``
     (``torch.save(model.state_dict(), path)``). Nothing is downloaded. The output of the
     module is flattened to one row per image.
@@ -342,7 +343,8 @@ class TorchImageFeaturizer(Featurizer):
     Parameters
     ----------
     weights_path : str
-        TorchScript file, or state dict file when ``module_factory`` is given.
+        TorchScript file, ``.pt2`` exported program, or state dict file when
+        ``module_factory`` is given.
     module_factory : callable or None
         Zero-argument callable returning the ``nn.Module`` to load the state dict into.
     image_size : int
@@ -416,7 +418,9 @@ class TorchImageFeaturizer(Featurizer):
 
             path = os.fspath(self.weights_path)
             try:
-                if self.module_factory is None:
+                if self.module_factory is None and path.endswith(".pt2"):
+                    module = torch.export.load(path).module()
+                elif self.module_factory is None:
                     module = torch.jit.load(path, map_location=self.device)
                 else:
                     module = self.module_factory()
@@ -429,7 +433,11 @@ class TorchImageFeaturizer(Featurizer):
                     f"TorchImageFeaturizer could not load {path!r} as a {kind}: {exc}. "
                     "Save it with torch.jit.save, or pass module_factory= for a state dict."
                 ) from exc
-            module.eval()
+            if hasattr(module, "eval"):
+                try:
+                    module.eval()
+                except NotImplementedError:  # exported programs have a fixed mode
+                    pass
             self._module = module
         return module
 

@@ -126,9 +126,10 @@ class TextFeaturizer(Featurizer):
     def _load(self) -> Any:
         model = getattr(self, "_model", None)
         if model is None:
+            path = self._resolved_path()  # fail fast, before the heavy import
+
             from sentence_transformers import SentenceTransformer
 
-            path = self._resolved_path()
             logger.info("loading text model from %s", path)
             model = SentenceTransformer(str(path), device=self.device, local_files_only=True)
             if self.max_seq_length is not None:
@@ -140,8 +141,10 @@ class TextFeaturizer(Featurizer):
     def n_features(self) -> int:
         """Embedding dimension (loads the model)."""
         model = self._load()
-        get_dim = getattr(model, "get_sentence_embedding_dimension", None)
-        return int(get_dim() if get_dim else model.get_embedding_dimension())
+        get_dim = getattr(model, "get_embedding_dimension", None)  # sentence-transformers 5.x
+        if get_dim is None:
+            get_dim = model.get_sentence_embedding_dimension
+        return int(get_dim())
 
     def _n_features_or_zero(self) -> int:
         return self.n_features

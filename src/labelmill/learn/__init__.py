@@ -8,6 +8,7 @@ Public API::
     expected_calibration_error, calibration_report, CalibrationReport
     label_spreading           spread labels over a kNN graph of the embeddings
     soft_cross_entropy
+    training_targets          (rows, Y, sample_weight) for EndModel.fit: posteriors + human labels
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from labelmill.learn._calibration import (
 )
 from labelmill.learn._end_model import EndModel, soft_cross_entropy
 from labelmill.learn._semi_supervised import label_spreading
+from labelmill.learn._targets import training_targets
 
 __all__ = [
     "CalibrationReport",
@@ -31,4 +33,5 @@ __all__ = [
     "expected_calibration_error",
     "label_spreading",
     "soft_cross_entropy",
+    "training_targets",
 ]

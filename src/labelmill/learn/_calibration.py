@@ -132,9 +132,7 @@ class TemperatureScaler(BaseEstimator):  # type: ignore[misc]
         """
         owner = type(self).__name__
         b = self.bounds
-        if not (
-            isinstance(b, tuple | list) and len(b) == 2 and 0 < float(b[0]) < float(b[1])
-        ):
+        if not (isinstance(b, tuple | list) and len(b) == 2 and 0 < float(b[0]) < float(b[1])):
             raise ConfigError(
                 f"The 'bounds' parameter of {owner} must be a pair (low, high) with "
                 f"0 < low < high. Got {b!r} instead."
@@ -213,7 +211,8 @@ class IsotonicCalibrator(BaseEstimator):  # type: ignore[misc]
         second = np.partition(p, -2, axis=1)[:, -2]
         new_top = np.asarray(self.isotonic_.predict(p1), dtype=np.float64)
         # floor: after rescaling the others by (1-c)/(1-p1), the runner-up stays <= c
-        floor = second / np.maximum(1.0 - p1 + second, _EPS)
+        # (a hair above, so that a tie cannot flip argmax to a lower index)
+        floor = second / np.maximum(1.0 - p1 + second, _EPS) + 1e-9
         new_top = np.clip(np.maximum(new_top, floor), 0.0, 1.0)
         rest = 1.0 - p1
         out = np.where(

@@ -56,9 +56,7 @@ def as_features(X: Any, *, owner: str) -> NDArray[np.floating[Any]]:
     return arr
 
 
-def as_targets(
-    Y: Any, n_items: int, n_classes: int | None, *, owner: str
-) -> NDArray[np.float64]:
+def as_targets(Y: Any, n_items: int, n_classes: int | None, *, owner: str) -> NDArray[np.float64]:
     """Return targets as an ``(n_items, k)`` matrix of class probabilities.
 
     ``Y`` is either hard labels ``(n_items,)`` in ``0..k-1`` or soft labels
@@ -113,7 +111,7 @@ def as_targets(
             f"{owner} expects soft-label rows that sum to 1. Row {first} sums to "
             f"{sums[first]:.6g} ({int(bad.sum())} rows are off); normalize the posteriors."
         )
-    return arr / sums[:, None]
+    return np.asarray(arr / sums[:, None], dtype=np.float64)
 
 
 def as_weights(sample_weight: Any, n_items: int, *, owner: str) -> NDArray[np.float64]:
@@ -162,7 +160,7 @@ def as_probabilities(
             f"{owner} expects probability rows that sum to 1. Got rows summing to values "
             f"between {sums.min():.6g} and {sums.max():.6g} instead."
         )
-    return arr / sums[:, None]
+    return np.asarray(arr / sums[:, None], dtype=np.float64)
 
 
 def as_true_labels(y: Any, n_items: int, n_classes: int, *, owner: str) -> NDArray[np.int64]:

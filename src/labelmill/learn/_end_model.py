@@ -287,7 +287,7 @@ class EndModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         generator = torch.Generator().manual_seed(int(rng.randint(0, 2**31 - 1)))
         d, k = X.shape[1], T.shape[1]
         net = _make_mlp(torch, d, self.hidden_size, k, generator)
-        opt = torch.optim.Adam(net.parameters(), lr=self.learning_rate, weight_decay=self.alpha)
+        opt = _Adam(torch, list(net.parameters()), lr=self.learning_rate, weight_decay=self.alpha)
         Xt = torch.as_tensor(np.ascontiguousarray(X, dtype=np.float32))
         Tt = torch.as_tensor(T, dtype=torch.float32)
         wt = torch.as_tensor(w / w.mean(), dtype=torch.float32)
@@ -303,8 +303,8 @@ class EndModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                     idx = order[start : start + self.batch_size]
                     logp = torch.log_softmax(net(Xt[idx]), dim=1)
                     loss = -(wt[idx] * (Tt[idx] * logp).sum(dim=1)).mean()
-                    opt.zero_grad()
-                    loss.backward()
+                    net.zero_grad()
+                    loss.backward()  # type: ignore[no-untyped-call]
                     opt.step()
             net.eval()
         finally:
@@ -363,3 +363,48 @@ def _make_mlp(torch: Any, d: int, hidden: int, k: int, generator: Any) -> Any:
             layer.weight.uniform_(-bound, bound, generator=generator)
             layer.bias.uniform_(-bound, bound, generator=generator)
     return net
+
+
+class _Adam:
+    """Adam with L2 weight decay (Kingma and Ba, 2015), as in ``torch.optim.Adam``.
+
+    Written out because ``torch.optim`` imports ``torch._dynamo`` on first use,
+    which costs seconds per process; the update is a few tensor operations.
+    """
+
+    def __init__(
+        self,
+        torch: Any,
+        params: list[Any],
+        *,
+        lr: float,
+        weight_decay: float,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+    ) -> None:
+        self.torch = torch
+        self.params = params
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.betas = betas
+        self.eps = eps
+        self.step_count = 0
+        self.m = [torch.zeros_like(p) for p in params]
+        self.v = [torch.zeros_like(p) for p in params]
+
+    def step(self) -> None:
+        b1, b2 = self.betas
+        self.step_count += 1
+        c1 = 1.0 - b1**self.step_count
+        c2 = 1.0 - b2**self.step_count
+        with self.torch.no_grad():
+            for p, m, v in zip(self.params, self.m, self.v, strict=True):
+                if p.grad is None:
+                    continue
+                g = p.grad
+                if self.weight_decay:
+                    g = g.add(p, alpha=self.weight_decay)
+                m.mul_(b1).add_(g, alpha=1.0 - b1)
+                v.mul_(b2).addcmul_(g, g, value=1.0 - b2)
+                denom = (v / c2).sqrt_().add_(self.eps)
+                p.addcdiv_(m, denom, value=-self.lr / c1)

@@ -27,8 +27,7 @@ def _check(labels: Any, pred_probs: Any, owner: str) -> tuple[NDArray[np.int64],
     y = np.asarray(labels)
     if p.ndim != 2 or p.shape[1] < 2:
         raise InputError(
-            f"{owner} expects pred_probs of shape (n_items, n_classes >= 2). "
-            f"Got {p.shape} instead."
+            f"{owner} expects pred_probs of shape (n_items, n_classes >= 2). Got {p.shape} instead."
         )
     if y.shape != (p.shape[0],):
         raise InputError(
@@ -198,7 +197,7 @@ def find_label_issues(
             worst = members[np.argsort(self_conf[members], kind="stable")[: n_issues[i]]]
             mask[worst] = True
     if return_indices_ranked_by is None:
-        return mask
+        return np.asarray(mask)
     scores = label_quality_scores(y, p, method=return_indices_ranked_by)
     flagged = np.flatnonzero(mask)
     return np.asarray(flagged[np.argsort(scores[flagged], kind="stable")])

@@ -71,9 +71,7 @@ def classification_metrics(
             f"classification_metrics expects {k} class_names. Got {len(names)} instead."
         )
     labels = list(range(k))
-    prec, rec, f1, support = precision_recall_fscore_support(
-        t, p, labels=labels, zero_division=0.0
-    )
+    prec, rec, f1, support = precision_recall_fscore_support(t, p, labels=labels, zero_division=0.0)
     per_class = pd.DataFrame(
         {"precision": prec, "recall": rec, "f1": f1, "support": support}, index=names
     )

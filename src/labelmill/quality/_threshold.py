@@ -16,10 +16,15 @@ Test" framework (Angelopoulos, Bates, Candès, Jordan and Lei, 2021). Hence, wit
 probability at least ``confidence`` over the audit sample, the labels above the
 chosen threshold are at least ``target_accuracy`` accurate.
 
-Thresholds above which fewer audit items lie than could ever certify the target
-(even if all of them were right) are skipped before the labels are looked at: the
-skip depends on the audit items' scores (or on ``population_scores``) only, never
-on whether the labels are right. The confidence scores must come from a model and
+The sequence starts at the first threshold with at least ``min_audit_above``
+audit items above it; the thresholds before it are skipped before any label is
+looked at (the skip depends on the audit items' scores, or on
+``population_scores``, and on counts only, never on whether labels are right).
+Fewer than ``n_min`` items (the smallest number that, all right, certifies the
+target: 59 for 0.95/0.95) can never pass, and a first test on barely ``n_min``
+items fails at the first error, which ends the sequence; so by default the
+sequence starts where about ``2 * n_min`` audit items lie above (at most half the
+audit sample, and never fewer than ``n_min``). The confidence scores must come from a model and
 calibrator that never saw the audit labels.
 """
 
@@ -135,9 +140,7 @@ class ThresholdDecision:
     def statement(self) -> str:
         """The guarantee in one sentence, for the report."""
         if self.threshold is None:
-            return (
-                f"No label is auto-accepted: {self.reason}"
-            )
+            return f"No label is auto-accepted: {self.reason}"
         return (
             f"With {self.confidence:.0%} confidence, auto-accepted labels (confidence >= "
             f"{self.threshold:g}) are at least {self.target_accuracy:.1%} accurate: "
@@ -158,16 +161,19 @@ class ThresholdPolicy:
     thresholds : sequence of float, optional
         Strictly decreasing thresholds in [0, 1], tested in order; defaults to
         :data:`DEFAULT_THRESHOLDS`. Fix it before seeing the audit labels.
+    min_audit_above : int, optional
+        Audit items needed above a threshold before testing starts; by default
+        ``max(n_min, min(2 * n_min, n_audit // 2))``.
 
     Examples
     --------
     >>> import numpy as np
     >>> rng = np.random.default_rng(0)
-    >>> scores = rng.uniform(0.5, 1.0, 400)
-    >>> correct = rng.uniform(size=400) < scores
+    >>> scores = rng.uniform(0.5, 1.0, 1000)  # a calibrated model: P(right) = score
+    >>> correct = rng.uniform(size=1000) < scores
     >>> decision = ThresholdPolicy(target_accuracy=0.9).choose(scores, correct)
-    >>> decision.threshold is not None and decision.lower_bound >= 0.9
-    True
+    >>> decision.threshold, decision.lower_bound >= 0.9
+    (0.89, True)
     """
 
     def __init__(
@@ -175,15 +181,18 @@ class ThresholdPolicy:
         target_accuracy: float = 0.95,
         confidence: float = 0.95,
         thresholds: Any = None,
+        min_audit_above: int | None = None,
     ) -> None:
         self.target_accuracy = target_accuracy
         self.confidence = confidence
         self.thresholds = thresholds
+        self.min_audit_above = min_audit_above
 
     def __repr__(self) -> str:
         return (
             f"ThresholdPolicy(target_accuracy={self.target_accuracy!r}, "
-            f"confidence={self.confidence!r}, thresholds={self.thresholds!r})"
+            f"confidence={self.confidence!r}, thresholds={self.thresholds!r}, "
+            f"min_audit_above={self.min_audit_above!r})"
         )
 
     def choose(
@@ -198,10 +207,10 @@ class ThresholdPolicy:
         correct : (n_audit,) bool array
             Whether the model's label agreed with the blind audit label.
         population_scores : (n_items,) float array, optional
-            Confidence of all items to be routed. If given, thresholds are skipped
-            when the *expected* number of audit items above them,
-            ``n_audit * share(population_scores >= t)``, is too small to certify
-            the target; otherwise the audit scores themselves decide the skip.
+            Confidence of all items to be routed. If given, leading thresholds are
+            skipped while the *expected* number of audit items above them,
+            ``n_audit * share(population_scores >= t)``, is below
+            ``min_audit_above``; otherwise the audit items' own scores decide.
 
         Returns
         -------
@@ -221,6 +230,7 @@ class ThresholdPolicy:
             target_accuracy=self.target_accuracy,
             confidence=self.confidence,
             thresholds=self.thresholds,
+            min_audit_above=self.min_audit_above,
             population_scores=population_scores,
         )
 
@@ -232,6 +242,7 @@ def choose_threshold(
     target_accuracy: float = 0.95,
     confidence: float = 0.95,
     thresholds: Any = None,
+    min_audit_above: int | None = None,
     population_scores: Any = None,
 ) -> ThresholdDecision:
     """Lowest threshold whose auto-accepted labels meet the target, with confidence.
@@ -253,6 +264,7 @@ def choose_threshold(
         target_accuracy=target_accuracy,
         confidence=confidence,
         thresholds=thresholds,
+        min_audit_above=min_audit_above,
         population_scores=population_scores,
     )
 
@@ -301,6 +313,7 @@ def _choose(
     target_accuracy: Any,
     confidence: Any,
     thresholds: Any,
+    min_audit_above: Any,
     population_scores: Any,
 ) -> ThresholdDecision:
     target = check_unit_interval(target_accuracy, "target_accuracy", owner)
@@ -310,6 +323,20 @@ def _choose(
     ok = as_correct(correct, owner=owner, n=scores.shape[0])
     n_audit = int(scores.size)
     n_min = required_audit_size(target_accuracy=target, confidence=conf)
+    if min_audit_above is None:
+        n_start = max(n_min, min(2 * n_min, n_audit // 2))
+    elif (
+        isinstance(min_audit_above, int | np.integer)
+        and not isinstance(min_audit_above, bool)
+        and min_audit_above >= n_min
+    ):
+        n_start = int(min_audit_above)
+    else:
+        raise ConfigError(
+            f"The 'min_audit_above' parameter of {owner} must be None or an int >= {n_min} "
+            f"(fewer audit items can never certify {target:g} at confidence {conf:g}). "
+            f"Got {min_audit_above!r} instead."
+        )
 
     # counts above every threshold in one pass: sort scores descending
     order = np.argsort(-scores, kind="stable")
@@ -324,9 +351,9 @@ def _choose(
         if pop.size == 0:
             raise InputError(f"{owner} expects at least one population score. Got none.")
         share = np.mean(pop[None, :] >= grid[:, None], axis=1)
-        testable = n_audit * share >= n_min
+        testable = n_audit * share >= n_start
     else:
-        testable = n_above >= n_min
+        testable = n_above >= n_start
 
     steps: list[ThresholdStep] = []
     chosen = -1
@@ -348,7 +375,7 @@ def _choose(
             reason = (
                 f"too few audit labels: certifying {target:.1%} at {conf:.0%} confidence "
                 f"needs at least {n_min} audited items above a threshold, all right; the audit "
-                f"sample has {n_audit}, and no threshold has {n_min} of them above it. "
+                f"sample has {n_audit}, and no threshold has {n_start} of them above it. "
                 "Audit more items."
             )
             n_more = max(n_more, n_min - int(n_above[-1]))

@@ -1,0 +1,122 @@
+"""The application factory of ``labelmill serve``."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import secrets
+import threading
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+from fastapi import FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from labelmill import __version__
+from labelmill.project import Project
+from labelmill.server import service
+from labelmill.server.auth import LoginLimiter, TokenSigner
+from labelmill.server.errors import install_error_handlers
+from labelmill.server.jobs import RoundRunner
+from labelmill.server.routes import admin, api, media, ui
+from labelmill.server.settings import ServerSettings
+
+__all__ = ["create_app"]
+
+logger = logging.getLogger(__name__)
+_HERE = Path(__file__).parent
+_DOC_PAGES = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
+_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def create_app(settings: ServerSettings, *, project: Project | None = None) -> FastAPI:
+    """Build the FastAPI application serving one project.
+
+    Parameters
+    ----------
+    settings : ServerSettings
+        Project path, database URL, secret key, lease and overlap, cookie flags.
+    project : Project, optional
+        An already opened project (tests); default: opened from ``settings``. An opened
+        project passed in is not closed by the app.
+
+    Returns
+    -------
+    fastapi.FastAPI
+    """
+    # Serving an item needs labelmill.quality (slow to import): load it now, not on a request.
+    import labelmill.quality  # noqa: F401
+
+    owned = project is None
+    opened = project if project is not None else Project.open(
+        settings.project, db_url=settings.database_url
+    )
+    service.refresh_statistics(opened)
+    secret = settings.secret_key
+    if secret is None:
+        secret = secrets.token_urlsafe(32)
+        logger.warning("no secret key set (LABELMILL_SECRET_KEY): sessions end at restart")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.state.runner.join(timeout=1.0)
+        if owned:
+            opened.close()
+
+    app = FastAPI(
+        title="labelmill",
+        version=__version__,
+        summary="Label data sets: review, audit and crowd queues, stats and administration.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.project = opened
+    app.state.signer = TokenSigner(secret, settings.token_seconds)
+    app.state.limiter = LoginLimiter(settings.login_attempts, settings.login_window_seconds)
+    app.state.runner = RoundRunner(opened)
+    app.state.write_lock = _write_lock_for(opened)
+    app.state.stats_cache = service.TTLCache(settings.stats_cache_seconds)
+    templates = Jinja2Templates(directory=str(_HERE / "templates"))  # autoescape on for .html
+    app.state.templates = templates
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: object) -> Response:
+        response: Response = await call_next(request)  # type: ignore[operator]
+        if request.url.path not in _DOC_PAGES:  # Swagger UI / ReDoc load their own assets
+            response.headers.setdefault("Content-Security-Policy", _CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if request.url.path.startswith("/api"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    install_error_handlers(app)
+    app.include_router(api.router)
+    app.include_router(admin.router)
+    app.include_router(media.router)
+    app.include_router(ui.router)
+    app.mount("/static", StaticFiles(directory=str(_HERE / "static")), name="static")
+    return app
+
+
+def _write_lock_for(project: Project) -> object:
+    """SQLite has one writer: queue this process's writes on a lock instead of retrying.
+
+    PostgreSQL takes row locks itself; there the lock is a no-op.
+    """
+    if project.store.dialect != "sqlite":
+        return contextlib.nullcontext
+    lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def hold() -> Iterator[None]:
+        with lock:
+            yield
+
+    return hold

@@ -1,0 +1,1 @@
+"""Routers of the server: ``api`` (labeling), ``admin``, ``media`` and ``ui`` (pages)."""

@@ -1,0 +1,55 @@
+"""Settings of ``labelmill serve``: the only place besides the CLI that reads the environment.
+
+Every field can come from the constructor, or from an environment variable named
+``LABELMILL_<FIELD>`` (e.g. ``LABELMILL_SECRET_KEY``, ``LABELMILL_DATABASE_URL``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["ServerSettings"]
+
+
+class ServerSettings(BaseSettings):
+    """How the server opens the project and treats its users.
+
+    Parameters
+    ----------
+    project : path
+        The project folder (holding ``labelmill.yaml``).
+    database_url : str, optional
+        Overrides the database named in ``labelmill.yaml`` (e.g. a PostgreSQL URL).
+    secret_key : str, optional
+        Signs tokens and session cookies. Without one, a random key is made at start-up,
+        so sessions end when the server restarts; set it for several workers or servers.
+    token_seconds : int
+        Lifetime of API tokens and session cookies.
+    lease_seconds : float
+        How long an item served to a person stays theirs before others can get it.
+    overlap : int
+        Crowd mode: how many distinct people answer each item.
+    cookie_secure : bool
+        Send the session cookie over HTTPS only (set it behind TLS).
+    login_attempts, login_window_seconds : int
+        Failed logins allowed per (user name, client address) within the window (then 429).
+    stats_cache_seconds : float
+        How long ``/api/stats`` (the dashboard) may reuse its last answer; it scans every
+        label, so many open dashboards should not each pay for it. 0 turns caching off.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="LABELMILL_", extra="ignore")
+
+    project: Path
+    database_url: str | None = None
+    secret_key: str | None = Field(default=None, min_length=16)
+    token_seconds: int = Field(default=8 * 3600, gt=0)
+    lease_seconds: float = Field(default=600.0, gt=0)
+    overlap: int = Field(default=3, ge=1, le=50)
+    cookie_secure: bool = False
+    login_attempts: int = Field(default=5, ge=1)
+    login_window_seconds: int = Field(default=60, gt=0)
+    stats_cache_seconds: float = Field(default=2.0, ge=0)

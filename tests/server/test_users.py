@@ -1,0 +1,194 @@
+"""labelmill.users and the ``labelmill users`` / ``labelmill serve`` commands."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from labelmill import Project
+from labelmill.cli.server_commands import serve, users
+from labelmill.exceptions import AuthError, ConfigError, NotFoundError
+from labelmill.server.auth import LoginLimiter, TokenSigner
+from labelmill.server.errors import status_of
+from labelmill.server.service import agreement, cohen_kappa
+from labelmill.users import (
+    add_user,
+    get_user,
+    list_users,
+    remove_user,
+    set_active,
+    set_role,
+    verify_user,
+)
+
+
+@pytest.fixture
+def store(project: Project) -> Any:
+    return project.store
+
+
+def test_add_verify_and_list(store: Any) -> None:
+    info = add_user(store, "ada", "password1", role="admin")
+    assert (info.name, info.role, info.active, info.can_login) == ("ada", "admin", True, True)
+    assert verify_user(store, "ada", "password1").name == "ada"
+    assert [u.name for u in list_users(store)] == ["ada"]
+
+
+def test_wrong_password_unknown_and_disabled_users(store: Any) -> None:
+    add_user(store, "ada", "password1")
+    with pytest.raises(AuthError, match="Wrong user name or password"):
+        verify_user(store, "ada", "password2")
+    with pytest.raises(AuthError, match="Wrong user name or password"):
+        verify_user(store, "bob", "password1")
+    set_active(store, "ada", False)
+    with pytest.raises(AuthError, match="Wrong user name or password"):
+        verify_user(store, "ada", "password1")
+    set_active(store, "ada", True)
+    assert verify_user(store, "ada", "password1").active
+
+
+def test_remove_keeps_the_row_but_blocks_login(store: Any) -> None:
+    add_user(store, "ada", "password1")
+    remove_user(store, "ada")
+    assert not get_user(store, "ada").can_login
+    with pytest.raises(AuthError, match="Wrong user name"):
+        verify_user(store, "ada", "password1")
+    add_user(store, "ada", "password3", role="reviewer")  # re-adding restores the login
+    assert verify_user(store, "ada", "password3").role == "reviewer"
+
+
+def test_library_answer_users_cannot_log_in(project: Project) -> None:
+    project.import_items(__import__("pandas").DataFrame({"text": ["a b c"]}))
+    item = project.next_items(1, user="oracle")[0]
+    project.add_answer(item.item_id, "spam", user="oracle", queue=item.mode)
+    assert get_user(project.store, "oracle").can_login is False
+    with pytest.raises(AuthError):
+        verify_user(project.store, "oracle", "")
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"name": "a b", "password": "password1"}, "user name must be"),
+    ({"name": "", "password": "password1"}, "user name must be"),
+    ({"name": "ok", "password": "short"}, "at least 8 characters"),
+    ({"name": "ok", "password": "password1", "role": "boss"}, "role must be one of"),
+])
+def test_bad_input_is_a_config_error(store: Any, kwargs: dict[str, Any], match: str) -> None:
+    with pytest.raises(ConfigError, match=match):
+        add_user(store, **kwargs)
+
+
+def test_missing_users_are_not_found(store: Any) -> None:
+    for call in (lambda: get_user(store, "x"), lambda: remove_user(store, "x"),
+                 lambda: set_active(store, "x", False), lambda: set_role(store, "x", "admin")):
+        with pytest.raises(NotFoundError, match="No user named 'x'"):
+            call()
+
+
+def test_set_role(store: Any) -> None:
+    add_user(store, "ada", "password1")
+    assert set_role(store, "ada", "reviewer").role == "reviewer"
+    with pytest.raises(ConfigError, match="role must be one of"):
+        set_role(store, "ada", "root")
+
+
+def test_token_signer() -> None:
+    signer = TokenSigner("k" * 32, lifetime=60)
+    token = signer.sign("ada", kind="access")
+    assert signer.verify(token, kind="access") == "ada"
+    with pytest.raises(AuthError, match="Expected a session token"):
+        signer.verify(token, kind="session")
+    with pytest.raises(AuthError, match="not valid"):
+        TokenSigner("other" * 8, lifetime=60).verify(token, kind="access")
+    with pytest.raises(AuthError, match="expired"):
+        signer.verify(signer.sign("ada", kind="access", now=0), kind="access")
+    assert signer.csrf_for(token) != signer.csrf_for(token + "x")
+
+
+def test_login_limiter_window() -> None:
+    from fastapi import HTTPException
+
+    limiter = LoginLimiter(2, window=0.2)
+    limiter.failed("Ada", "1.2.3.4")
+    limiter.check("ada", "1.2.3.4")
+    limiter.failed("ada", "1.2.3.4")
+    with pytest.raises(HTTPException) as caught:
+        limiter.check("ADA", "1.2.3.4")
+    assert caught.value.status_code == 429
+    limiter.check("ada", "5.6.7.8")  # another address is not blocked
+    __import__("time").sleep(0.25)
+    limiter.check("ada", "1.2.3.4")
+
+
+def test_errors_map_to_http() -> None:
+    from labelmill.exceptions import InputError, ProjectError, RoundError, SchemaError
+
+    assert [status_of(e("x")) for e in (NotFoundError, AuthError, SchemaError, InputError,
+                                        RoundError, ProjectError)] == [404, 401, 422, 422,
+                                                                       409, 409]
+
+
+def test_cohen_kappa_and_agreement() -> None:
+    assert cohen_kappa([0, 1, 0, 1], [0, 1, 0, 1]) == 1.0
+    assert cohen_kappa([0, 1, 0, 1], [1, 0, 1, 0]) == -1.0
+    assert cohen_kappa([0, 0], [0, 0]) == 1.0
+    assert cohen_kappa([], []) is None
+    # Known value: 2x2 table [[20, 5], [10, 15]] -> kappa 0.4.
+    a = [0] * 25 + [1] * 25
+    b = [0] * 20 + [1] * 5 + [0] * 10 + [1] * 15
+    assert cohen_kappa(a, b) == pytest.approx(0.4)
+    answers = [(1, "human", "u", 0), (2, "human", "u", 1), (1, "crowd", "v", 0)]
+    out = agreement(answers, gold={1: 0, 2: 0})
+    assert out["users"][0] == {"user": "u", "answers": 2, "gold_checked": 2,
+                               "gold_accuracy": 0.5}
+    assert out["pairs"] == [{"users": ["u", "v"], "shared": 1, "kappa": 1.0, "agreement": 1.0}]
+
+
+def test_cli_users_commands(project: Project) -> None:
+    runner = CliRunner()
+    folder = str(project.path)
+    added = runner.invoke(users, [folder, "add", "ada", "--role", "admin"],
+                          input="password1\npassword1\n")
+    assert added.exit_code == 0, added.output
+    assert "User ada (admin) can log in." in added.output
+    listed = runner.invoke(users, [folder, "list"])
+    assert "ada" in listed.output and "admin" in listed.output and "active" in listed.output
+    assert runner.invoke(users, [folder, "disable", "ada"]).exit_code == 0
+    assert "disabled" in runner.invoke(users, [folder, "list"]).output
+    assert runner.invoke(users, [folder, "enable", "ada"]).exit_code == 0
+    assert runner.invoke(users, [folder, "remove", "ada"]).exit_code == 0
+    assert "removed" in runner.invoke(users, [folder, "list"]).output
+    env = {"LABELMILL_PASSWORD": "password2"}
+    assert runner.invoke(users, [folder, "add", "bob"], env=env).exit_code == 0
+    assert verify_user(project.store, "bob", "password2").role == "annotator"
+
+
+def test_cli_errors_are_one_line(project: Project) -> None:
+    from labelmill.cli.main import _Group
+
+    group = _Group(commands={"users": users})  # the way cli/main.py registers it
+    runner = CliRunner()
+    result = runner.invoke(group, ["users", str(project.path), "remove", "ghost"])
+    assert result.exit_code == 1 and "No user named 'ghost'" in result.output
+    result = runner.invoke(group, ["users", str(project.path), "add", "x y",
+                                   "--password", "password1"])
+    assert result.exit_code == 1 and "user name must be" in result.output
+
+
+def test_cli_serve_help_and_bad_options(project: Project) -> None:
+    runner = CliRunner()
+    assert "Serve the labeling UI" in runner.invoke(serve, ["--help"]).output
+    bad = runner.invoke(serve, [str(project.path), "--overlap", "0"])
+    assert bad.exit_code != 0 and "overlap" in str(bad.exception or bad.output)
+
+
+def test_ttl_cache() -> None:
+    from labelmill.server.service import TTLCache
+
+    calls = []
+    cache = TTLCache(60)
+    assert cache.get(lambda: calls.append(1) or len(calls)) == 1
+    assert cache.get(lambda: calls.append(1) or len(calls)) == 1  # reused
+    off = TTLCache(0)
+    assert off.get(lambda: 5) == 5 and off.get(lambda: 6) == 6
