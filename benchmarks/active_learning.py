@@ -1,4 +1,4 @@
-"""Benchmark of labelmill.active (results in docs/fragments/active_learning.md).
+"""Benchmark of labelmill.active (results in docs/bench/active_learning.md).
 
     nice -n 10 .venv-bench/bin/python benchmarks/active_learning.py          # full run
     nice -n 10 .venv-bench/bin/python benchmarks/active_learning.py --quick  # smoke run
@@ -52,7 +52,7 @@ DATA = Path(os.environ.get("LABELMILL_DATA", "/work/shared/data"))
 ROOT = Path(__file__).resolve().parent
 CACHE = ROOT / ".cache"
 OUT = ROOT / "out"
-FRAGMENT = ROOT.parent / "docs" / "fragments" / "active_learning.md"
+FRAGMENT = ROOT.parent / "docs" / "bench" / "active_learning.md"
 IMG = ROOT.parent / "docs" / "img"
 
 STRATEGY_NAMES = [*STRATEGIES, "auto"]

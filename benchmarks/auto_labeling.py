@@ -200,6 +200,9 @@ def main() -> None:
                                        "random": sorted(baseline.items())})
                 project.close()
                 last = rows[-1]
+                results[name] = {"runs": runs, "efficiency": efficiency, "budget": args.budget,
+                                 "batch_size": args.batch_size, "seeds": args.seeds}
+                out.write_text(json.dumps(results, indent=1, default=float))  # after every run
                 print(f"{name} seed {seed}: auto {last['auto_share']:.1%} "
                       f"true acc(auto) {last['auto_accuracy_true']} all {last['accuracy_all_true']:.3f} "
                       f"[{runs[-1]['seconds']:.0f}s]", flush=True)

@@ -1,4 +1,4 @@
-"""Benchmarks of labelmill.features (results in docs/fragments/features.md).
+"""Benchmarks of labelmill.features (results in docs/bench/features.md).
 
     nice -n 10 .venv/bin/python benchmarks/features.py text  [--runs 5] [--n 1000]
     nice -n 10 .venv/bin/python benchmarks/features.py image [--pool 3000] [--test 2000]

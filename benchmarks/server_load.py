@@ -20,7 +20,7 @@ For each database (SQLite file, then a fresh PostgreSQL database):
    with 201 must be in the database;
 5. dashboard: GET /api/stats (what the dashboard draws) and GET /dashboard, median of 5.
 
-Results go to docs/fragments/server.md (``--out``) and to stdout.
+Results go to docs/bench/server.md (``--out``) and to stdout.
 """
 
 from __future__ import annotations
@@ -426,7 +426,7 @@ def main() -> None:
     parser.add_argument("--crash-after", type=int, default=40,
                         help="SIGKILL the server after this many acknowledged answers.")
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
-    parser.add_argument("--out", default=str(ROOT / "docs" / "fragments" / "server.md"))
+    parser.add_argument("--out", default=str(ROOT / "docs" / "bench" / "server.md"))
     parser.add_argument("--json", default=None, help="Also write the raw results here.")
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)

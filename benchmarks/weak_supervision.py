@@ -4,7 +4,7 @@ Run (from the repository root, in the benchmark venv that holds the peers):
 
     nice -n 10 .venv-bench/bin/python benchmarks/weak_supervision.py \
         [--only quality,crowd,fit,rules]
-        [--n-texts 500000] [--out docs/fragments/weak_supervision.md]
+        [--n-texts 500000] [--out docs/bench/weak_supervision.md]
 
 Sections:
 - quality: WRENCH youtube / sms / trec (LF votes shipped with the data): fit on train L,
@@ -404,7 +404,7 @@ def main():
     ap.add_argument("--n-texts", type=int, default=500_000)
     ap.add_argument("--n-snorkel", type=int, default=50_000, help="texts given to Snorkel")
     ap.add_argument("--n-proc", type=int, default=100_000, help="texts for the engine scaling")
-    ap.add_argument("--out", default=str(ROOT / "docs" / "fragments" / "weak_supervision.md"))
+    ap.add_argument("--out", default=str(ROOT / "docs" / "bench" / "weak_supervision.md"))
     args = ap.parse_args()
     sections = args.only.split(",")
     import snorkel
