@@ -40,8 +40,9 @@ def youtube() -> tuple[pd.DataFrame, str, list[str]]:
         part["id"] = f.stem + ":" + part.index.astype(str)
         frames.append(part)
     df = pd.concat(frames, ignore_index=True)
-    out = pd.DataFrame({"id": df["id"], "text": df["CONTENT"],
-                        "truth": np.where(df["CLASS"] == 1, "spam", "ham")})
+    out = pd.DataFrame(
+        {"id": df["id"], "text": df["CONTENT"], "truth": np.where(df["CLASS"] == 1, "spam", "ham")}
+    )
     return out, "text", ["spam", "ham"]
 
 
@@ -58,9 +59,13 @@ def trec() -> tuple[pd.DataFrame, str, list[str]]:
 def ag_news() -> tuple[pd.DataFrame, str, list[str]]:
     df = pd.read_csv(DATA / "ag_news" / "test.csv", header=None, names=["c", "title", "desc"])
     classes = ["World", "Sports", "Business", "Sci/Tech"]
-    out = pd.DataFrame({"id": [f"ag:{i}" for i in range(len(df))],
-                        "text": df["title"] + ". " + df["desc"],
-                        "truth": [classes[c - 1] for c in df["c"]]})
+    out = pd.DataFrame(
+        {
+            "id": [f"ag:{i}" for i in range(len(df))],
+            "text": df["title"] + ". " + df["desc"],
+            "truth": [classes[c - 1] for c in df["c"]],
+        }
+    )
     return out, "text", classes
 
 
@@ -78,34 +83,70 @@ def mnist() -> tuple[pd.DataFrame, str, list[str]]:
         for i, image in enumerate(images):
             Image.fromarray(image).save(tmp / f"{i:05d}.png")
         tmp.rename(folder)
-    out = pd.DataFrame({"id": [f"mnist:{i}" for i in range(len(labels))],
-                        "image": [str(folder / f"{i:05d}.png") for i in range(len(labels))],
-                        "truth": [str(v) for v in labels]})
+    out = pd.DataFrame(
+        {
+            "id": [f"mnist:{i}" for i in range(len(labels))],
+            "image": [str(folder / f"{i:05d}.png") for i in range(len(labels))],
+            "truth": [str(v) for v in labels],
+        }
+    )
     return out, "image", [str(d) for d in range(10)]
 
 
 def cifar() -> tuple[pd.DataFrame, str, list[str]]:
     root = DATA / "cifar10_test_jpg" / "test"
     classes = sorted(p.name for p in root.iterdir() if p.is_dir())
-    rows = [{"id": f"{c}/{p.name}", "image": str(p), "truth": c}
-            for c in classes for p in sorted((root / c).glob("*.jpg"))]
+    rows = [
+        {"id": f"{c}/{p.name}", "image": str(p), "truth": c}
+        for c in classes
+        for p in sorted((root / c).glob("*.jpg"))
+    ]
     return pd.DataFrame(rows), "image", classes
 
 
 def adult() -> tuple[pd.DataFrame, str, list[str]]:
-    names = ["age", "workclass", "fnlwgt", "education", "education_num", "marital_status",
-             "occupation", "relationship", "race", "sex", "capital_gain", "capital_loss",
-             "hours_per_week", "native_country", "income"]
-    parts = [pd.read_csv(DATA / "adult" / f, header=None, names=names, skipinitialspace=True,
-                         na_values="?", comment="|") for f in ("adult.data", "adult.test")]
+    names = [
+        "age",
+        "workclass",
+        "fnlwgt",
+        "education",
+        "education_num",
+        "marital_status",
+        "occupation",
+        "relationship",
+        "race",
+        "sex",
+        "capital_gain",
+        "capital_loss",
+        "hours_per_week",
+        "native_country",
+        "income",
+    ]
+    parts = [
+        pd.read_csv(
+            DATA / "adult" / f,
+            header=None,
+            names=names,
+            skipinitialspace=True,
+            na_values="?",
+            comment="|",
+        )
+        for f in ("adult.data", "adult.test")
+    ]
     df = pd.concat(parts, ignore_index=True).dropna(subset=["income"])
     df["truth"] = df.pop("income").str.rstrip(".")
     df.insert(0, "id", [f"adult:{i}" for i in range(len(df))])
     return df, "tabular", ["<=50K", ">50K"]
 
 
-SETS = {"youtube": youtube, "trec": trec, "ag_news": ag_news, "mnist": mnist,
-        "cifar10": cifar, "adult": adult}
+SETS = {
+    "youtube": youtube,
+    "trec": trec,
+    "ag_news": ag_news,
+    "mnist": mnist,
+    "cifar10": cifar,
+    "adult": adult,
+}
 
 
 def build(name: str, seed: int, folder: Path):
@@ -113,15 +154,22 @@ def build(name: str, seed: int, folder: Path):
 
     frame, data_type, classes = SETS[name]()
     settings = {"seed": seed, "feature_cache": str(CACHE / "features")}
-    project = Project.init(folder / f"{name}-{seed}", classes=classes, data_type=data_type,
-                           settings=settings)
+    project = Project.init(
+        folder / f"{name}-{seed}", classes=classes, data_type=data_type, settings=settings
+    )
     payload = {"text": "text", "image": "image"}.get(data_type)
-    project.import_items(frame, id_column="id", meta_columns=["truth"],
-                         **({f"{data_type}_column": payload} if payload else {}))
+    project.import_items(
+        frame,
+        id_column="id",
+        meta_columns=["truth"],
+        **({f"{data_type}_column": payload} if payload else {}),
+    )
     return project, frame
 
 
-def random_baseline(project, frame: pd.DataFrame, seed: int, budgets: list[int]) -> dict[int, float]:
+def random_baseline(
+    project, frame: pd.DataFrame, seed: int, budgets: list[int]
+) -> dict[int, float]:
     """Random order by hand + the same end model on the same features (labeled = right)."""
     from labelmill.features import FeatureCache, make_featurizer
     from labelmill.learn import EndModel
@@ -130,7 +178,9 @@ def random_baseline(project, frame: pd.DataFrame, seed: int, budgets: list[int])
     data = _load(project)
     featurizer = make_featurizer(project.schema.data_type)
     loader = _payload_loader(project, data)
-    featurizer.fit(loader(np.arange(len(data.pks))) if project.schema.data_type == "tabular" else [])
+    featurizer.fit(
+        loader(np.arange(len(data.pks))) if project.schema.data_type == "tabular" else []
+    )
     X = FeatureCache(CACHE / "features").get_or_compute(featurizer, data.hashes, loader).X
     with project.store.session() as s:
         from sqlalchemy import select
@@ -182,41 +232,73 @@ def main() -> None:
             for seed in range(args.seeds):
                 start = time.perf_counter()
                 project, frame = build(name, seed, Path(tmp))
-                curve = project.simulate(oracle_column="truth", budget=args.budget,
-                                         batch_size=args.batch_size)
+                curve = project.simulate(
+                    oracle_column="truth", budget=args.budget, batch_size=args.batch_size
+                )
                 rows = [r.__dict__ for r in curve]
-                held = [r["auto_accuracy_true"] >= 0.95 for r in rows
-                        if r["auto_accuracy_true"] is not None]
-                labels_curve = [(r["human_labels"] + r["audit_labels"], r["accuracy_all_true"])
-                                for r in rows]
+                held = [
+                    r["auto_accuracy_true"] >= 0.95
+                    for r in rows
+                    if r["auto_accuracy_true"] is not None
+                ]
+                labels_curve = [
+                    (r["human_labels"] + r["audit_labels"], r["accuracy_all_true"]) for r in rows
+                ]
                 budgets = sorted({lab for lab, _ in labels_curve if lab > 0})
                 baseline = random_baseline(project, frame, seed, budgets) if seed < 5 else {}
-                runs.append({"seed": seed, "rounds": rows, "held_every_round": all(held),
-                             "held_last": rows[-1]["auto_accuracy_true"] is None
-                             or rows[-1]["auto_accuracy_true"] >= 0.95,
-                             "auto_rounds": len(held), "seconds": time.perf_counter() - start})
+                runs.append(
+                    {
+                        "seed": seed,
+                        "rounds": rows,
+                        "held_every_round": all(held),
+                        "held_last": rows[-1]["auto_accuracy_true"] is None
+                        or rows[-1]["auto_accuracy_true"] >= 0.95,
+                        "auto_rounds": len(held),
+                        "seconds": time.perf_counter() - start,
+                    }
+                )
                 if baseline:
-                    efficiency.append({"seed": seed, "labelmill": labels_curve,
-                                       "random": sorted(baseline.items())})
+                    efficiency.append(
+                        {
+                            "seed": seed,
+                            "labelmill": labels_curve,
+                            "random": sorted(baseline.items()),
+                        }
+                    )
                 project.close()
                 last = rows[-1]
-                results[name] = {"runs": runs, "efficiency": efficiency, "budget": args.budget,
-                                 "batch_size": args.batch_size, "seeds": args.seeds}
+                results[name] = {
+                    "runs": runs,
+                    "efficiency": efficiency,
+                    "budget": args.budget,
+                    "batch_size": args.batch_size,
+                    "seeds": args.seeds,
+                }
                 out.write_text(json.dumps(results, indent=1, default=float))  # after every run
-                print(f"{name} seed {seed}: auto {last['auto_share']:.1%} "
-                      f"true acc(auto) {last['auto_accuracy_true']} all {last['accuracy_all_true']:.3f} "
-                      f"[{runs[-1]['seconds']:.0f}s]", flush=True)
-        results[name] = {"runs": runs, "efficiency": efficiency, "budget": args.budget,
-                         "batch_size": args.batch_size, "seeds": args.seeds}
+                print(
+                    f"{name} seed {seed}: auto {last['auto_share']:.1%} "
+                    f"true acc(auto) {last['auto_accuracy_true']} all {last['accuracy_all_true']:.3f} "
+                    f"[{runs[-1]['seconds']:.0f}s]",
+                    flush=True,
+                )
+        results[name] = {
+            "runs": runs,
+            "efficiency": efficiency,
+            "budget": args.budget,
+            "batch_size": args.batch_size,
+            "seeds": args.seeds,
+        }
         out.write_text(json.dumps(results, indent=1, default=float))
     print(summarize(results))
 
 
 def summarize(results: dict) -> str:
-    lines = ["| data set | runs | runs with auto labels | guarantee held (last round) | "
-             "held in every round | auto share (median, last) | acc. all items (median, last) | "
-             "labels to 95% all: labelmill / random (median) |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| data set | runs | runs with auto labels | guarantee held (last round) | "
+        "held in every round | auto share (median, last) | acc. all items (median, last) | "
+        "labels to 95% all: labelmill / random (median) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for name, r in results.items():
         runs = r["runs"]
         with_auto = [x for x in runs if x["auto_rounds"]]
@@ -229,11 +311,20 @@ def summarize(results: dict) -> str:
 
         def med(values):
             got = [v for v in values if v is not None]
-            return f"{int(np.median(got))}" if len(got) == len(values) and got else (
-                f">{r['budget']}" if not got else f"{int(np.median(got))} ({len(got)}/{len(values)} reached)")
+            return (
+                f"{int(np.median(got))}"
+                if len(got) == len(values) and got
+                else (
+                    f">{r['budget']}"
+                    if not got
+                    else f"{int(np.median(got))} ({len(got)}/{len(values)} reached)"
+                )
+            )
 
-        lines.append(f"| {name} | {len(runs)} | {len(with_auto)} | {held_last}/{len(runs)} | "
-                     f"{held_all}/{len(runs)} | {share:.1%} | {acc:.3f} | {med(ours)} / {med(rand)} |")
+        lines.append(
+            f"| {name} | {len(runs)} | {len(with_auto)} | {held_last}/{len(runs)} | "
+            f"{held_all}/{len(runs)} | {share:.1%} | {acc:.3f} | {med(ours)} / {med(rand)} |"
+        )
     return "\n".join(lines)
 
 

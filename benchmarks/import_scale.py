@@ -10,17 +10,14 @@ pandas.read_csv.
 from __future__ import annotations
 
 import argparse
-import resource
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 
-WORDS = ("free win cash now click here see you at lunch meeting notes thanks prize claim "
-         "tomorrow song love video channel subscribe check out this great").split()
+WORDS = ["free", "win", "cash", "now", "click", "here", "see", "you", "at", "lunch", "meeting", "notes", "thanks", "prize", "claim", "tomorrow", "song", "love", "video", "channel", "subscribe", "check", "out", "this", "great"]
 
 
 def make_csv(path: Path, rows: int, seed: int = 0) -> None:
@@ -33,7 +30,8 @@ def make_csv(path: Path, rows: int, seed: int = 0) -> None:
             labels = rng.integers(2, size=n)
             fh.writelines(
                 f"r{start + i},{' '.join(WORDS[w] for w in picks[i])} {start + i},"
-                f"{'spam' if labels[i] else 'ham'}\n" for i in range(n)
+                f"{'spam' if labels[i] else 'ham'}\n"
+                for i in range(n)
             )
 
 
@@ -44,8 +42,9 @@ def child_peak_mb(cmd: list[str]) -> tuple[float, float]:
         "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); "
         "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
     )
-    out = subprocess.run([sys.executable, "-c", script, *cmd], check=True, capture_output=True,
-                         text=True).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", script, *cmd], check=True, capture_output=True, text=True
+    ).stdout.split()
     return float(out[0]), float(out[1]) / 1024
 
 
@@ -58,20 +57,30 @@ def main() -> None:
         data = Path(tmp) / "rows.csv"
         make_csv(data, args.rows)
         size_mb = data.stat().st_size / 2**20
-        subprocess.run([exe, "init", f"{tmp}/p", "--classes", "spam,ham"], check=True,
-                       stdout=subprocess.DEVNULL)
-        seconds, peak = child_peak_mb([exe, "import", f"{tmp}/p", str(data), "--id-column", "id",
-                                       "--gold-column", "label"])
-        again, peak_again = child_peak_mb([exe, "import", f"{tmp}/p", str(data), "--id-column",
-                                           "id"])
-        _, pandas_peak = child_peak_mb([sys.executable, "-c",
-                                        f"import pandas as pd; pd.read_csv({str(data)!r})"])
+        subprocess.run(
+            [exe, "init", f"{tmp}/p", "--classes", "spam,ham"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        seconds, peak = child_peak_mb(
+            [exe, "import", f"{tmp}/p", str(data), "--id-column", "id", "--gold-column", "label"]
+        )
+        again, peak_again = child_peak_mb(
+            [exe, "import", f"{tmp}/p", str(data), "--id-column", "id"]
+        )
+        _, pandas_peak = child_peak_mb(
+            [sys.executable, "-c", f"import pandas as pd; pd.read_csv({str(data)!r})"]
+        )
         _, baseline = child_peak_mb([sys.executable, "-c", "import labelmill.project"])
-    print(f"| rows | file | import time | rows/s | peak RSS import | peak RSS re-import (adds 0) "
-          f"| reference: pandas.read_csv whole file | reference: interpreter + labelmill imported |")
+    print(
+        "| rows | file | import time | rows/s | peak RSS import | peak RSS re-import (adds 0) "
+        "| reference: pandas.read_csv whole file | reference: interpreter + labelmill imported |"
+    )
     print("|---|---|---|---|---|---|---|---|")
-    print(f"| {args.rows:,} | {size_mb:.0f} MB | {seconds:.0f} s | {args.rows / seconds:,.0f} | "
-          f"{peak:.0f} MB | {peak_again:.0f} MB ({again:.0f} s) | {pandas_peak:.0f} MB | {baseline:.0f} MB |")
+    print(
+        f"| {args.rows:,} | {size_mb:.0f} MB | {seconds:.0f} s | {args.rows / seconds:,.0f} | "
+        f"{peak:.0f} MB | {peak_again:.0f} MB ({again:.0f} s) | {pandas_peak:.0f} MB | {baseline:.0f} MB |"
+    )
 
 
 if __name__ == "__main__":

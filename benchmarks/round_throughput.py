@@ -19,11 +19,12 @@ import numpy as np
 import pandas as pd
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-SPAM = "free win cash prize click subscribe channel offer money bonus".split()
-HAM = "song love video lunch meeting great voice music dance beautiful".split()
+SPAM = ["free", "win", "cash", "prize", "click", "subscribe", "channel", "offer", "money", "bonus"]
+HAM = ["song", "love", "video", "lunch", "meeting", "great", "voice", "music", "dance", "beautiful"]
 RULES = "rules:\n" + "".join(
     f"  - {{name: kw_{w}, kind: keywords, keywords: [{w}], label: {c}}}\n"
-    for ws, c in ((SPAM[:5], "spam"), (HAM[:5], "ham")) for w in ws
+    for ws, c in ((SPAM[:5], "spam"), (HAM[:5], "ham"))
+    for w in ws
 )
 
 
@@ -36,12 +37,18 @@ def main() -> None:
 
     rng = np.random.default_rng(0)
     cls = rng.integers(2, size=args.items)
-    words = np.where(cls[:, None] == 0, rng.choice(SPAM, (args.items, 6)),
-                     rng.choice(HAM, (args.items, 6)))
+    words = np.where(
+        cls[:, None] == 0, rng.choice(SPAM, (args.items, 6)), rng.choice(HAM, (args.items, 6))
+    )
     noise = rng.choice(SPAM + HAM, (args.items, 4))
     texts = [" ".join(a) + " " + " ".join(b) for a, b in zip(words, noise, strict=True)]
-    frame = pd.DataFrame({"id": np.arange(args.items).astype(str), "text": texts,
-                          "truth": np.where(cls == 0, "spam", "ham")})
+    frame = pd.DataFrame(
+        {
+            "id": np.arange(args.items).astype(str),
+            "text": texts,
+            "truth": np.where(cls == 0, "spam", "ham"),
+        }
+    )
     settings = {} if args.featurizer == "minilm" else {"featurizer": {"kind": "hashing"}}
     with tempfile.TemporaryDirectory() as tmp:
         project = Project.init(Path(tmp) / "p", classes=["spam", "ham"], settings=settings)
@@ -60,14 +67,18 @@ def main() -> None:
         second = project.run_round()
         project.close()
     n = args.items
-    print(f"{n:,} texts, featurizer {args.featurizer}: import {import_s:.1f} s "
-          f"({n / import_s:,.0f}/s); 10 keyword rules registered and applied in {rules_s:.1f} s "
-          f"({n / rules_s:,.0f}/s)")
+    print(
+        f"{n:,} texts, featurizer {args.featurizer}: import {import_s:.1f} s "
+        f"({n / import_s:,.0f}/s); 10 keyword rules registered and applied in {rules_s:.1f} s "
+        f"({n / rules_s:,.0f}/s)"
+    )
     print("| stage | round 1 s | round 1 items/s | round 2 s (features cached) | round 2 items/s |")
     print("|---|---|---|---|---|")
     for stage in first.seconds:
         a, b = first.seconds[stage], second.seconds.get(stage, float("nan"))
-        print(f"| {stage} | {a:.2f} | {n / max(a, 1e-9):,.0f} | {b:.2f} | {n / max(b, 1e-9):,.0f} |")
+        print(
+            f"| {stage} | {a:.2f} | {n / max(a, 1e-9):,.0f} | {b:.2f} | {n / max(b, 1e-9):,.0f} |"
+        )
     total_a, total_b = sum(first.seconds.values()), sum(second.seconds.values())
     print(f"| total | {total_a:.1f} | {n / total_a:,.0f} | {total_b:.1f} | {n / total_b:,.0f} |")
 

@@ -34,9 +34,11 @@ def filled(tmp_path):
 def test_export_round_trips_through_import(filled, tmp_path, fmt):
     out = tmp_path / f"out.{fmt}"
     assert filled.export(out) == 3
-    frame = {"jsonl": lambda p: pd.read_json(p, lines=True, dtype=False),
-             "csv": lambda p: pd.read_csv(p, keep_default_na=False),
-             "parquet": pd.read_parquet}[fmt](out)
+    frame = {
+        "jsonl": lambda p: pd.read_json(p, lines=True, dtype=False),
+        "csv": lambda p: pd.read_csv(p, keep_default_na=False),
+        "parquet": pd.read_parquet,
+    }[fmt](out)
     assert list(frame["id"]) == ["a1", "a2", "a3"]
     assert list(frame["label"]) == ["spam", "ham", "spam"]
     assert list(frame["status"]) == ["gold", "gold", "auto"]

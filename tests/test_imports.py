@@ -162,8 +162,12 @@ def test_tabular_rows_become_typed_payloads(tmp_path):
 def test_multilabel_gold(tmp_path):
     project = Project.init(tmp_path / "m", classes=["a", "b", "c"], task="multilabel")
     path = tmp_path / "m.jsonl"
-    path.write_text(json.dumps({"text": "x", "tags": ["a", "c"]}) + "\n"
-                    + json.dumps({"text": "y", "tags": "b"}) + "\n")
+    path.write_text(
+        json.dumps({"text": "x", "tags": ["a", "c"]})
+        + "\n"
+        + json.dumps({"text": "y", "tags": "b"})
+        + "\n"
+    )
     project.import_items(path, gold_column="tags")
     assert list(project.to_frame()["label"]) == [["a", "c"], ["b"]]
     project.close()
@@ -191,24 +195,53 @@ def _bad_inputs(tmp_path: Path) -> dict[str, tuple[Path, dict, str]]:
     bad_json = tmp_path / "bad.jsonl"
     bad_json.write_text('{"id": "z1", "text": "fine"}\n{"id": "z2", "text": \n')
     return {
-        "malformed row": (malformed, {"id_column": "id"}, r"malformed.csv line 3: expected 3 fields"),
-        "missing column": (missing, {"text_column": "body"},
-                           r"missing.csv line 2: column 'body' .*--text-column.* not found"),
-        "undecodable byte": (undecodable, {"encoding": "utf-8", "id_column": "id"},
-                             r"undecodable.csv line 3: byte 0xff .* cannot be decoded as utf-8"),
-        "label not in schema": (unknown_label, {"gold_column": "label", "id_column": "id"},
-                                r"unknown.csv line 3: gold label: Label 'eggs' is not a class"),
-        "unreadable image": (tmp_path / "badimgs", {}, r"badimgs line 1: image .*broken.png.* cannot be read"),
+        "malformed row": (
+            malformed,
+            {"id_column": "id"},
+            r"malformed.csv line 3: expected 3 fields",
+        ),
+        "missing column": (
+            missing,
+            {"text_column": "body"},
+            r"missing.csv line 2: column 'body' .*--text-column.* not found",
+        ),
+        "undecodable byte": (
+            undecodable,
+            {"encoding": "utf-8", "id_column": "id"},
+            r"undecodable.csv line 3: byte 0xff .* cannot be decoded as utf-8",
+        ),
+        "label not in schema": (
+            unknown_label,
+            {"gold_column": "label", "id_column": "id"},
+            r"unknown.csv line 3: gold label: Label 'eggs' is not a class",
+        ),
+        "unreadable image": (
+            tmp_path / "badimgs",
+            {},
+            r"badimgs line 1: image .*broken.png.* cannot be read",
+        ),
         "empty file": (empty, {}, r"empty.csv: the file is empty"),
         "header only": (header_only, {}, r"header.csv: the file has a header but no rows"),
-        "empty text": (empty_text, {"id_column": "id"},
-                       r"emptytext.csv line 3: column 'text' is empty; use --on-error skip"),
+        "empty text": (
+            empty_text,
+            {"id_column": "id"},
+            r"emptytext.csv line 3: column 'text' is empty; use --on-error skip",
+        ),
         "bad json": (bad_json, {}, r"bad.jsonl line 2: not valid JSON"),
     }
 
 
-BAD = ["malformed row", "missing column", "undecodable byte", "label not in schema",
-       "unreadable image", "empty file", "header only", "empty text", "bad json"]
+BAD = [
+    "malformed row",
+    "missing column",
+    "undecodable byte",
+    "label not in schema",
+    "unreadable image",
+    "empty file",
+    "header only",
+    "empty text",
+    "bad json",
+]
 
 
 @pytest.mark.parametrize("case", BAD)
@@ -225,12 +258,24 @@ def test_bad_input_fails_and_changes_nothing(tmp_path, case):
     assert snapshot(project) == before
     after = project.status()
     assert (after["items"], after["votes"], after["by_status"]) == (
-        before_status["items"], before_status["votes"], before_status["by_status"])
+        before_status["items"],
+        before_status["votes"],
+        before_status["by_status"],
+    )
     project.close()
 
 
-@pytest.mark.parametrize("case", ["malformed row", "undecodable byte", "label not in schema",
-                                  "unreadable image", "empty text", "bad json"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "malformed row",
+        "undecodable byte",
+        "label not in schema",
+        "unreadable image",
+        "empty text",
+        "bad json",
+    ],
+)
 def test_skip_imports_good_rows_and_writes_rejects(tmp_path, case):
     data_type = "image" if case == "unreadable image" else "text"
     classes = ["cat", "dog"] if data_type == "image" else ["spam", "ham"]
@@ -307,11 +352,14 @@ def test_killed_import_leaves_the_project_as_before(tmp_path):
 
 def test_import_on_postgresql(tmp_path, postgres_url):
     project = Project.init(tmp_path / "pg", classes=["spam", "ham"], db_url=postgres_url)
-    report = project.import_items(write_csv(tmp_path / "in.csv"), id_column="id", gold_column="label")
+    report = project.import_items(
+        write_csv(tmp_path / "in.csv"), id_column="id", gold_column="label"
+    )
     assert report.items_added == 4
     with pytest.raises(ImportRowError):
-        project.import_items(_bad_inputs(tmp_path)["label not in schema"][0], gold_column="label",
-                             id_column="id")
+        project.import_items(
+            _bad_inputs(tmp_path)["label not in schema"][0], gold_column="label", id_column="id"
+        )
     assert project.status()["items"] == 4
     assert project.import_items(tmp_path / "in.csv", id_column="id").items_added == 0
     project.close()

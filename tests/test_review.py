@@ -10,8 +10,12 @@ from labelmill.exceptions import ConfigError, NotFoundError, SchemaError
 @pytest.fixture
 def project(tmp_path, db_url):
     p = Project.init(tmp_path / "p", classes=["spam", "ham"], db_url=db_url)
-    p.import_items(pd.DataFrame({"id": [f"i{n}" for n in range(12)],
-                                 "text": [f"text {n}" for n in range(12)]}), id_column="id")
+    p.import_items(
+        pd.DataFrame(
+            {"id": [f"i{n}" for n in range(12)], "text": [f"text {n}" for n in range(12)]}
+        ),
+        id_column="id",
+    )
     yield p
     p.close()
 
@@ -29,8 +33,13 @@ def test_audit_items_are_blind_and_become_gold(project):
     assert entry.mode == "audit" and entry.suggestion is None and entry.votes == []
     project.add_answer(entry.item_id, "spam", user="ann", queue="audit")
     frame = project.to_frame().set_index("id")
-    assert (frame.loc[entry.item_id, "label"], frame.loc[entry.item_id, "status"]) == ("spam", "gold")
-    assert entry.item_id not in [q.item_id for q in project.next_items(12, user="bob", queue="audit")]
+    assert (frame.loc[entry.item_id, "label"], frame.loc[entry.item_id, "status"]) == (
+        "spam",
+        "gold",
+    )
+    assert entry.item_id not in [
+        q.item_id for q in project.next_items(12, user="bob", queue="audit")
+    ]
 
 
 def test_review_queue_mixes_in_audit_items_at_the_audit_fraction(project):

@@ -104,7 +104,7 @@ def _row(item: Item, label: Label, schema: Any, source_names: dict[int, str]) ->
         row["text"] = item.payload
     elif schema.data_type == "image":
         row["image"] = item.payload
-    for key, value in (item.payload.items() if schema.data_type == "tabular" else ()):
+    for key, value in item.payload.items() if schema.data_type == "tabular" else ():
         row[key if key not in RESERVED else f"data.{key}"] = value
     for key, value in (item.meta or {}).items():
         row[key if key not in row else f"meta.{key}"] = value
@@ -114,18 +114,19 @@ def _row(item: Item, label: Label, schema: Any, source_names: dict[int, str]) ->
 def _check_statuses(statuses: Sequence[str] | None) -> None:
     unknown = sorted(set(statuses or ()) - set(STATUSES))
     if unknown:
-        raise ConfigError(
-            f"Unknown status(es) {unknown}. Expected some of {', '.join(STATUSES)}."
-        )
+        raise ConfigError(f"Unknown status(es) {unknown}. Expected some of {', '.join(STATUSES)}.")
 
 
 def _labeled_rows(
     project: Project, statuses: Sequence[str] | None
 ) -> list[tuple[str, Any, int, list[float] | None]]:
     _check_statuses(statuses)
-    query = select(Item.item_id, Item.payload, Label.label, Label.posterior).join(
-        Label, Label.item_pk == Item.pk
-    ).where(Label.label != -1).order_by(Item.pk)
+    query = (
+        select(Item.item_id, Item.payload, Label.label, Label.posterior)
+        .join(Label, Label.item_pk == Item.pk)
+        .where(Label.label != -1)
+        .order_by(Item.pk)
+    )
     if statuses:
         query = query.where(Label.status.in_(list(statuses)))
     with project.store.session() as session:
@@ -202,12 +203,14 @@ def to_hf_dataset(
     payload_name = {"text": "text", "image": "image"}.get(schema.data_type, "data")
     class_label = datasets.ClassLabel(names=list(schema.classes))
     label_feature: Any = datasets.Sequence(class_label) if schema.multilabel else class_label
-    features = datasets.Features({
-        "id": datasets.Value("string"),
-        payload_name: datasets.Value("string"),
-        "label": label_feature,
-        "posterior": datasets.Sequence(datasets.Value("float32")),
-    })
+    features = datasets.Features(
+        {
+            "id": datasets.Value("string"),
+            payload_name: datasets.Value("string"),
+            "label": label_feature,
+            "posterior": datasets.Sequence(datasets.Value("float32")),
+        }
+    )
     import json
 
     def payload(value: Any) -> str:

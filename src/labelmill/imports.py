@@ -134,7 +134,12 @@ def _open_source(
     and the number of rows expected (0 when unknown)."""
     if not isinstance(source, str | os.PathLike):
         report = ImportReport(path="<DataFrame>", format="dataframe")
-        return _frame_rows(source), report, Path.cwd(), len(source) if hasattr(source, "__len__") else 0
+        return (
+            _frame_rows(source),
+            report,
+            Path.cwd(),
+            len(source) if hasattr(source, "__len__") else 0,
+        )
     path = Path(source)
     if not path.exists():
         raise InputError(f"{path}: no such file or folder.")
@@ -175,7 +180,7 @@ def _frame_rows(frame: pd.DataFrame) -> Iterator[Row | BadRow]:
     for start in range(0, len(frame), _CHUNK):
         block = frame.iloc[start : start + _CHUNK]
         for offset, values in enumerate(block.itertuples(index=False, name=None)):
-            record = {n: (None if _is_missing(v) else _plain(v)) for n, v in zip(names, values)}
+            record = {n: (None if _is_missing(v) else _plain(v)) for n, v in zip(names, values, strict=True)}
             yield Row(start + offset + 1, record)
 
 
@@ -224,14 +229,16 @@ class _ItemBuilder:
         for name, flag in wanted:
             if name not in row.values:
                 raise ImportRowError(
-                    self.path, row.line,
+                    self.path,
+                    row.line,
                     f"column {name!r} (given by {flag}) not found; the columns are {present}",
                 )
         payload_column = self._payload_column()
         if payload_column and payload_column not in row.values:
             flag = "--text-column" if self.schema.data_type == "text" else "--image-column"
             raise ImportRowError(
-                self.path, row.line,
+                self.path,
+                row.line,
                 f"no {payload_column!r} column; the columns are {present}. Name the column "
                 f"holding the {self.schema.data_type} with {flag}",
             )
@@ -254,11 +261,15 @@ class _ItemBuilder:
             meta_names = tuple(k for k in values if k not in used) if column else ()
         meta = {k: values.get(k) for k in meta_names} or None
         if self.schema.data_type == "tabular":
-            payload = {k: _coerce(v) for k, v in values.items() if k not in used and k not in (meta or {})}
+            payload = {
+                k: _coerce(v) for k, v in values.items() if k not in used and k not in (meta or {})
+            }
             if self.schema.fields:
                 missing = [f for f in self.schema.fields if f not in payload]
                 if missing:
-                    raise ImportRowError(self.path, row.line, f"missing field(s) {missing} of the schema")
+                    raise ImportRowError(
+                        self.path, row.line, f"missing field(s) {missing} of the schema"
+                    )
                 payload = {f: payload[f] for f in self.schema.fields}
             content = json.dumps(payload, sort_keys=True, default=str).encode()
         gold = None
@@ -270,7 +281,9 @@ class _ItemBuilder:
         if self.columns.id:
             raw_id = values.get(self.columns.id)
             if raw_id in (None, "") or not str(raw_id).strip():
-                raise ImportRowError(self.path, row.line, f"column {self.columns.id!r} (the id) is empty")
+                raise ImportRowError(
+                    self.path, row.line, f"column {self.columns.id!r} (the id) is empty"
+                )
             item_id = str(raw_id).strip()
             if len(item_id) > 200:
                 raise ImportRowError(self.path, row.line, "the id is longer than 200 characters")
@@ -292,7 +305,8 @@ class _ItemBuilder:
             text = "" if value is None else str(value)
             if not text.strip():
                 raise ImportRowError(
-                    self.path, row.line,
+                    self.path,
+                    row.line,
                     f"column {column!r} is empty; use --on-error skip to set such rows aside",
                 )
             return text, text.encode("utf-8", errors="surrogatepass"), column
@@ -410,17 +424,33 @@ def _write(
         _insert_chunk(session, items, record.id, gold_source, report, seed)
         if progress is not None:
             progress(len(chunk))
-    if report.items_added == 0 and report.already_present == 0 and rejects is not None and rejects.count:
-        raise ImportRowError(report.path, 0, f"every row was rejected ({rejects.count}); nothing to import")
+    if (
+        report.items_added == 0
+        and report.already_present == 0
+        and rejects is not None
+        and rejects.count
+    ):
+        raise ImportRowError(
+            report.path, 0, f"every row was rejected ({rejects.count}); nothing to import"
+        )
     record.rows_read = report.rows_read
     record.items_added = report.items_added
     record.duplicates = report.duplicates
     record.rejected = rejects.count if rejects else 0
-    session.add(AuditLog(actor=actor, action="import", target=report.path, details={
-        "items_added": report.items_added, "rows_read": report.rows_read,
-        "already_present": report.already_present, "duplicates": report.duplicates,
-        "rejected": record.rejected,
-    }))
+    session.add(
+        AuditLog(
+            actor=actor,
+            action="import",
+            target=report.path,
+            details={
+                "items_added": report.items_added,
+                "rows_read": report.rows_read,
+                "already_present": report.already_present,
+                "duplicates": report.duplicates,
+                "rejected": record.rejected,
+            },
+        )
+    )
 
 
 def _raw(row: Row | BadRow) -> str:
@@ -460,7 +490,9 @@ def _gold_source(session: Session) -> int:
     )
     if found is not None:
         return found
-    source = Source(kind=kind, name=name, version=version, definition={"about": "imported gold labels"})
+    source = Source(
+        kind=kind, name=name, version=version, definition={"about": "imported gold labels"}
+    )
     session.add(source)
     session.flush()
     return source.id
@@ -527,15 +559,19 @@ def _insert_chunk(
     for it in fresh:
         pk = pks[it["item_id"]]
         gold = it["gold"]
-        labels.append({
-            "item_pk": pk,
-            "label": -1 if gold is None else gold,
-            "status": "unlabeled" if gold is None else "gold",
-            "confidence": None if gold is None else 1.0,
-            "sources": None if gold is None else [gold_source()],
-        })
+        labels.append(
+            {
+                "item_pk": pk,
+                "label": -1 if gold is None else gold,
+                "status": "unlabeled" if gold is None else "gold",
+                "confidence": None if gold is None else 1.0,
+                "sources": None if gold is None else [gold_source()],
+            }
+        )
         if gold is not None:
-            votes.append({"item_pk": pk, "source_id": gold_source(), "label": gold, "queue": "gold"})
+            votes.append(
+                {"item_pk": pk, "source_id": gold_source(), "label": gold, "queue": "gold"}
+            )
     session.execute(insert(Label), labels)
     if votes:
         session.execute(insert(Vote), votes)

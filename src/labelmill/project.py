@@ -103,7 +103,9 @@ class Project:
         if folder.exists() and not folder.is_dir():
             raise ProjectError(f"{folder} exists and is not a folder.")
         schema = Schema(
-            classes=Schema.parse_classes(classes), task=task, data_type=data_type,
+            classes=Schema.parse_classes(classes),
+            task=task,
+            data_type=data_type,
             fields=tuple(fields),
         )
         merged = _check_settings({**DEFAULT_SETTINGS, **(settings or {})})
@@ -220,17 +222,31 @@ class Project:
             or a missing column.
         """
         columns = columns_from(
-            text_column=text_column, image_column=image_column, id_column=id_column,
-            gold_column=gold_column, meta_columns=meta_columns,
+            text_column=text_column,
+            image_column=image_column,
+            id_column=id_column,
+            gold_column=gold_column,
+            meta_columns=meta_columns,
         )
         return import_items(
-            self.store, self.schema, source, columns=columns, fmt=format, encoding=encoding,
-            on_error=on_error, rejects_path=rejects_path, actor=actor, progress=progress,
-            total_callback=total_callback, seed=int(self.settings["seed"]),
+            self.store,
+            self.schema,
+            source,
+            columns=columns,
+            fmt=format,
+            encoding=encoding,
+            on_error=on_error,
+            rejects_path=rejects_path,
+            actor=actor,
+            progress=progress,
+            total_callback=total_callback,
+            seed=int(self.settings["seed"]),
         )
 
     # -- the engine ----------------------------------------------------------------------
-    def register_rules(self, path: str | os.PathLike[str], *, actor: str = "library") -> dict[str, str]:
+    def register_rules(
+        self, path: str | os.PathLike[str], *, actor: str = "library"
+    ) -> dict[str, str]:
         """Register or update the rules of a YAML or Python file and apply them to every item.
 
         Returns rule name -> "added" | "updated" | "unchanged". Editing a rule makes a new
@@ -258,7 +274,10 @@ class Project:
         from labelmill.pipeline import run_round
 
         return run_round(
-            self, target_accuracy=target_accuracy, confidence=confidence, progress=progress,
+            self,
+            target_accuracy=target_accuracy,
+            confidence=confidence,
+            progress=progress,
             actor=actor,
         )
 
@@ -298,13 +317,24 @@ class Project:
             confidence=self.settings["confidence"],
         )
         return review.next_items(
-            self.store, self.schema, queue=queue, n=n, user=user, lease_seconds=lease_seconds,
-            overlap=overlap, audit_minimum=minimum,
+            self.store,
+            self.schema,
+            queue=queue,
+            n=n,
+            user=user,
+            lease_seconds=lease_seconds,
+            overlap=overlap,
+            audit_minimum=minimum,
             audit_fraction=self.settings["audit_fraction"],
         )
 
     def add_answer(
-        self, item_id: str, label: Any = None, *, user: str, queue: str = "review",
+        self,
+        item_id: str,
+        label: Any = None,
+        *,
+        user: str,
+        queue: str = "review",
         skip: bool = False,
     ) -> None:
         """Record a person's answer (one transaction); see :func:`labelmill.review.add_answer`."""
@@ -335,8 +365,11 @@ class Project:
             last_round = None
             if last is not None:
                 last_round = {
-                    "id": last.id, "status": last.status, "stage": last.stage,
-                    "error": last.error, "results": last.results,
+                    "id": last.id,
+                    "status": last.status,
+                    "stage": last.stage,
+                    "error": last.error,
+                    "results": last.results,
                     "started_at": last.started_at.isoformat() if last.started_at else None,
                 }
         statuses = ("unlabeled", "auto", "review", "human", "gold")

@@ -118,8 +118,9 @@ def next_items(
                 break
             served.append(got)
             if user_id is None and mode == queue:  # without leases, a plain ordered list
-                served.extend(_peek(session, schema, mode, n - len(served),
-                                    skip={q.item_id for q in served}))
+                served.extend(
+                    _peek(session, schema, mode, n - len(served), skip={q.item_id for q in served})
+                )
                 break
         return served
 
@@ -220,9 +221,7 @@ def _first_candidates(session: Session, query: Any, mode: str) -> list[Any]:
         return list(session.execute(query.limit(_CANDIDATES)).all())
     rows = list(session.execute(query.where(Label.priority.is_not(None)).limit(_CANDIDATES)))
     if len(rows) < _CANDIDATES:
-        rest = query.where(Label.priority.is_(None)).order_by(None).order_by(
-            Item.random_key.desc()
-        )
+        rest = query.where(Label.priority.is_(None)).order_by(None).order_by(Item.random_key.desc())
         rows += session.execute(rest.limit(_CANDIDATES - len(rows))).all()
     return rows
 
@@ -284,7 +283,9 @@ def _to_queue_item(
             for kind, name, value, score in session.execute(
                 select(Source.kind, Source.name, Vote.label, Vote.score)
                 .join(Source, Source.id == Vote.source_id)
-                .where(Vote.item_pk == item.pk, Vote.label != -1, Source.kind.in_(("rule", "model")))
+                .where(
+                    Vote.item_pk == item.pk, Vote.label != -1, Source.kind.in_(("rule", "model"))
+                )
                 .order_by(Vote.id.desc())
                 .limit(50)
             )
@@ -340,7 +341,9 @@ def add_answer(
         user_id = _user_id(session, user)
         session.execute(delete(Lease).where(Lease.item_pk == pk, Lease.user_id == user_id))
         if value is None:
-            session.add(AuditLog(actor=user, action="skip", target=item_id, details={"queue": queue}))
+            session.add(
+                AuditLog(actor=user, action="skip", target=item_id, details={"queue": queue})
+            )
             return
         source_id = _human_source(session, user, "crowd" if queue == "crowd" else "human")
         session.add(Vote(item_pk=pk, source_id=source_id, label=value, queue=queue))
@@ -352,8 +355,14 @@ def add_answer(
             row.confidence = 1.0
             row.sources = [source_id]
             row.updated_at = datetime.now(UTC)
-        session.add(AuditLog(actor=user, action="answer", target=item_id,
-                             details={"queue": queue, "label": value}))
+        session.add(
+            AuditLog(
+                actor=user,
+                action="answer",
+                target=item_id,
+                details={"queue": queue, "label": value},
+            )
+        )
 
     store.write(work)
 

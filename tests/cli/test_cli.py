@@ -62,26 +62,36 @@ def test_bad_inputs_exit_nonzero_with_a_reason(runner, tmp_path):
 
 def test_database_url_from_the_environment(runner, tmp_path):
     url = f"sqlite:///{tmp_path / 'elsewhere.db'}"
-    result = runner.invoke(cli, ["init", str(tmp_path / "p"), "--classes", "a,b"],
-                           env={"LABELMILL_DATABASE_URL": url})
+    result = runner.invoke(
+        cli, ["init", str(tmp_path / "p"), "--classes", "a,b"], env={"LABELMILL_DATABASE_URL": url}
+    )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "elsewhere.db").exists()
 
 
 def test_help_and_status_start_fast(tmp_path):
     exe = [sys.executable, "-m", "labelmill.cli.main"]
-    subprocess.run([*exe, "init", str(tmp_path / "p"), "--classes", "a,b"], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [*exe, "init", str(tmp_path / "p"), "--classes", "a,b"], check=True, capture_output=True
+    )
     for args in (["--help"], ["status", str(tmp_path / "p")]):
         best = min(_timed([*exe, *args]) for _ in range(3))
         # Well under a second on an idle machine (docs/benchmarks.md); the bound allows a
         # shared, loaded CI machine.
         assert best < 3.0, f"labelmill {' '.join(args)} took {best:.2f}s"
     modules = subprocess.run(
-        [sys.executable, "-c", "import sys; from labelmill.cli.main import cli; "
-         "from labelmill.project import Project; "
-         "print(' '.join(m for m in ('torch','sentence_transformers','fastapi','pandas','sklearn')"
-         " if m in sys.modules))"], capture_output=True, text=True, check=True).stdout.strip()
+        [
+            sys.executable,
+            "-c",
+            "import sys; from labelmill.cli.main import cli; "
+            "from labelmill.project import Project; "
+            "print(' '.join(m for m in ('torch','sentence_transformers','fastapi','pandas','sklearn')"
+            " if m in sys.modules))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     assert modules == "", f"heavy modules imported at start-up: {modules}"
 
 

@@ -8,10 +8,22 @@ import pytest
 
 from labelmill import Project
 
-SPAM = ["win free cash now", "cheap pills click here", "free prize claim now", "cash bonus win big",
-        "click here for free money", "claim your prize today"]
-HAM = ["see you at lunch", "the meeting moved to noon", "thanks for the notes", "lunch at noon?",
-       "notes from the meeting", "see you tomorrow then"]
+SPAM = [
+    "win free cash now",
+    "cheap pills click here",
+    "free prize claim now",
+    "cash bonus win big",
+    "click here for free money",
+    "claim your prize today",
+]
+HAM = [
+    "see you at lunch",
+    "the meeting moved to noon",
+    "thanks for the notes",
+    "lunch at noon?",
+    "notes from the meeting",
+    "see you tomorrow then",
+]
 RULES_YAML = """
 rules:
   - name: says_free
@@ -35,13 +47,12 @@ def _make(tmp_path, n=120, seed=0, **settings):
         truth.append("spam" if cls == 0 else "ham")
     frame = pd.DataFrame({"id": [f"m{i}" for i in range(n)], "text": texts, "truth": truth})
     project = Project.init(
-        tmp_path / "p", classes=["spam", "ham"],
+        tmp_path / "p",
+        classes=["spam", "ham"],
         settings={"featurizer": {"kind": "hashing", "n_features": 256}, **settings},
     )
     project.import_items(frame, id_column="id", meta_columns=["truth"])
     return project, dict(zip(frame["id"], truth, strict=True))
-
-
 
 
 @pytest.fixture

@@ -8,9 +8,10 @@ import pytest
 import sqlalchemy as sa
 
 from labelmill import Project
-from tests.pipeline.conftest import RULES_YAML
 from labelmill.exceptions import ConfigError, RoundError
 from labelmill.store import Label, Round
+from tests.pipeline.conftest import RULES_YAML
+
 
 @pytest.fixture
 def with_rules(tmp_path, make_project):
@@ -77,8 +78,11 @@ def test_second_round_reuses_cached_features(with_rules, monkeypatch):
 
     calls = []
     original = HashingTextFeaturizer.transform_partial
-    monkeypatch.setattr(HashingTextFeaturizer, "transform_partial",
-                        lambda self, p: calls.append(len(p)) or original(self, p))
+    monkeypatch.setattr(
+        HashingTextFeaturizer,
+        "transform_partial",
+        lambda self, p: calls.append(len(p)) or original(self, p),
+    )
     project.run_round()
     assert calls == []
 
@@ -111,7 +115,9 @@ def test_a_single_class(tmp_path, make_project):
 @pytest.mark.parametrize("value", [0.0, 1.0, 1.5, -0.1])
 def test_target_accuracy_outside_the_unit_interval(with_rules, value):
     project, _ = with_rules
-    with pytest.raises(ConfigError, match=r"'target_accuracy' parameter of run_round must be a float in \(0, 1\)"):
+    with pytest.raises(
+        ConfigError, match=r"'target_accuracy' parameter of run_round must be a float in \(0, 1\)"
+    ):
         project.run_round(target_accuracy=value)
 
 
@@ -138,8 +144,12 @@ def test_features_failing_for_some_items(tmp_path):
         for i in range(6):
             value = 30 if cls == "a" else 220
             Image.fromarray(np.full((8, 8), value + i, np.uint8)).save(root / cls / f"{i}.png")
-    project = Project.init(tmp_path / "img", classes=["a", "b"], data_type="image",
-                           settings={"featurizer": {"method": "pixels", "image_size": 8}})
+    project = Project.init(
+        tmp_path / "img",
+        classes=["a", "b"],
+        data_type="image",
+        settings={"featurizer": {"method": "pixels", "image_size": 8}},
+    )
     project.import_items(root)
     (root / "a" / "3.png").write_bytes(b"corrupted after import")
     with pytest.raises(RoundError, match=r"Features could not be computed for 1 item\(s\)"):

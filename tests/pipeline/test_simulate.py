@@ -19,9 +19,17 @@ def test_simulate_writes_one_row_per_round(tmp_path, make_project):
     rows = list(csv.DictReader(out.open()))
     assert len(rows) == len(curve) >= 3
     assert set(rows[0]) == {
-        "round", "human_labels", "audit_labels", "threshold", "auto_share",
-        "auto_accuracy_estimated", "auto_accuracy_lower", "auto_accuracy_true",
-        "accuracy_all_true", "strategy", "seconds",
+        "round",
+        "human_labels",
+        "audit_labels",
+        "threshold",
+        "auto_share",
+        "auto_accuracy_estimated",
+        "auto_accuracy_lower",
+        "auto_accuracy_true",
+        "accuracy_all_true",
+        "strategy",
+        "seconds",
     }
     last = curve[-1]
     assert last.human_labels + last.audit_labels == 100
@@ -34,8 +42,9 @@ def test_the_oracle_column_is_invisible_to_the_pipeline(tmp_path, make_project):
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     first, truth = make_project(tmp_path / "a", seed=3)
-    curve_a = first.simulate(oracle_column="truth", budget=60, batch_size=20, seed=5,
-                             strategy="margin")
+    curve_a = first.simulate(
+        oracle_column="truth", budget=60, batch_size=20, seed=5, strategy="margin"
+    )
     answered = set(first.to_frame().query("status in ['human', 'gold']")["id"])
     labels_a = first.to_frame().set_index("id")["label"]
 
@@ -49,8 +58,9 @@ def test_the_oracle_column_is_invisible_to_the_pipeline(tmp_path, make_project):
             if item.item_id not in answered:
                 flipped = "ham" if item.meta["truth"] == "spam" else "spam"
                 item.meta = {**item.meta, "truth": flipped}
-    curve_b = second.simulate(oracle_column="truth", budget=60, batch_size=20, seed=5,
-                              strategy="margin")
+    curve_b = second.simulate(
+        oracle_column="truth", budget=60, batch_size=20, seed=5, strategy="margin"
+    )
     labels_b = second.to_frame().set_index("id")["label"]
     assert (labels_a == labels_b).all()
     assert [r.threshold for r in curve_a] == [r.threshold for r in curve_b]
@@ -80,10 +90,17 @@ def test_rules_cannot_read_the_oracle_column(tmp_path, make_project):
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
-        ({"oracle_column": "nope", "budget": 10}, InputError, "no value in the oracle column 'nope'"),
+        (
+            {"oracle_column": "nope", "budget": 10},
+            InputError,
+            "no value in the oracle column 'nope'",
+        ),
         ({"oracle_column": "truth", "budget": -1}, ConfigError, "'budget' of simulate"),
-        ({"oracle_column": "truth", "budget": 5, "strategy": "psychic"}, ConfigError,
-         "Unknown strategy 'psychic'"),
+        (
+            {"oracle_column": "truth", "budget": 5, "strategy": "psychic"},
+            ConfigError,
+            "Unknown strategy 'psychic'",
+        ),
     ],
 )
 def test_bad_simulation_arguments(tmp_path, make_project, kwargs, error, message):
@@ -92,15 +109,42 @@ def test_bad_simulation_arguments(tmp_path, make_project, kwargs, error, message
         project.simulate(**kwargs)
 
 
-@pytest.mark.parametrize("strategy", ["auto", "random", "least_confidence", "margin", "entropy",
-                                      "committee", "kcenter", "cluster", "hybrid"])
+@pytest.mark.parametrize(
+    "strategy",
+    [
+        "auto",
+        "random",
+        "least_confidence",
+        "margin",
+        "entropy",
+        "committee",
+        "kcenter",
+        "cluster",
+        "hybrid",
+    ],
+)
 def test_cli_simulate_accepts_every_strategy(tmp_path, make_project, strategy):
     project, _ = make_project(tmp_path, n=60)
     project.close()
     out = tmp_path / "c.csv"
-    result = CliRunner().invoke(cli, ["simulate", str(tmp_path / "p"), "--oracle-column", "truth",
-                                      "--budget", "20", "--batch-size", "10", "--strategy",
-                                      strategy, "--out", str(out)], catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli,
+        [
+            "simulate",
+            str(tmp_path / "p"),
+            "--oracle-column",
+            "truth",
+            "--budget",
+            "20",
+            "--batch-size",
+            "10",
+            "--strategy",
+            strategy,
+            "--out",
+            str(out),
+        ],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.output
     assert out.is_file()
     assert np.isfinite(float(list(csv.DictReader(out.open()))[-1]["accuracy_all_true"]))

@@ -22,7 +22,9 @@ def test_migrate_creates_every_table_and_is_idempotent(db_url, tmp_path):
     names = set(sa.inspect(store.engine).get_table_names())
     assert set(Base.metadata.tables) <= names
     with store.session() as s:
-        assert s.execute(sa.text("select version_num from alembic_version")).scalar() == HEAD_REVISION
+        assert (
+            s.execute(sa.text("select version_num from alembic_version")).scalar() == HEAD_REVISION
+        )
     store.dispose()
 
 
@@ -77,8 +79,12 @@ def test_votes_are_appended_and_labels_reference_items(db_url, tmp_path):
         s.add_all([item, src])
         s.flush()
         s.add(Label(item_pk=item.pk, label=-1, status="unlabeled"))
-        s.add_all([Vote(item_pk=item.pk, source_id=src.id, label=0),
-                   Vote(item_pk=item.pk, source_id=src.id, label=1)])
+        s.add_all(
+            [
+                Vote(item_pk=item.pk, source_id=src.id, label=0),
+                Vote(item_pk=item.pk, source_id=src.id, label=1),
+            ]
+        )
     with store.session() as s:
         labels = s.scalars(sa.select(Vote.label).order_by(Vote.id)).all()
     assert labels == [0, 1]

@@ -12,7 +12,6 @@ import json
 import sys
 from collections.abc import Callable
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -26,7 +25,11 @@ if TYPE_CHECKING:
     from labelmill.project import Project
 
 DB_OPTION = click.option(
-    "--db", "db_url", envvar="LABELMILL_DATABASE_URL", default=None, metavar="URL",
+    "--db",
+    "db_url",
+    envvar="LABELMILL_DATABASE_URL",
+    default=None,
+    metavar="URL",
     help="SQLAlchemy database URL (default: the project's; env LABELMILL_DATABASE_URL).",
 )
 
@@ -68,8 +71,13 @@ def progress_bar(description: str) -> Iterator[tuple[Callable[[int], None], Call
 
     console = Console(stderr=True)
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=console, transient=True, disable=not console.is_terminal,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
     ) as bar:
         task = bar.add_task(description, total=None)
         yield (
@@ -82,26 +90,48 @@ def progress_bar(description: str) -> Iterator[tuple[Callable[[int], None], Call
 @cli.command()
 @click.argument("project", type=click.Path(file_okay=False))
 @click.option("--classes", required=True, help="Ordered class names, comma-separated: spam,ham")
-@click.option("--task", type=click.Choice(["classification", "multilabel"]),
-              default="classification", show_default=True)
-@click.option("--data-type", type=click.Choice(["text", "image", "tabular"]), default="text",
-              show_default=True)
+@click.option(
+    "--task",
+    type=click.Choice(["classification", "multilabel"]),
+    default="classification",
+    show_default=True,
+)
+@click.option(
+    "--data-type",
+    type=click.Choice(["text", "image", "tabular"]),
+    default="text",
+    show_default=True,
+)
 @click.option("--fields", default="", help="Tabular: the columns to featurize and show.")
 @click.option("--target-accuracy", type=float, default=0.95, show_default=True)
 @click.option("--confidence", type=float, default=0.95, show_default=True)
 @DB_OPTION
-def init(project: str, classes: str, task: str, data_type: str, fields: str,
-         target_accuracy: float, confidence: float, db_url: str | None) -> None:
+def init(
+    project: str,
+    classes: str,
+    task: str,
+    data_type: str,
+    fields: str,
+    target_accuracy: float,
+    confidence: float,
+    db_url: str | None,
+) -> None:
     """Create a project folder with its schema and database."""
     from labelmill.project import Project
 
     created = Project.init(
-        project, classes=classes, task=task, data_type=data_type,
-        fields=[f.strip() for f in fields.split(",") if f.strip()], db_url=db_url,
+        project,
+        classes=classes,
+        task=task,
+        data_type=data_type,
+        fields=[f.strip() for f in fields.split(",") if f.strip()],
+        db_url=db_url,
         settings={"target_accuracy": target_accuracy, "confidence": confidence},
     )
-    click.echo(f"Created project {created.name} at {created.path} "
-               f"({task}, {data_type}, classes: {', '.join(created.schema.classes)}).")
+    click.echo(
+        f"Created project {created.name} at {created.path} "
+        f"({task}, {data_type}, classes: {', '.join(created.schema.classes)})."
+    )
     created.close()
 
 
@@ -113,26 +143,59 @@ def init(project: str, classes: str, task: str, data_type: str, fields: str,
 @click.option("--image-column", default=None, help="Column with the image path (default: image).")
 @click.option("--id-column", default=None, help="Column with a stable item id.")
 @click.option("--gold-column", default=None, help="Column with known-correct labels.")
-@click.option("--meta-column", "meta_columns", multiple=True,
-              help="Column kept as metadata (repeatable; default: all other columns).")
-@click.option("--format", "fmt", type=click.Choice(["csv", "tsv", "jsonl", "parquet", "images"]),
-              default=None, help="Input format (default: from the suffix).")
+@click.option(
+    "--meta-column",
+    "meta_columns",
+    multiple=True,
+    help="Column kept as metadata (repeatable; default: all other columns).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "tsv", "jsonl", "parquet", "images"]),
+    default=None,
+    help="Input format (default: from the suffix).",
+)
 @click.option("--encoding", default=None, help="Text encoding (default: detected).")
 @click.option("--on-error", type=click.Choice(["fail", "skip"]), default="fail", show_default=True)
-@click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False), default=None,
-              help="Where --on-error skip writes rejected rows (default: FILE.rejects.jsonl).")
+@click.option(
+    "--rejects",
+    "rejects_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Where --on-error skip writes rejected rows (default: FILE.rejects.jsonl).",
+)
 @DB_OPTION
-def import_(project: str, file: str, text_column: str | None, image_column: str | None,
-            id_column: str | None, gold_column: str | None, meta_columns: tuple[str, ...],
-            fmt: str | None, encoding: str | None, on_error: str, rejects_path: str | None,
-            db_url: str | None) -> None:
+def import_(
+    project: str,
+    file: str,
+    text_column: str | None,
+    image_column: str | None,
+    id_column: str | None,
+    gold_column: str | None,
+    meta_columns: tuple[str, ...],
+    fmt: str | None,
+    encoding: str | None,
+    on_error: str,
+    rejects_path: str | None,
+    db_url: str | None,
+) -> None:
     """Import items from a CSV/TSV, JSONL or Parquet FILE or an image folder."""
     with open_project(project, db_url) as opened, progress_bar("importing") as (advance, total):
         report = opened.import_items(
-            file, text_column=text_column, image_column=image_column, id_column=id_column,
-            gold_column=gold_column, meta_columns=list(meta_columns) or None, format=fmt,
-            encoding=encoding, on_error=on_error,  # type: ignore[arg-type]
-            rejects_path=rejects_path, actor="cli", progress=advance, total_callback=total,
+            file,
+            text_column=text_column,
+            image_column=image_column,
+            id_column=id_column,
+            gold_column=gold_column,
+            meta_columns=list(meta_columns) or None,
+            format=fmt,
+            encoding=encoding,
+            on_error=on_error,  # type: ignore[arg-type]
+            rejects_path=rejects_path,
+            actor="cli",
+            progress=advance,
+            total_callback=total,
         )
     for note in report.notes:
         click.echo(f"Note: {note}", err=True)
@@ -155,8 +218,10 @@ def status(project: str, as_json: bool, db_url: str | None) -> None:
         click.echo(json.dumps(info, indent=2, default=str))
         return
     schema = info["schema"]
-    click.echo(f"Project {info['project']} ({schema['task']}, {schema['data_type']}; "
-               f"classes: {', '.join(schema['classes'])})")
+    click.echo(
+        f"Project {info['project']} ({schema['task']}, {schema['data_type']}; "
+        f"classes: {', '.join(schema['classes'])})"
+    )
     click.echo(f"  database: {info['database']}")
     click.echo(f"  items: {info['items']}")
     for name, count in info["by_status"].items():
@@ -167,8 +232,10 @@ def status(project: str, as_json: bool, db_url: str | None) -> None:
     if last is None:
         click.echo("  rounds: none yet (labelmill run PROJECT)")
     else:
-        click.echo(f"  last round: #{last['id']} {last['status']}"
-                   + (f" ({last['error']})" if last.get("error") else ""))
+        click.echo(
+            f"  last round: #{last['id']} {last['status']}"
+            + (f" ({last['error']})" if last.get("error") else "")
+        )
         for line in (last.get("results") or {}).get("summary", []):
             click.echo(f"    {line}")
 
@@ -176,15 +243,25 @@ def status(project: str, as_json: bool, db_url: str | None) -> None:
 # -- export -------------------------------------------------------------------------------
 @cli.command()
 @click.argument("project", type=click.Path(exists=True, file_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet"]), default=None,
-              help="Output format (default: from the suffix of --out).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "csv", "parquet"]),
+    default=None,
+    help="Output format (default: from the suffix of --out).",
+)
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False))
-@click.option("--status", "statuses", multiple=True,
-              type=click.Choice(["unlabeled", "auto", "review", "human", "gold"]),
-              help="Only items with this status (repeatable; default: all).")
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    type=click.Choice(["unlabeled", "auto", "review", "human", "gold"]),
+    help="Only items with this status (repeatable; default: all).",
+)
 @DB_OPTION
-def export(project: str, fmt: str | None, out: str, statuses: tuple[str, ...],
-           db_url: str | None) -> None:
+def export(
+    project: str, fmt: str | None, out: str, statuses: tuple[str, ...], db_url: str | None
+) -> None:
     """Write the labeled data set with status, confidence, posterior and provenance."""
     with open_project(project, db_url) as opened:
         rows = opened.export(out, format=fmt, statuses=list(statuses) or None)
@@ -208,17 +285,27 @@ def rules(project: str, file: str, db_url: str | None) -> None:
 # -- run ----------------------------------------------------------------------------------
 @cli.command()
 @click.argument("project", type=click.Path(exists=True, file_okay=False))
-@click.option("--target-accuracy", type=float, default=None,
-              help="Accuracy the auto-accepted labels must reach (default: the project's).")
-@click.option("--confidence", type=float, default=None,
-              help="Confidence of that guarantee (default: the project's).")
+@click.option(
+    "--target-accuracy",
+    type=float,
+    default=None,
+    help="Accuracy the auto-accepted labels must reach (default: the project's).",
+)
+@click.option(
+    "--confidence",
+    type=float,
+    default=None,
+    help="Confidence of that guarantee (default: the project's).",
+)
 @DB_OPTION
-def run(project: str, target_accuracy: float | None, confidence: float | None,
-        db_url: str | None) -> None:
+def run(
+    project: str, target_accuracy: float | None, confidence: float | None, db_url: str | None
+) -> None:
     """Run a labeling round: rules, aggregate, featurize, train, calibrate, route."""
     with open_project(project, db_url) as opened, stage_bar() as progress:
-        result = opened.run_round(target_accuracy=target_accuracy, confidence=confidence,
-                                  progress=progress, actor="cli")
+        result = opened.run_round(
+            target_accuracy=target_accuracy, confidence=confidence, progress=progress, actor="cli"
+        )
     click.echo(f"Round {result.round_id} done.")
     for line in result.summary():
         click.echo(f"  {line}")
@@ -231,8 +318,14 @@ def stage_bar() -> Iterator[Callable[[str, float], None]]:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     console = Console(stderr=True)
-    with Progress(TextColumn("round: {task.description:<10}"), BarColumn(), TimeElapsedColumn(),
-                  console=console, transient=True, disable=not console.is_terminal) as bar:
+    with Progress(
+        TextColumn("round: {task.description:<10}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    ) as bar:
         task = bar.add_task("starting", total=1.0)
         yield lambda stage, fraction: bar.update(task, description=stage, completed=fraction)
 
@@ -240,31 +333,61 @@ def stage_bar() -> Iterator[Callable[[str, float], None]]:
 # -- simulate -----------------------------------------------------------------------------
 @cli.command()
 @click.argument("project", type=click.Path(exists=True, file_okay=False))
-@click.option("--oracle-column", required=True,
-              help="Metadata column with the true labels; hidden from everything else.")
+@click.option(
+    "--oracle-column",
+    required=True,
+    help="Metadata column with the true labels; hidden from everything else.",
+)
 @click.option("--budget", type=int, required=True, help="Simulated human labels to spend.")
 @click.option("--batch-size", type=int, default=None, help="Labels per round (default 50).")
-@click.option("--strategy", default=None,
-              help="Active-learning strategy: auto (default), random, least_confidence, margin, "
-                   "entropy, committee, kcenter, cluster, hybrid.")
-@click.option("--audit-fraction", type=float, default=None,
-              help="Share of answers spent on the blind random audit sample (default 0.3).")
+@click.option(
+    "--strategy",
+    default=None,
+    help="Active-learning strategy: auto (default), random, least_confidence, margin, "
+    "entropy, committee, kcenter, cluster, hybrid.",
+)
+@click.option(
+    "--audit-fraction",
+    type=float,
+    default=None,
+    help="Share of answers spent on the blind random audit sample (default 0.3).",
+)
 @click.option("--seed", type=int, default=None)
 @click.option("--target-accuracy", type=float, default=None)
 @click.option("--confidence", type=float, default=None)
-@click.option("--out", type=click.Path(dir_okay=False), default=None,
-              help="Write the learning curve (one row per round) to this CSV.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write the learning curve (one row per round) to this CSV.",
+)
 @DB_OPTION
-def simulate(project: str, oracle_column: str, budget: int, batch_size: int | None,
-             strategy: str | None, audit_fraction: float | None, seed: int | None,
-             target_accuracy: float | None, confidence: float | None, out: str | None,
-             db_url: str | None) -> None:
+def simulate(
+    project: str,
+    oracle_column: str,
+    budget: int,
+    batch_size: int | None,
+    strategy: str | None,
+    audit_fraction: float | None,
+    seed: int | None,
+    target_accuracy: float | None,
+    confidence: float | None,
+    out: str | None,
+    db_url: str | None,
+) -> None:
     """Run rounds with a simulated reviewer answering from --oracle-column."""
     with open_project(project, db_url) as opened:
         curve = opened.simulate(
-            oracle_column=oracle_column, budget=budget, batch_size=batch_size,
-            strategy=strategy, audit_fraction=audit_fraction, seed=seed, out=out,
-            target_accuracy=target_accuracy, confidence=confidence, echo=print_curve_row,
+            oracle_column=oracle_column,
+            budget=budget,
+            batch_size=batch_size,
+            strategy=strategy,
+            audit_fraction=audit_fraction,
+            seed=seed,
+            out=out,
+            target_accuracy=target_accuracy,
+            confidence=confidence,
+            echo=print_curve_row,
         )
     click.echo(f"{len(curve)} rounds" + (f"; learning curve written to {out}." if out else "."))
 
@@ -274,20 +397,28 @@ def print_curve_row(row: Any) -> None:
         return "   -  " if value is None else f"{value:6.1%}"
 
     if row.round and getattr(print_curve_row, "_header_done", False) is False:
-        click.echo("round  human  audit  threshold  auto   est.acc(auto)  true acc(auto)  "
-                   "true acc(all)  strategy")
+        click.echo(
+            "round  human  audit  threshold  auto   est.acc(auto)  true acc(auto)  "
+            "true acc(all)  strategy"
+        )
         print_curve_row._header_done = True  # type: ignore[attr-defined]
     threshold = "   -  " if row.threshold is None else f"{row.threshold:6.3f}"
-    click.echo(f"{row.round:5d}  {row.human_labels:5d}  {row.audit_labels:5d}  {threshold:>9}  "
-               f"{pct(row.auto_share)}  {pct(row.auto_accuracy_estimated):>13}  "
-               f"{pct(row.auto_accuracy_true):>14}  {pct(row.accuracy_all_true):>13}  "
-               f"{row.strategy or '-'}")
+    click.echo(
+        f"{row.round:5d}  {row.human_labels:5d}  {row.audit_labels:5d}  {threshold:>9}  "
+        f"{pct(row.auto_share)}  {pct(row.auto_accuracy_estimated):>13}  "
+        f"{pct(row.auto_accuracy_true):>14}  {pct(row.accuracy_all_true):>13}  "
+        f"{row.strategy or '-'}"
+    )
 
 
 # -- demo ---------------------------------------------------------------------------------
 @cli.command()
-@click.option("--folder", type=click.Path(file_okay=False), default=None,
-              help="Where to create the demo project (default: a new temporary folder).")
+@click.option(
+    "--folder",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Where to create the demo project (default: a new temporary folder).",
+)
 def demo(folder: str | None) -> None:
     """Run the labeling loop on a bundled sample of the YouTube Spam Collection."""
     from labelmill.demo import run_demo

@@ -70,8 +70,17 @@ def detect_format(path: Path) -> str:
     if path.is_dir():
         return "images"
     suffix = path.suffix.lower()
-    by_suffix = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".txt": "tsv", ".jsonl": "jsonl",
-                 ".ndjson": "jsonl", ".json": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
+    by_suffix = {
+        ".csv": "csv",
+        ".tsv": "tsv",
+        ".tab": "tsv",
+        ".txt": "tsv",
+        ".jsonl": "jsonl",
+        ".ndjson": "jsonl",
+        ".json": "jsonl",
+        ".parquet": "parquet",
+        ".pq": "parquet",
+    }
     if suffix not in by_suffix:
         raise InputError(
             f"{path}: cannot tell the format from the suffix {suffix!r}. Expected one of "
@@ -248,7 +257,8 @@ def _read_jsonl(path: Path, encoding: str) -> Iterator[Row | BadRow]:
                 continue
             if not isinstance(record, dict):
                 yield BadRow(
-                    line, f"expected a JSON object per line, got {type(record).__name__}",
+                    line,
+                    f"expected a JSON object per line, got {type(record).__name__}",
                     text.strip(),
                 )
                 continue
@@ -304,6 +314,4 @@ def _read_image_folder(root: Path) -> Iterator[Row | BadRow]:
 
 
 def _images_in(folder: Path) -> Iterator[Path]:
-    return (
-        p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
-    )
+    return (p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)

@@ -55,8 +55,9 @@ def run_demo(
     echo(f"4. Labeling rounds; a simulated reviewer answers {budget} questions, 50 per round:")
     from labelmill.cli.main import print_curve_row
 
-    curve = project.simulate(oracle_column="class", budget=budget, batch_size=50,
-                             echo=print_curve_row)
+    curve = project.simulate(
+        oracle_column="class", budget=budget, batch_size=50, echo=print_curve_row
+    )
     last = project.status()["last_round"] or {}
     results = last.get("results") or {}
     echo("5. Where it ended:")
@@ -64,9 +65,11 @@ def run_demo(
         echo(f"   {line}")
     if curve:
         final = curve[-1]
-        echo(f"   true accuracy over all {sum(project.status()['by_status'].values())} items: "
-             f"{final.accuracy_all_true:.1%} after {final.human_labels + final.audit_labels} "
-             "human answers")
+        echo(
+            f"   true accuracy over all {sum(project.status()['by_status'].values())} items: "
+            f"{final.accuracy_all_true:.1%} after {final.human_labels + final.audit_labels} "
+            "human answers"
+        )
     out = project.path / "labels.jsonl"
     rows = project.export(out)
     echo(f"6. Exported {rows} labeled rows with status, confidence and provenance to {out}")

@@ -82,8 +82,10 @@ class RoundResult:
         if self.strategy:
             bandit = self.strategy.get("bandit")
             chosen = self.strategy.get("chosen") or self.strategy.get("strategy")
-            lines.append(f"review queue ordered by: {chosen}"
-                         + (f" (bandit: {bandit['reason']})" if bandit else ""))
+            lines.append(
+                f"review queue ordered by: {chosen}"
+                + (f" (bandit: {bandit['reason']})" if bandit else "")
+            )
         if self.stopping:
             lines.append(f"stopping rule: {self.stopping.get('reason', '')}")
         return [line for line in lines if line]
@@ -273,30 +275,35 @@ def _run(project: Project, round_id: int, settings: dict[str, Any], clock: _Cloc
 
     routable = ~(trusted | audited)
     policy = ThresholdPolicy(settings["target_accuracy"], settings["confidence"])
-    decision = policy.choose(
-        raw_conf[audited], correct_audit, population_scores=raw_conf[routable]
-    )
+    decision = policy.choose(raw_conf[audited], correct_audit, population_scores=raw_conf[routable])
     auto = routable & decision.accepts(raw_conf)
     status = np.where(routable, np.where(auto, "auto", "review"), data.status)
     status = np.where(trusted & (data.status == "unlabeled"), "human", status)
     final = np.where(trusted, data.human, np.where(audited, data.audit, predicted))
 
-    committee = _committee(project, X, Y, weights, train_mask, posterior, covered, settings, k, seed)
+    committee = _committee(
+        project, X, Y, weights, train_mask, posterior, covered, settings, k, seed
+    )
     priority, strategy_info = _prioritize(
         project, proba, X, committee, routable & ~auto, correct_audit, seed, round_id
     )
     coverage = float(auto.sum()) / max(int(routable.sum()), 1)
     # Coverage only counts once a threshold can be certified at all.
-    stopping = _stopping(project, data, predicted, coverage if decision.threshold is not None else None)
+    stopping = _stopping(
+        project, data, predicted, coverage if decision.threshold is not None else None
+    )
 
     audit_acc = float(correct_audit.mean()) if audited.any() else None
     auto_estimate = None
     if decision.threshold is not None:
         above = decision.accepts(raw_conf[audited])
         est = estimate_accuracy(correct_audit[above], confidence=settings["confidence"])
-        auto_estimate = {"estimate": est.accuracy, "lower": decision.lower_bound,
-                         "interval": [est.lower, est.upper],
-                         "n": est.n}
+        auto_estimate = {
+            "estimate": est.accuracy,
+            "lower": decision.lower_bound,
+            "interval": [est.lower, est.upper],
+            "n": est.n,
+        }
     counts = {s: int((status == s).sum()) for s in ("auto", "review", "human", "gold", "unlabeled")}
     result = RoundResult(
         round_id=round_id,
@@ -359,9 +366,9 @@ def _load(project: Project) -> _Data:
             if audit[i] < 0:
                 human[i] = label
         sources = session.execute(
-            select(Source.id, Source.kind, Source.name, Source.version).where(
-                Source.active, Source.kind.in_(("rule", "model", "crowd"))
-            ).order_by(Source.id)
+            select(Source.id, Source.kind, Source.name, Source.version)
+            .where(Source.active, Source.kind.in_(("rule", "model", "crowd")))
+            .order_by(Source.id)
         ).all()
         source_ids = [s[0] for s in sources]
         L = np.full((len(rows), len(source_ids)), -1, dtype=np.int64)
@@ -428,9 +435,13 @@ def _featurize(project: Project, data: _Data, clock: _Clock) -> tuple[np.ndarray
     if batch.failed.any():
         bad = np.flatnonzero(batch.failed)[:5]
         with project.store.session() as session:
-            ids = dict(session.execute(
-                select(Item.pk, Item.item_id).where(Item.pk.in_([int(data.pks[i]) for i in bad]))
-            ).all())
+            ids = dict(
+                session.execute(
+                    select(Item.pk, Item.item_id).where(
+                        Item.pk.in_([int(data.pks[i]) for i in bad])
+                    )
+                ).all()
+            )
         reasons = "; ".join(
             f"{ids.get(int(data.pks[i]), i)}: {batch.reasons.get(int(i), 'failed')}" for i in bad
         )
@@ -448,9 +459,9 @@ def _payload_loader(project: Project, data: _Data) -> Callable[[np.ndarray], lis
         with project.store.session() as session:
             for start in range(0, len(wanted), 5000):
                 chunk = wanted[start : start + 5000]
-                out.update(session.execute(
-                    select(Item.pk, Item.payload).where(Item.pk.in_(chunk))
-                ).all())
+                out.update(
+                    session.execute(select(Item.pk, Item.payload).where(Item.pk.in_(chunk))).all()
+                )
         return [out[pk] for pk in wanted]
 
     return load
@@ -481,8 +492,8 @@ def _calibrate(
         fit_on, apply_to = fold != f, fold == f
         if len(np.unique(y_audit[fit_on])) < 1 or fit_on.sum() < 5:
             return proba, before, None
-        cross[apply_to] = IsotonicCalibrator().fit(p_audit[fit_on], y_audit[fit_on]).transform(
-            p_audit[apply_to]
+        cross[apply_to] = (
+            IsotonicCalibrator().fit(p_audit[fit_on], y_audit[fit_on]).transform(p_audit[apply_to])
         )
     after = expected_calibration_error(y_audit, cross)
     calibrated = IsotonicCalibrator().fit(p_audit, y_audit).transform(proba)
@@ -538,23 +549,21 @@ def _prioritize(
         bandit = StrategyBandit.from_dict(state.value) if state is not None else StrategyBandit()
     audit_accuracy = float(correct_audit.mean()) if correct_audit.size else None
     chosen = query(
-        proba, X, labeled_mask=~pool, batch_size=batch_size, strategy=strategy,
-        random_state=np.random.default_rng([seed, round_id]), committee=committee,
-        bandit=bandit, audit_accuracy=audit_accuracy,
+        proba,
+        X,
+        labeled_mask=~pool,
+        batch_size=batch_size,
+        strategy=strategy,
+        random_state=np.random.default_rng([seed, round_id]),
+        committee=committee,
+        bandit=bandit,
+        audit_accuracy=audit_accuracy,
     )
     priority[chosen] = 2.0 + (len(chosen) - np.arange(len(chosen))) / max(len(chosen), 1)
     info: dict[str, Any] = {"strategy": strategy, "batch": int(len(chosen))}
     if strategy == "auto":
         info.update({"chosen": bandit.last_choice, "bandit": bandit.report()})
-
-        def save(session: Session) -> None:
-            row = session.get(Setting, "bandit")
-            if row is None:
-                session.add(Setting(key="bandit", value=bandit.to_dict()))
-            else:
-                row.value = bandit.to_dict()
-
-        project.store.write(save)
+        _save_setting(project, "bandit", bandit.to_dict())
     return priority, info
 
 
@@ -570,17 +579,26 @@ def _stopping(
     if rule.previous_ is not None and len(rule.previous_) != len(stop_set):
         rule = StoppingRule()  # items were added: start comparing afresh
     decision = rule.update(predicted[stop_set], coverage)
+    _save_setting(project, "stopping", rule.to_dict())
+    return {
+        "stop": decision.stop,
+        "reason": decision.reason,
+        "kappa": decision.kappa,
+        "coverage_gain": decision.coverage_gain,
+    }
 
-    def save(session: Session) -> None:
-        stored = session.get(Setting, "stopping")
-        if stored is None:
-            session.add(Setting(key="stopping", value=rule.to_dict()))
+
+def _save_setting(project: Project, key: str, value: Any) -> None:
+    """Insert or replace one JSON value of the ``settings`` table."""
+
+    def work(session: Session) -> None:
+        row = session.get(Setting, key)
+        if row is None:
+            session.add(Setting(key=key, value=value))
         else:
-            stored.value = rule.to_dict()
+            row.value = value
 
-    project.store.write(save)
-    return {"stop": decision.stop, "reason": decision.reason, "kappa": decision.kappa,
-            "coverage_gain": decision.coverage_gain}
+    project.store.write(work)
 
 
 def _write(
@@ -602,17 +620,19 @@ def _write(
     def work(session: Session) -> None:
         rows = []
         for i in np.flatnonzero(machine):
-            rows.append({
-                "item_pk": int(data.pks[i]),
-                "label": int(final[i]),
-                "status": str(status[i]),
-                "confidence": float(conf[i]),
-                "posterior": rounded[i].tolist(),
-                "round_id": round_id,
-                "sources": data.source_ids or None,
-                "priority": float(priority[i]),
-                "updated_at": now,
-            })
+            rows.append(
+                {
+                    "item_pk": int(data.pks[i]),
+                    "label": int(final[i]),
+                    "status": str(status[i]),
+                    "confidence": float(conf[i]),
+                    "posterior": rounded[i].tolist(),
+                    "round_id": round_id,
+                    "sources": data.source_ids or None,
+                    "priority": float(priority[i]),
+                    "updated_at": now,
+                }
+            )
             if len(rows) >= 5000:
                 session.execute(update(Label), rows)
                 rows = []

@@ -71,8 +71,12 @@ def simulate(
         raise ConfigError(f"The 'budget' of simulate must be an integer >= 0. Got {budget!r}.")
     oracle = _oracle(project, oracle_column)
     changes: dict[str, Any] = {}
-    for key, value in (("batch_size", batch_size), ("strategy", strategy),
-                       ("audit_fraction", audit_fraction), ("seed", seed)):
+    for key, value in (
+        ("batch_size", batch_size),
+        ("strategy", strategy),
+        ("audit_fraction", audit_fraction),
+        ("seed", seed),
+    ):
         if value is not None:
             changes[key] = value
     if strategy is not None:
@@ -106,13 +110,13 @@ def simulate(
                     echo(row)
             if spent >= budget:
                 break
-            served = project.next_items(min(step, budget - spent), queue="review",
-                                        user=ORACLE_USER)
+            served = project.next_items(min(step, budget - spent), queue="review", user=ORACLE_USER)
             if not served:
                 break
             for entry in served:
-                project.add_answer(entry.item_id, oracle[entry.item_id], user=ORACLE_USER,
-                                   queue=entry.mode)
+                project.add_answer(
+                    entry.item_id, oracle[entry.item_id], user=ORACLE_USER, queue=entry.mode
+                )
             spent += len(served)
     finally:
         project.settings = saved

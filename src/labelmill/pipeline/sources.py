@@ -33,7 +33,9 @@ class RuleRegistration(dict):  # type: ignore[type-arg]
     """name -> "added" | "updated" | "unchanged" for each rule of the file."""
 
 
-def register_rules(project: Project, path: str | Path, *, actor: str = "library") -> RuleRegistration:
+def register_rules(
+    project: Project, path: str | Path, *, actor: str = "library"
+) -> RuleRegistration:
     """Register (or update) the rules of a YAML or Python file and apply them to every item.
 
     Raises
@@ -60,8 +62,7 @@ def register_rules(project: Project, path: str | Path, *, actor: str = "library"
     def work(session: Session) -> None:
         for rule in rules:
             current = session.scalars(
-                select(Source).where(Source.kind == "rule", Source.name == rule.name,
-                                     Source.active)
+                select(Source).where(Source.kind == "rule", Source.name == rule.name, Source.active)
             ).all()
             if any(s.version == rule.version for s in current):
                 outcome[rule.name] = "unchanged"
@@ -69,8 +70,9 @@ def register_rules(project: Project, path: str | Path, *, actor: str = "library"
             for old in current:
                 old.active = False
             existing = session.scalars(
-                select(Source).where(Source.kind == "rule", Source.name == rule.name,
-                                     Source.version == rule.version)
+                select(Source).where(
+                    Source.kind == "rule", Source.name == rule.name, Source.version == rule.version
+                )
             ).first()
             definition = {"file": str(file), "rule": rule.definition, "applied_through": max_pk}
             if existing is not None:  # an old version comes back
@@ -78,8 +80,9 @@ def register_rules(project: Project, path: str | Path, *, actor: str = "library"
                 session.execute(Vote.__table__.delete().where(Vote.source_id == existing.id))
                 source = existing
             else:
-                source = Source(kind="rule", name=rule.name, version=rule.version,
-                                definition=definition)
+                source = Source(
+                    kind="rule", name=rule.name, version=rule.version, definition=definition
+                )
                 session.add(source)
                 session.flush()
             _store_votes(session, source.id, frame_chunks, votes[rule.name])
@@ -119,8 +122,13 @@ def apply_registered_rules(project: Project) -> dict[str, str]:
         votes = [_apply_one(rule, frame, project) for frame in frames]
         definition["applied_through"] = last_pk
 
-        def work(session: Session, source_id: int = source.id, d: dict[str, Any] = definition,
-                 f: list[Any] = frames, v: list[Any] = votes) -> None:
+        def work(
+            session: Session,
+            source_id: int = source.id,
+            d: dict[str, Any] = definition,
+            f: list[Any] = frames,
+            v: list[Any] = votes,
+        ) -> None:
             _store_votes(session, source_id, f, v)
             row = session.get(Source, source_id)
             assert row is not None
@@ -139,7 +147,9 @@ def _apply_one(rule: Any, frame: pd.DataFrame, project: Project) -> np.ndarray:
     return np.asarray(L)[:, 0]
 
 
-def _store_votes(session: Session, source_id: int, frames: list[Any], votes: list[np.ndarray]) -> None:
+def _store_votes(
+    session: Session, source_id: int, frames: list[Any], votes: list[np.ndarray]
+) -> None:
     for frame, column in zip(frames, votes, strict=True):
         hit = np.flatnonzero(column >= 0)
         if hit.size == 0:
@@ -147,7 +157,10 @@ def _store_votes(session: Session, source_id: int, frames: list[Any], votes: lis
         pks = frame["__pk"].to_numpy()
         session.execute(
             insert(Vote),
-            [{"item_pk": int(pks[i]), "source_id": source_id, "label": int(column[i])} for i in hit],
+            [
+                {"item_pk": int(pks[i]), "source_id": source_id, "label": int(column[i])}
+                for i in hit
+            ],
         )
 
 
@@ -171,7 +184,9 @@ def _frames(project: Project, *, after_pk: int, limit: int | None = None) -> Any
         with project.store.session() as session:
             rows = session.execute(
                 select(Item.pk, Item.item_id, Item.payload, Item.meta)
-                .where(Item.pk > last).order_by(Item.pk).limit(size)
+                .where(Item.pk > last)
+                .order_by(Item.pk)
+                .limit(size)
             ).all()
         if not rows:
             return

@@ -17,7 +17,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    
+
     op.create_table(
         "audit_log",
         sa.Column(
@@ -185,11 +185,9 @@ def upgrade() -> None:
         batch_op.create_index("ix_votes_item_source", ["item_pk", "source_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_votes_source_id"), ["source_id"], unique=False)
 
-    
-
 
 def downgrade() -> None:
-    
+
     with op.batch_alter_table("votes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_votes_source_id"))
         batch_op.drop_index("ix_votes_item_source")
@@ -215,4 +213,3 @@ def downgrade() -> None:
     op.drop_table("rounds")
     op.drop_table("imports")
     op.drop_table("audit_log")
-    
