@@ -24,7 +24,7 @@ RULES = Path(__file__).parent / "rules.yaml"
 def run_demo(
     folder: str | None = None,
     *,
-    budget: int = 200,
+    budget: int = 500,
     featurizer: dict[str, Any] | None = None,
     echo: Callable[[str], None] = print,
 ) -> Path:
@@ -52,11 +52,11 @@ def run_demo(
     echo("   (the 'class' column is the simulated reviewer's answer key, hidden from the rest)")
     registered = project.register_rules(RULES)
     echo(f"3. Registered {len(registered)} keyword/regex rules from {RULES.name}.")
-    echo(f"4. Labeling rounds; a simulated reviewer answers {budget} questions, 50 per round:")
+    echo(f"4. Labeling rounds; a simulated reviewer answers {budget} questions, 100 per round:")
     from labelmill.cli.main import print_curve_row
 
     curve = project.simulate(
-        oracle_column="class", budget=budget, batch_size=50, echo=print_curve_row
+        oracle_column="class", budget=budget, batch_size=100, echo=print_curve_row
     )
     last = project.status()["last_round"] or {}
     results = last.get("results") or {}
