@@ -408,17 +408,20 @@ def _item_pk(session: Session, item_id: str) -> int:
     return pk
 
 
-def human_votes_frame(session: Session) -> list[tuple[int, str, int, str]]:
-    """(item_pk, user, label, queue) of every current human answer (latest per user, item)."""
+def latest_answers(
+    session: Session, *, kinds: tuple[str, ...] = ("human",)
+) -> list[tuple[int, str, str, int, str | None]]:
+    """(item_pk, kind, user, label, queue) of every current answer of people of ``kinds``:
+    the latest vote per (user, item), withdrawn answers (undo) left out."""
     latest = (
         select(Vote.item_pk, Vote.source_id, func.max(Vote.id).label("vid"))
         .join(Source, Source.id == Vote.source_id)
-        .where(Source.kind == "human")
+        .where(Source.kind.in_(kinds))
         .group_by(Vote.item_pk, Vote.source_id)
         .subquery()
     )
     rows = session.execute(
-        select(Vote.item_pk, Source.name, Vote.label, Vote.queue)
+        select(Vote.item_pk, Source.kind, Source.name, Vote.label, Vote.queue)
         .join(latest, and_(latest.c.vid == Vote.id))
         .join(Source, Source.id == Vote.source_id)
         .where(Vote.label != -1)

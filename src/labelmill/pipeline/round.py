@@ -340,7 +340,7 @@ def _run(project: Project, round_id: int, settings: dict[str, Any], clock: _Cloc
 
 
 def _load(project: Project) -> _Data:
-    from labelmill.review import human_votes_frame
+    from labelmill.review import latest_answers
 
     with project.store.session() as session:
         rows = session.execute(
@@ -354,7 +354,7 @@ def _load(project: Project) -> _Data:
         stored_label = np.fromiter((r[4] for r in rows), dtype=np.int64, count=len(rows))
         human = np.where(status == "gold", stored_label, -1)  # imported gold, for now
         audit = np.full(len(rows), -1, dtype=np.int64)
-        for item_pk, _user, label, queue in human_votes_frame(session):
+        for item_pk, _kind, _user, label, queue in latest_answers(session):
             i = position[int(item_pk)]
             if queue == "audit":
                 audit[i] = label

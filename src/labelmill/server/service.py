@@ -21,6 +21,7 @@ from sqlalchemy import and_, func, select
 
 from labelmill.exceptions import NotFoundError
 from labelmill.project import Project
+from labelmill.review import latest_answers
 from labelmill.store import Import, Item, Label, Lease, Round, Source, User, Vote
 
 __all__ = [
@@ -246,24 +247,6 @@ def _patterns(definition: dict[str, Any]) -> list[str]:
     return out
 
 
-def _latest_answers(session: Any) -> list[tuple[int, str, str, int]]:
-    """(item_pk, kind, user, label) of every current human or crowd answer."""
-    latest = (
-        select(Vote.source_id, Vote.item_pk, func.max(Vote.id).label("vid"))
-        .join(Source, Source.id == Vote.source_id)
-        .where(Source.kind.in_(("human", "crowd")))
-        .group_by(Vote.source_id, Vote.item_pk)
-        .subquery()
-    )
-    rows = session.execute(
-        select(Vote.item_pk, Source.kind, Source.name, Vote.label)
-        .join(latest, and_(latest.c.vid == Vote.id))
-        .join(Source, Source.id == Vote.source_id)
-        .where(Vote.label != -1)
-    ).all()
-    return [tuple(r) for r in rows]  # type: ignore[misc]
-
-
 def cohen_kappa(a: list[int], b: list[int]) -> float | None:
     """Cohen's kappa of two raters' labels on the same items (None when undefined)."""
     n = len(a)
@@ -304,7 +287,7 @@ def stats(project: Project) -> dict[str, Any]:
     """Counts by status, answers per user, accuracy estimates, agreement, learning curve."""
     info = project.status()
     with project.store.session() as session:
-        answers = _latest_answers(session)
+        answers = [a[:4] for a in latest_answers(session, kinds=("human", "crowd"))]
         gold = dict(
             session.execute(
                 select(Vote.item_pk, Vote.label)
