@@ -190,11 +190,16 @@ class Tally:
 
 
 async def annotator(base: str, user: str, token: str, stop_at: float, tally: Tally,
-                    stop: asyncio.Event) -> None:
+                    stop: asyncio.Event, think: float) -> None:
+    """One person: next -> answer, pausing a random time of mean ``think`` s after each
+    answer (exponential, like a person reading the item; 0 = back to back)."""
     import httpx
 
+    rng = random.Random(user)
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(base_url=base, headers=headers, timeout=60) as client:
+        if think > 0:  # people do not all start in the same millisecond
+            await asyncio.sleep(rng.uniform(0, think))
         while time.monotonic() < stop_at and not stop.is_set():
             try:
                 t0 = time.perf_counter()
@@ -217,6 +222,8 @@ async def annotator(base: str, user: str, token: str, stop_at: float, tally: Tal
                     tally.acked.append((user, item))
                 else:
                     tally.errors[f"answer {answer.status_code}"] += 1
+                if think > 0:
+                    await asyncio.sleep(rng.expovariate(1 / think))
             except httpx.HTTPError as exc:
                 tally.errors[type(exc).__name__] += 1
                 if stop.is_set():
@@ -224,7 +231,7 @@ async def annotator(base: str, user: str, token: str, stop_at: float, tally: Tal
                 await asyncio.sleep(0.1)
 
 
-async def run_load(base: str, users: list[str], seconds: float, tally: Tally,
+async def run_load(base: str, users: list[str], seconds: float, tally: Tally, think: float = 0,
                    kill: tuple[float, subprocess.Popen[bytes]] | None = None) -> float:
     from labelmill.server.auth import TokenSigner
 
@@ -233,7 +240,7 @@ async def run_load(base: str, users: list[str], seconds: float, tally: Tally,
     start = time.monotonic()
     stop_at = start + seconds
     tasks = [asyncio.create_task(annotator(base, u, signer.sign(u, kind="access"), stop_at,
-                                           tally, stop)) for u in users]
+                                           tally, stop, think)) for u in users]
     if kill is not None:  # SIGKILL once `after` answers were acknowledged (or 120 s passed)
         after, process = kill
         deadline = time.monotonic() + 120
@@ -315,29 +322,39 @@ def bench(kind: str, args: argparse.Namespace) -> dict[str, Any]:
         base = f"http://127.0.0.1:{port}"
         process = start_server(folder, port, db_url)
         users = [f"u{k:02d}" for k in range(args.users)]
+        loads, all_acked = [], set()
         try:
-            tally = Tally()
-            cpu0 = cpu_seconds(process.pid)
-            elapsed = asyncio.run(run_load(base, users, args.seconds, tally))
-            cpu = cpu_seconds(process.pid) - cpu0
+            for think in args.think:
+                print(f"[{kind}] load: {args.users} annotators, pause {think} s", flush=True)
+                tally = Tally()
+                cpu0, client0 = cpu_seconds(process.pid), time.process_time()
+                elapsed = asyncio.run(run_load(base, users, args.seconds, tally, think))
+                cpu = cpu_seconds(process.pid) - cpu0
+                client_cpu = time.process_time() - client0
+                acked = set(tally.acked)
+                all_acked |= acked
+                loads.append({
+                    "think": think, "seconds": elapsed,
+                    "latency": {r: quantiles(v) for r, v in tally.latency.items()},
+                    "requests": {r: len(v) for r, v in tally.latency.items()},
+                    "answers": len(acked), "answers_per_s": len(acked) / elapsed,
+                    "server_cpu_ms_per_answer": 1000 * cpu / max(len(acked), 1),
+                    "server_cpu_share": cpu / elapsed,
+                    "client_cpu_share": client_cpu / elapsed,
+                    # An item served to two people within one load (leases are 120 s long).
+                    "double_served": sum(1 for who in tally.served.values() if len(who) > 1),
+                    "errors": dict(tally.errors), "empty": tally.empty,
+                })
             dash = dashboard_times(base)
         finally:
             process.send_signal(signal.SIGTERM)
             process.wait(30)
         stored = stored_answers(folder, db_url)
-        acked = set(tally.acked)
-        doubles = sum(1 for who in tally.served.values() if len(who) > 1)
         result: dict[str, Any] = {
-            "kind": kind, "items": args.items, "users": args.users, "seconds": elapsed,
-            "insert_seconds": insert_seconds,
-            "latency": {r: quantiles(v) for r, v in tally.latency.items()},
-            "requests": {r: len(v) for r, v in tally.latency.items()},
-            "answers": len(tally.acked), "answers_per_s": len(tally.acked) / elapsed,
-            "server_cpu_ms_per_answer": 1000 * cpu / max(len(tally.acked), 1),
-            "server_cpu_share": cpu / elapsed,
-            "stored": len(stored), "lost": len(acked - stored),
-            "unacked_stored": len(stored - acked), "double_served": doubles,
-            "errors": dict(tally.errors), "empty": tally.empty, "dashboard": dash,
+            "kind": kind, "items": args.items, "users": args.users,
+            "insert_seconds": insert_seconds, "loads": loads,
+            "answers": len(all_acked), "stored": len(stored), "lost": len(all_acked - stored),
+            "unacked_stored": len(stored - all_acked), "dashboard": dash,
         }
         # Crash: SIGKILL the server in the middle of a second load, restart, check.
         print(f"[{kind}] crash test", flush=True)
@@ -365,7 +382,7 @@ def bench(kind: str, args: argparse.Namespace) -> dict[str, Any]:
         result["crash"] = {
             "acked_before_kill": len(crash_acked),
             "missing_after_restart": len(crash_acked - stored_after),
-            "first_load_still_there": len(acked - stored_after) == 0,
+            "first_load_still_there": len(all_acked - stored_after) == 0,
             "next_after_restart": after,
             "errors": dict(crash.errors),
         }
@@ -388,20 +405,28 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace, command: str
     w(f"Machine: {platform.machine()}, {os.cpu_count()} cores shared with other jobs (noisy), "
       f"Python {platform.python_version()}; server: uvicorn, 1 process, loopback; "
       f"{args.users} simulated annotators (httpx.AsyncClient) doing next -> answer on the "
-      "review queue. Items written by a direct bulk insert (not `Project.import_items`). "
+      f"review queue for {args.seconds:g} s per load, pausing a random time (exponential, the mean "
+      "in the table) after each answer; pause 0 is a stress test with no pause at all. "
+      "Items written by a direct bulk insert (not `Project.import_items`). "
       "No peer: this measures labelmill alone.\n\n")
-    w("| database | items | p50 / p99 next (ms) | p50 / p99 answer (ms) | answers/s | "
-      "server CPU per next+answer (ms) | server CPU share | answers (201) | stored | lost | "
-      "served to 2 people | errors |\n")
-    w("|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+    w("| database | items | pause (s) | p50 / p99 next (ms) | p50 / p99 answer (ms) | "
+      "answers/s | server CPU per next+answer (ms) | server CPU share | served to 2 people | "
+      "errors |\n")
+    w("|---|---|---|---|---|---|---|---|---|---|\n")
     for r in results:
-        nxt = r["latency"].get("GET /api/items/next", (float("nan"),) * 2)
-        ans = r["latency"].get("POST /api/items/{id}/answers", (float("nan"),) * 2)
-        w(f"| {r['kind']} | {r['items']:,} | {nxt[0]:.0f} / {nxt[1]:.0f} | "
-          f"{ans[0]:.0f} / {ans[1]:.0f} | {r['answers_per_s']:.1f} | "
-          f"{r['server_cpu_ms_per_answer']:.0f} | {r['server_cpu_share']:.2f} | {r['answers']} | "
-          f"{r['stored']} | {r['lost']} | {r['double_served']} | "
-          f"{sum(r['errors'].values())} |\n")
+        for load in r["loads"]:
+            nxt = load["latency"].get("GET /api/items/next", (float("nan"),) * 2)
+            ans = load["latency"].get("POST /api/items/{id}/answers", (float("nan"),) * 2)
+            w(f"| {r['kind']} | {r['items']:,} | {load['think']:g} | {nxt[0]:.0f} / {nxt[1]:.0f} | "
+              f"{ans[0]:.0f} / {ans[1]:.0f} | {load['answers_per_s']:.1f} | "
+              f"{load['server_cpu_ms_per_answer']:.1f} | {load['server_cpu_share']:.2f} | "
+              f"{load['double_served']} | {sum(load['errors'].values())} |\n")
+    w("\nAnswers over all loads: acknowledged (201) against stored after the server stopped:\n\n")
+    w("| database | answers (201) | stored | lost | stored without a 201 |\n")
+    w("|---|---|---|---|---|\n")
+    for r in results:
+        w(f"| {r['kind']} | {r['answers']} | {r['stored']} | {r['lost']} | "
+          f"{r['unacked_stored']} |\n")
     w("\nCrash test (SIGKILL of the server during a second load, then restart):\n\n")
     w("| database | answers acknowledged before the kill | missing after restart | "
       "earlier answers intact | first request after restart |\n|---|---|---|---|---|\n")
@@ -423,6 +448,9 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=1_000_000)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--think", default="1,0", type=lambda t: [float(x) for x in t.split(",")],
+                        help="Mean pause of an annotator after each answer, in seconds; one "
+                        "load per value (default: 1 s, then none at all).")
     parser.add_argument("--crash-after", type=int, default=40,
                         help="SIGKILL the server after this many acknowledged answers.")
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")

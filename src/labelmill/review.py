@@ -19,12 +19,13 @@ the lease expires or the answer arrives. Each answer is one transaction.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, select
+from sqlalchemy import and_, bindparam, delete, exists, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -36,7 +37,7 @@ __all__ = ["QUEUES", "QueueItem", "add_answer", "next_items", "undo_answer"]
 
 QUEUES = ("review", "audit", "crowd")
 HUMAN_STATUSES = ("human", "gold")
-_CANDIDATES = 64
+_CANDIDATES = 16
 
 
 @dataclass
@@ -57,21 +58,35 @@ def _check_queue(queue: str) -> None:
         raise ConfigError(f"The queue must be one of {', '.join(QUEUES)}. Got {queue!r} instead.")
 
 
+# Serving an item runs about ten small statements. Building a SQLAlchemy statement costs more
+# than running it on an indexed table, so each shape of statement is built once, with bound
+# parameters, and reused (``functools.cache``); only the parameter values change per request.
+_NOT_ABSTAIN = Vote.label != -1
+
+
+@functools.cache
+def _answers_by_queue() -> Any:
+    return (
+        select(Vote.queue, func.count())
+        .join(Source, Source.id == Vote.source_id)
+        .where(Source.kind == "human", _NOT_ABSTAIN)
+        .group_by(Vote.queue)
+    )
+
+
+@functools.cache
+def _any_round_done() -> Any:
+    return select(Round.id).where(Round.status == "done").limit(1)
+
+
 def audit_quota(session: Session, n: int, *, minimum: int, fraction: float) -> int:
     """How many of the next ``n`` review items should come from the audit sample: enough to
     reach ``minimum`` audit answers first, then ``fraction`` of all answers. Before any round
     has produced a model, only ``fraction``: audit answers cannot train the first model."""
-    answers = dict(
-        session.execute(
-            select(Vote.queue, func.count())
-            .join(Source, Source.id == Vote.source_id)
-            .where(Source.kind == "human", Vote.label != -1)
-            .group_by(Vote.queue)
-        ).all()
-    )
+    answers = dict(session.execute(_answers_by_queue()).all())
     audited = answers.get("audit", 0)
     total = sum(answers.values())
-    if session.scalar(select(Round.id).where(Round.status == "done").limit(1)) is None:
+    if session.scalar(_any_round_done()) is None:
         minimum = 0
     wanted = max(minimum - audited, math.ceil(fraction * (total + n)) - audited)
     return max(0, min(n, wanted))
@@ -99,41 +114,54 @@ def next_items(
         raise ConfigError(f"The number of items to serve must be at least 1. Got {n} instead.")
 
     def work(session: Session) -> list[QueueItem]:
-        user_id = _user_id(session, user) if user is not None else None
         now = datetime.now(UTC)
-        session.execute(delete(Lease).where(Lease.expires_at < now))
-        served: list[QueueItem] = []
+        session.execute(_expired_leases(), {"now": now})
+        if user is None:  # no leases: a plain ordered list
+            return _peek(session, schema, queue, n, overlap)
+        server = _Server(session, schema, _user_id(session, user), now, lease_seconds, overlap)
         n_audit = 0
         if queue == "review":
             n_audit = audit_quota(session, n, minimum=audit_minimum, fraction=audit_fraction)
+        served: list[QueueItem] = []
         while len(served) < n:
             mode = "audit" if len(served) < n_audit else queue
-            skip = {q.item_id for q in served}
-            got = _serve_one(session, schema, mode, user_id, lease_seconds, overlap, now, skip)
+            got = server.serve_one(mode)
             if got is None and mode == "audit" and queue == "review":
-                got = _serve_one(
-                    session, schema, "review", user_id, lease_seconds, overlap, now, skip
-                )
+                got = server.serve_one("review")
             if got is None:
                 break
             served.append(got)
-            if user_id is None and mode == queue:  # without leases, a plain ordered list
-                served.extend(
-                    _peek(session, schema, mode, n - len(served), skip={q.item_id for q in served})
-                )
-                break
         return served
 
     return store.write(work)
 
 
-def _candidates_query(mode: str, user_sources: list[int] | None, overlap: int) -> Any:
-    """Items of a queue in serving order, without those answered by ``user_sources``."""
-    query = select(Item, Label).join(Label, Label.item_pk == Item.pk)
+@functools.cache
+def _expired_leases() -> Any:
+    return delete(Lease).where(Lease.expires_at < bindparam("now"))
+
+
+@functools.cache
+def _queue_pks(mode: str, part: str = "all", *, for_user: bool = False, held: bool = False) -> Any:
+    """The pks of a queue's items in serving order, as a statement with bound parameters.
+
+    ``part`` splits the review order (``priority DESC NULLS LAST, random_key DESC``) into the
+    items with a priority and those without: each part walks an index, where the whole order
+    makes the database sort the whole queue (seconds at a million items). ``for_user`` leaves
+    out items the user (``:sources``) answered and items leased to others in every slot
+    (``:user_id``, ``:slots``); ``held`` keeps only the items leased to ``:user_id``. Always
+    bound: ``:skip`` (pks already served in this call) and ``:limit``.
+    """
+    query = select(Item.pk).join(Label, Label.item_pk == Item.pk)
     if mode == "review":
-        query = query.where(Label.status.in_(("review", "unlabeled"))).order_by(
-            Label.priority.desc().nulls_last(), Item.random_key.desc()
-        )
+        query = query.where(Label.status.in_(("review", "unlabeled")))
+        if part == "priority":
+            query = query.where(Label.priority.is_not(None))
+            query = query.order_by(Label.priority.desc(), Item.random_key.desc())
+        elif part == "rest":
+            query = query.where(Label.priority.is_(None)).order_by(Item.random_key.desc())
+        else:
+            query = query.order_by(Label.priority.desc().nulls_last(), Item.random_key.desc())
     elif mode == "audit":
         query = query.where(Label.status.not_in(HUMAN_STATUSES)).order_by(Item.random_key)
     else:  # crowd: items with fewer than `overlap` crowd answers
@@ -141,161 +169,185 @@ def _candidates_query(mode: str, user_sources: list[int] | None, overlap: int) -
             select(func.count())
             .select_from(Vote)
             .join(Source, Source.id == Vote.source_id)
-            .where(Vote.item_pk == Item.pk, Source.kind == "crowd", Vote.label != -1)
+            .where(Vote.item_pk == Item.pk, Source.kind == "crowd", _NOT_ABSTAIN)
             .scalar_subquery()
         )
-        query = query.where(crowd_answers < overlap, Label.status != "gold").order_by(
-            Item.random_key
-        )
-    if user_sources:
+        query = query.where(crowd_answers < bindparam("overlap"), Label.status != "gold")
+        query = query.order_by(Item.random_key)
+    if for_user:
         answered = exists().where(
-            Vote.item_pk == Item.pk, Vote.source_id.in_(user_sources), Vote.label != -1
+            Vote.item_pk == Item.pk,
+            Vote.source_id.in_(bindparam("sources", expanding=True)),
+            _NOT_ABSTAIN,
         )
-        query = query.where(~answered)
-    return query
-
-
-def _sources_of(session: Session, user_id: int | None) -> list[int] | None:
-    if user_id is None:
-        return None
-    name = select(User.name).where(User.id == user_id).scalar_subquery()
-    return list(
-        session.scalars(
-            select(Source.id).where(Source.kind.in_(("human", "crowd")), Source.name == name)
-        )
-    )
-
-
-def _serve_one(
-    session: Session,
-    schema: Schema,
-    mode: str,
-    user_id: int | None,
-    lease_seconds: float,
-    overlap: int,
-    now: datetime,
-    skip: set[str],
-) -> QueueItem | None:
-    slots = overlap if mode == "crowd" else 1
-    user_sources = _sources_of(session, user_id)
-    query = _candidates_query(mode, user_sources, overlap)
-    if skip:
-        query = query.where(Item.item_id.not_in(skip))
-    if user_id is not None:
         leased_by_others = (
             select(func.count())
             .select_from(Lease)
-            .where(Lease.item_pk == Item.pk, Lease.user_id != user_id)
+            .where(Lease.item_pk == Item.pk, Lease.user_id != bindparam("user_id"))
             .scalar_subquery()
         )
+        query = query.where(~answered, leased_by_others < bindparam("slots"))
+    if held:
         # "pk IN (this user's leases)", not a correlated EXISTS: the database starts from the
         # user's few leases instead of walking the whole queue (seconds at a million items).
-        mine = Item.pk.in_(select(Lease.item_pk).where(Lease.user_id == user_id))
-        query = query.where(leased_by_others < slots)
-        # An item this user already holds comes back first (a page reload, a retry).
-        held = session.execute(query.where(mine).limit(1)).first()
-        if held is not None:
-            lease = session.scalars(
-                select(Lease).where(Lease.item_pk == held[0].pk, Lease.user_id == user_id)
-            ).first()
-            if lease is not None:
-                lease.expires_at = now + timedelta(seconds=lease_seconds)
-            return _to_queue_item(session, schema, held[0], held[1], mode, lease)
-    for item, label in _first_candidates(session, query, mode):
-        if user_id is None:
-            return _to_queue_item(session, schema, item, label, mode, None)
-        lease = _take_lease(session, item.pk, user_id, mode, slots, now, lease_seconds)
-        if lease is not None:
-            return _to_queue_item(session, schema, item, label, mode, lease)
-    return None
-
-
-def _first_candidates(session: Session, query: Any, mode: str) -> list[Any]:
-    """The first rows of ``query`` in serving order.
-
-    The review order puts items with a priority first (``nulls_last``). Asking for those
-    and for the others (in ``random_key`` order) separately gives the same rows, but each
-    part can walk an index instead of sorting the whole queue (seconds at a million items).
-    """
-    if mode != "review":
-        return list(session.execute(query.limit(_CANDIDATES)).all())
-    rows = list(session.execute(query.where(Label.priority.is_not(None)).limit(_CANDIDATES)))
-    if len(rows) < _CANDIDATES:
-        rest = query.where(Label.priority.is_(None)).order_by(None).order_by(Item.random_key.desc())
-        rows += session.execute(rest.limit(_CANDIDATES - len(rows))).all()
-    return rows
-
-
-def _take_lease(
-    session: Session,
-    item_pk: int,
-    user_id: int,
-    queue: str,
-    slots: int,
-    now: datetime,
-    lease_seconds: float,
-) -> Lease | None:
-    """Insert a lease in the first free slot; the unique key settles races between servers."""
-    insert_for = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
-    expires = now + timedelta(seconds=lease_seconds)
-    for slot in range(slots):
-        statement = (
-            insert_for(Lease)
-            .values(item_pk=item_pk, slot=slot, user_id=user_id, queue=queue, expires_at=expires)
-            .on_conflict_do_nothing(index_elements=["item_pk", "slot"])
-            .returning(Lease.id)
+        query = query.where(
+            Item.pk.in_(select(Lease.item_pk).where(Lease.user_id == bindparam("user_id")))
         )
-        lease_id = session.execute(statement).scalar()
-        if lease_id is not None:
-            return session.get(Lease, lease_id)
-    return None
+    return query.where(Item.pk.not_in(bindparam("skip", expanding=True))).limit(bindparam("limit"))
 
 
-def _peek(
-    session: Session, schema: Schema, mode: str, n: int, *, skip: set[str]
-) -> list[QueueItem]:
-    if n <= 0:
-        return []
-    rows = session.execute(_candidates_query(mode, None, 3).limit(n + len(skip))).all()
-    out = [_to_queue_item(session, schema, i, lab, mode, None) for i, lab in rows]
-    return [q for q in out if q.item_id not in skip][:n]
+@functools.cache
+def _people_sources() -> Any:
+    name = select(User.name).where(User.id == bindparam("user_id")).scalar_subquery()
+    return select(Source.id).where(Source.kind.in_(("human", "crowd")), Source.name == name)
 
 
-def _to_queue_item(
-    session: Session,
-    schema: Schema,
-    item: Item,
-    label: Label,
-    mode: str,
-    lease: Lease | None,
-) -> QueueItem:
-    served = QueueItem(
-        item_id=item.item_id,
-        payload=item.payload,
-        mode=mode,
-        lease_expires_at=lease.expires_at if lease is not None else None,
+@functools.cache
+def _lease_insert(dialect: str) -> Any:
+    """INSERT of a lease (values bound at execution) that does nothing if the slot is taken."""
+    insert_for = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert_for(Lease)
+        .on_conflict_do_nothing(index_elements=["item_pk", "slot"])
+        .returning(Lease.id)
     )
-    if mode == "review":
-        served.suggestion = schema.decode(label.label) if label.label != -1 else None
-        served.confidence = label.confidence
-        served.votes = [
-            {"source": f"{kind}:{name}", "label": schema.decode(value), "score": score}
-            for kind, name, value, score in session.execute(
-                select(Source.kind, Source.name, Vote.label, Vote.score)
-                .join(Source, Source.id == Vote.source_id)
-                .where(
-                    Vote.item_pk == item.pk, Vote.label != -1, Source.kind.in_(("rule", "model"))
-                )
-                .order_by(Vote.id.desc())
-                .limit(50)
+
+
+@functools.cache
+def _lease_renewal() -> Any:
+    return (
+        update(Lease)
+        .where(Lease.item_pk == bindparam("b_item_pk"), Lease.user_id == bindparam("b_user_id"))
+        .values(expires_at=bindparam("b_expires"))
+    )
+
+
+class _Server:
+    """Serves one user's items within one transaction, leasing each (see :func:`next_items`)."""
+
+    def __init__(
+        self,
+        session: Session,
+        schema: Schema,
+        user_id: int,
+        now: datetime,
+        lease_seconds: float,
+        overlap: int,
+    ) -> None:
+        self.session, self.schema, self.user_id, self.overlap = session, schema, user_id, overlap
+        self.expires = now + timedelta(seconds=lease_seconds)
+        self.sources = list(session.scalars(_people_sources(), {"user_id": user_id}))
+        self.served: list[int] = []
+
+    def serve_one(self, mode: str) -> QueueItem | None:
+        slots = self.overlap if mode == "crowd" else 1
+        params = {
+            "user_id": self.user_id,
+            "sources": self.sources,
+            "slots": slots,
+            "overlap": self.overlap,
+            "skip": self.served,
+        }
+        # An item this user already holds comes back first (a page reload, a retry).
+        held = self.session.scalar(
+            _queue_pks(mode, for_user=True, held=True), {**params, "limit": 1}
+        )
+        if held is not None:
+            self.session.execute(
+                _lease_renewal(),
+                {"b_item_pk": held, "b_user_id": self.user_id, "b_expires": self.expires},
             )
-        ]
-    return served
+            return self._item(held, mode)
+        for pk in _first_candidates(self.session, mode, params):
+            if self._take_lease(pk, mode, slots):
+                return self._item(pk, mode)
+        return None
+
+    def _take_lease(self, item_pk: int, queue: str, slots: int) -> bool:
+        """Insert a lease in the first free slot; the unique key settles races between servers."""
+        statement = _lease_insert(self.session.bind.dialect.name)
+        for slot in range(slots):
+            params = {
+                "item_pk": item_pk,
+                "slot": slot,
+                "user_id": self.user_id,
+                "queue": queue,
+                "expires_at": self.expires,
+            }
+            if self.session.scalar(statement, params) is not None:
+                return True
+        return False
+
+    def _item(self, pk: int, mode: str) -> QueueItem:
+        self.served.append(pk)
+        served = _queue_items(self.session, self.schema, [pk], mode)[0]
+        served.lease_expires_at = self.expires
+        return served
+
+
+def _first_candidates(session: Session, mode: str, params: dict[str, Any]) -> list[int]:
+    """The first pks of a user's queue in serving order (a few, for races with other servers)."""
+    limit = {**params, "limit": _CANDIDATES}
+    if mode != "review":
+        return list(session.scalars(_queue_pks(mode, for_user=True), limit))
+    pks = list(session.scalars(_queue_pks(mode, "priority", for_user=True), limit))
+    if len(pks) < _CANDIDATES:
+        rest = {**params, "limit": _CANDIDATES - len(pks)}
+        pks += session.scalars(_queue_pks(mode, "rest", for_user=True), rest)
+    return pks
+
+
+def _peek(session: Session, schema: Schema, mode: str, n: int, overlap: int) -> list[QueueItem]:
+    pks = list(session.scalars(_queue_pks(mode), {"skip": [], "limit": n, "overlap": overlap}))
+    return _queue_items(session, schema, pks, mode)
+
+
+@functools.cache
+def _shown_rows() -> Any:
+    return (
+        select(Item.pk, Item.item_id, Item.payload, Label.label, Label.confidence)
+        .join(Label, Label.item_pk == Item.pk)
+        .where(Item.pk.in_(bindparam("pks", expanding=True)))
+    )
+
+
+@functools.cache
+def _machine_votes() -> Any:
+    return (
+        select(Source.kind, Source.name, Vote.label, Vote.score)
+        .join(Source, Source.id == Vote.source_id)
+        .where(Vote.item_pk == bindparam("pk"), _NOT_ABSTAIN, Source.kind.in_(("rule", "model")))
+        .order_by(Vote.id.desc())
+        .limit(50)
+    )
+
+
+def _queue_items(session: Session, schema: Schema, pks: list[int], mode: str) -> list[QueueItem]:
+    """What a person may see of the items ``pks`` (in that order) served in ``mode``."""
+    rows = {row.pk: row for row in session.execute(_shown_rows(), {"pks": pks})}
+    out = []
+    for pk in pks:
+        row = rows[pk]
+        served = QueueItem(item_id=row.item_id, payload=row.payload, mode=mode)
+        if mode == "review":
+            served.suggestion = schema.decode(row.label) if row.label != -1 else None
+            served.confidence = row.confidence
+            served.votes = [
+                {"source": f"{kind}:{name}", "label": schema.decode(value), "score": score}
+                for kind, name, value, score in session.execute(_machine_votes(), {"pk": pk})
+            ]
+        out.append(served)
+    return out
+
+
+@functools.cache
+def _user_by_name() -> Any:
+    return select(User.id).where(User.name == bindparam("name"))
 
 
 def _user_id(session: Session, name: str) -> int:
     """The id of user ``name``; a user row is created for library/oracle use if missing."""
-    user_id = session.scalar(select(User.id).where(User.name == name))
+    user_id = session.scalar(_user_by_name(), {"name": name})
     if user_id is None:
         user = User(name=name, role="annotator", password_hash="!", active=True)
         session.add(user)
@@ -304,16 +356,43 @@ def _user_id(session: Session, name: str) -> int:
     return user_id
 
 
-def _human_source(session: Session, user: str, kind: str) -> int:
-    source_id = session.scalar(
-        select(Source.id).where(Source.kind == kind, Source.name == user, Source.version == "1")
+@functools.cache
+def _source_by_name() -> Any:
+    return select(Source.id).where(
+        Source.kind == bindparam("kind"), Source.name == bindparam("name"), Source.version == "1"
     )
+
+
+def _human_source(session: Session, user: str, kind: str) -> int:
+    source_id = session.scalar(_source_by_name(), {"kind": kind, "name": user})
     if source_id is None:
         source = Source(kind=kind, name=user, version="1", definition={"user": user})
         session.add(source)
         session.flush()
         source_id = source.id
     return source_id
+
+
+@functools.cache
+def _lease_release() -> Any:
+    return delete(Lease).where(
+        Lease.item_pk == bindparam("item_pk"), Lease.user_id == bindparam("user_id")
+    )
+
+
+@functools.cache
+def _label_update() -> Any:
+    return (
+        update(Label)
+        .where(Label.item_pk == bindparam("b_item_pk"))
+        .values(
+            label=bindparam("b_label"),
+            status=bindparam("b_status"),
+            confidence=1.0,
+            sources=bindparam("b_sources", type_=Label.sources.type),
+            updated_at=bindparam("b_now"),
+        )
+    )
 
 
 def add_answer(
@@ -339,32 +418,31 @@ def add_answer(
     def work(session: Session) -> None:
         pk = _item_pk(session, item_id)
         user_id = _user_id(session, user)
-        session.execute(delete(Lease).where(Lease.item_pk == pk, Lease.user_id == user_id))
+        session.execute(_lease_release(), {"item_pk": pk, "user_id": user_id})
+        now = datetime.now(UTC)
         if value is None:
-            session.add(
-                AuditLog(actor=user, action="skip", target=item_id, details={"queue": queue})
-            )
+            details: dict[str, Any] = {"queue": queue}
+            session.execute(insert(AuditLog), [_log(user, "skip", item_id, details, now)])
             return
         source_id = _human_source(session, user, "crowd" if queue == "crowd" else "human")
-        session.add(Vote(item_pk=pk, source_id=source_id, label=value, queue=queue))
-        if queue != "crowd":
-            row = session.get(Label, pk)
-            assert row is not None  # every item gets a label row at import
-            row.label = value
-            row.status = "gold" if queue == "audit" else "human"
-            row.confidence = 1.0
-            row.sources = [source_id]
-            row.updated_at = datetime.now(UTC)
-        session.add(
-            AuditLog(
-                actor=user,
-                action="answer",
-                target=item_id,
-                details={"queue": queue, "label": value},
-            )
+        vote = {"item_pk": pk, "source_id": source_id, "label": value, "queue": queue}
+        session.execute(
+            insert(Vote), [{**vote, "score": None, "round_id": None, "created_at": now}]
         )
+        if queue != "crowd":
+            status = "gold" if queue == "audit" else "human"
+            params = {"b_item_pk": pk, "b_label": value, "b_status": status, "b_now": now}
+            session.execute(_label_update(), {**params, "b_sources": [source_id]})
+        details = {"queue": queue, "label": value}
+        session.execute(insert(AuditLog), [_log(user, "answer", item_id, details, now)])
 
     store.write(work)
+
+
+def _log(
+    actor: str, action: str, target: str, details: dict[str, Any], at: datetime
+) -> dict[str, Any]:
+    return {"actor": actor, "action": action, "target": target, "details": details, "at": at}
 
 
 def undo_answer(store: Store, schema: Schema, item_id: str, *, user: str) -> None:
