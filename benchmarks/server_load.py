@@ -69,7 +69,7 @@ def build_project(folder: Path, n: int, db_url: str | None) -> float:
     from argon2 import PasswordHasher
 
     from labelmill import Project
-    from labelmill.imports import random_key
+    from labelmill.imports import random_key, unranked_priority
     from labelmill.store import User
 
     project = Project.init(folder, classes=["spam", "ham"], db_url=db_url)
@@ -97,8 +97,9 @@ def build_project(folder: Path, n: int, db_url: str | None) -> float:
                     "INSERT INTO items (pk, item_id, payload, content_hash, random_key, "
                     "created_at) VALUES (?, ?, ?, ?, ?, ?)", rows)
                 cursor.executemany(
-                    "INSERT INTO labels (item_pk, label, status, updated_at) "
-                    "VALUES (?, -1, 'unlabeled', ?)", [(r[0], stamp) for r in rows])
+                    "INSERT INTO labels (item_pk, label, status, priority, updated_at) "
+                    "VALUES (?, -1, 'unlabeled', ?, ?)",
+                    [(r[0], unranked_priority(r[4]), stamp) for r in rows])
             cursor.execute("COMMIT")
         else:
             stamp = now.isoformat()
@@ -110,9 +111,11 @@ def build_project(folder: Path, n: int, db_url: str | None) -> float:
                     copy.write_row((i + 1, item_id, json.dumps(text),
                                     hashlib.sha256(text.encode()).hexdigest(),
                                     random_key(item_id), stamp))
-            with cursor.copy("COPY labels (item_pk, label, status, updated_at) FROM STDIN") as c:
+            with cursor.copy("COPY labels (item_pk, label, status, priority, updated_at) "
+                             "FROM STDIN") as c:
                 for i in range(n):
-                    c.write_row((i + 1, -1, "unlabeled", stamp))
+                    key = random_key(f"it{i:07d}")
+                    c.write_row((i + 1, -1, "unlabeled", unranked_priority(key), stamp))
             cursor.execute("SELECT setval(pg_get_serial_sequence('items', 'pk'), %s)", (n,))
             cursor.execute("ANALYZE")
             raw.commit()
@@ -324,6 +327,10 @@ def bench(kind: str, args: argparse.Namespace) -> dict[str, Any]:
         users = [f"u{k:02d}" for k in range(args.users)]
         loads, all_acked = [], set()
         try:
+            if args.warmup > 0:  # first requests compile statements and create sources
+                warmup = Tally()
+                asyncio.run(run_load(base, users, args.warmup, warmup, args.think[0]))
+                all_acked |= set(warmup.acked)
             for think in args.think:
                 print(f"[{kind}] load: {args.users} annotators, pause {think} s", flush=True)
                 tally = Tally()
@@ -406,7 +413,8 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace, command: str
       f"Python {platform.python_version()}; server: uvicorn, 1 process, loopback; "
       f"{args.users} simulated annotators (httpx.AsyncClient) doing next -> answer on the "
       f"review queue for {args.seconds:g} s per load, pausing a random time (exponential, the mean "
-      "in the table) after each answer; pause 0 is a stress test with no pause at all. "
+      "in the table) after each answer; pause 0 is a stress test with no pause at all; "
+      f"after a {args.warmup:g} s warm-up load that is not counted. "
       "Items written by a direct bulk insert (not `Project.import_items`). "
       "No peer: this measures labelmill alone.\n\n")
     w("| database | items | pause (s) | p50 / p99 next (ms) | p50 / p99 answer (ms) | "
@@ -448,6 +456,8 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=1_000_000)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--warmup", type=float, default=5,
+                        help="Seconds of load before the measured loads (not counted).")
     parser.add_argument("--think", default="1,0", type=lambda t: [float(x) for x in t.split(",")],
                         help="Mean pause of an annotator after each answer, in seconds; one "
                         "load per value (default: 1 s, then none at all).")

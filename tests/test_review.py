@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from labelmill import Project
+from labelmill import Project, review
 from labelmill.exceptions import ConfigError, NotFoundError, SchemaError
 
 
@@ -80,3 +80,34 @@ def test_bad_answers(project):
     with pytest.raises(ConfigError, match="at least 1"):
         project.next_items(0)
     assert project.status()["votes"] == 0
+
+
+def test_review_order_ranked_first_then_random_order_across_statuses(project):
+    """priority DESC (a round's ranking, over both reviewable statuses), then the items no
+    round ranked in their fixed random order; the same with and without leases."""
+    import sqlalchemy as sa
+
+    from labelmill.store import Item, Label
+
+    with project.store.session() as s:
+        keys = dict(s.execute(sa.select(Item.item_id, Item.random_key)).tuples().all())
+        pks = dict(s.execute(sa.select(Item.item_id, Item.pk)).tuples().all())
+        ranked = {"i3": ("review", 0.2), "i7": ("unlabeled", 0.9), "i5": ("review", 2.5)}
+        for item_id, (status, priority) in ranked.items():
+            s.execute(
+                sa.update(Label)
+                .where(Label.item_pk == pks[item_id])
+                .values(status=status, priority=priority)
+            )
+        s.execute(sa.update(Label).where(Label.item_pk == pks["i0"]).values(status="auto"))
+    unranked = sorted(set(keys) - set(ranked) - {"i0"}, key=keys.get, reverse=True)
+    expected = ["i5", "i7", "i3", *unranked]
+
+    def serve(n, user=None):
+        got = review.next_items(project.store, project.schema, n=n, user=user, audit_fraction=0)
+        return [q.item_id for q in got]
+
+    assert serve(11) == expected
+    # Without an answer, ann is handed the item she holds again.
+    assert [serve(1, "ann") for _ in range(3)] == [["i5"]] * 3
+    assert serve(3, "bob") == expected[1:4]

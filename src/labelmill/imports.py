@@ -180,7 +180,10 @@ def _frame_rows(frame: pd.DataFrame) -> Iterator[Row | BadRow]:
     for start in range(0, len(frame), _CHUNK):
         block = frame.iloc[start : start + _CHUNK]
         for offset, values in enumerate(block.itertuples(index=False, name=None)):
-            record = {n: (None if _is_missing(v) else _plain(v)) for n, v in zip(names, values, strict=True)}
+            record = {
+                n: (None if _is_missing(v) else _plain(v))
+                for n, v in zip(names, values, strict=True)
+            }
             yield Row(start + offset + 1, record)
 
 
@@ -543,13 +546,14 @@ def _insert_chunk(
         fresh.append(it)
     if not fresh:
         return
+    keys = {it["item_id"]: random_key(it["item_id"], seed) for it in fresh}
     rows = [
         {
             "item_id": it["item_id"],
             "payload": it["payload"],
             "meta": it["meta"],
             "content_hash": it["content_hash"],
-            "random_key": random_key(it["item_id"], seed),
+            "random_key": keys[it["item_id"]],
             "import_id": import_id,
         }
         for it in fresh
@@ -566,6 +570,7 @@ def _insert_chunk(
                 "status": "unlabeled" if gold is None else "gold",
                 "confidence": None if gold is None else 1.0,
                 "sources": None if gold is None else [gold_source()],
+                "priority": unranked_priority(keys[it["item_id"]]),
             }
         )
         if gold is not None:
@@ -584,6 +589,12 @@ def random_key(item_id: str, seed: int = 0) -> float:
     sample's random order (a different seed gives an independent order)."""
     digest = hashlib.blake2b(f"{seed}:{item_id}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big") / 2**64
+
+
+def unranked_priority(key: float) -> float:
+    """The review-queue priority of an item no round has ranked: ``random_key - 1``, in
+    [-1, 0), below every priority a round assigns (>= 0), in the fixed random order."""
+    return key - 1.0
 
 
 def count_items(session: Session) -> int:

@@ -37,6 +37,7 @@ __all__ = ["QUEUES", "QueueItem", "add_answer", "next_items", "undo_answer"]
 
 QUEUES = ("review", "audit", "crowd")
 HUMAN_STATUSES = ("human", "gold")
+REVIEWABLE = ("review", "unlabeled")  # the statuses the review queue serves
 _CANDIDATES = 16
 
 
@@ -145,23 +146,31 @@ def _expired_leases() -> Any:
 def _queue_pks(mode: str, part: str = "all", *, for_user: bool = False, held: bool = False) -> Any:
     """The pks of a queue's items in serving order, as a statement with bound parameters.
 
-    ``part`` splits the review order (``priority DESC NULLS LAST, random_key DESC``) into the
-    items with a priority and those without: each part walks an index, where the whole order
-    makes the database sort the whole queue (seconds at a million items). ``for_user`` leaves
-    out items the user (``:sources``) answered and items leased to others in every slot
-    (``:user_id``, ``:slots``); ``held`` keeps only the items leased to ``:user_id``. Always
-    bound: ``:skip`` (pks already served in this call) and ``:limit``.
+    The review order is ``priority DESC NULLS LAST, random_key DESC`` over the statuses
+    ``review`` and ``unlabeled`` (items no round has ranked have ``random_key - 1`` from
+    their import, so NULL is left only for rows written by hand). Asked in one piece, the
+    database sorts the whole queue on every request (a second at a million items); so
+    ``part`` asks for one status at a time (``:status``): the items with a priority
+    (``"priority"``, an ordered walk of the index on ``(status, priority)``), or those
+    without (``"rest"``), and :func:`_review_order` merges the parts. Those parts also
+    return the sort keys.
+
+    ``for_user`` leaves out items the user (``:sources``) answered and items leased to others
+    in every slot (``:user_id``, ``:slots``); ``held`` keeps only the items leased to
+    ``:user_id``. Always bound: ``:skip`` (pks already served in this call) and ``:limit``.
     """
     query = select(Item.pk).join(Label, Label.item_pk == Item.pk)
-    if mode == "review":
-        query = query.where(Label.status.in_(("review", "unlabeled")))
+    if mode == "review" and part != "all":
+        query = query.add_columns(Label.priority, Item.random_key)
+        query = query.where(Label.status == bindparam("status"))
         if part == "priority":
             query = query.where(Label.priority.is_not(None))
             query = query.order_by(Label.priority.desc(), Item.random_key.desc())
-        elif part == "rest":
-            query = query.where(Label.priority.is_(None)).order_by(Item.random_key.desc())
         else:
-            query = query.order_by(Label.priority.desc().nulls_last(), Item.random_key.desc())
+            query = query.where(Label.priority.is_(None)).order_by(Item.random_key.desc())
+    elif mode == "review":  # one piece: fine where few rows qualify (``held``)
+        query = query.where(Label.status.in_(REVIEWABLE))
+        query = query.order_by(Label.priority.desc().nulls_last(), Item.random_key.desc())
     elif mode == "audit":
         query = query.where(Label.status.not_in(HUMAN_STATUSES)).order_by(Item.random_key)
     else:  # crowd: items with fewer than `overlap` crowd answers
@@ -285,20 +294,34 @@ class _Server:
         return served
 
 
+def _review_order(session: Session, params: dict[str, Any], *, for_user: bool) -> list[int]:
+    """The first ``:limit`` pks of the review queue in its order, from up to four index walks
+    (see :func:`_queue_pks`)."""
+    rows: list[Any] = []
+    for part in ("priority", "rest"):
+        for status in REVIEWABLE:
+            statement = _queue_pks("review", part, for_user=for_user)
+            rows += session.execute(statement, {**params, "status": status}).all()
+        if len(rows) >= params["limit"]:  # items with a priority all come first
+            break
+    rows.sort(key=lambda r: (r.priority is None, -(r.priority or 0.0), -r.random_key))
+    return [r.pk for r in rows[: params["limit"]]]
+
+
 def _first_candidates(session: Session, mode: str, params: dict[str, Any]) -> list[int]:
     """The first pks of a user's queue in serving order (a few, for races with other servers)."""
-    limit = {**params, "limit": _CANDIDATES}
-    if mode != "review":
-        return list(session.scalars(_queue_pks(mode, for_user=True), limit))
-    pks = list(session.scalars(_queue_pks(mode, "priority", for_user=True), limit))
-    if len(pks) < _CANDIDATES:
-        rest = {**params, "limit": _CANDIDATES - len(pks)}
-        pks += session.scalars(_queue_pks(mode, "rest", for_user=True), rest)
-    return pks
+    params = {**params, "limit": _CANDIDATES}
+    if mode == "review":
+        return _review_order(session, params, for_user=True)
+    return list(session.scalars(_queue_pks(mode, for_user=True), params))
 
 
 def _peek(session: Session, schema: Schema, mode: str, n: int, overlap: int) -> list[QueueItem]:
-    pks = list(session.scalars(_queue_pks(mode), {"skip": [], "limit": n, "overlap": overlap}))
+    params = {"skip": [], "limit": n, "overlap": overlap}
+    if mode == "review":
+        pks = _review_order(session, params, for_user=False)
+    else:
+        pks = list(session.scalars(_queue_pks(mode), params))
     return _queue_items(session, schema, pks, mode)
 
 

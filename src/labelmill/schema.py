@@ -56,7 +56,8 @@ class Schema:
         object.__setattr__(self, "fields", tuple(self.fields))
         if self.task not in TASKS:
             raise ConfigError(
-                f"The 'task' of a schema must be one of {', '.join(TASKS)}. Got {self.task!r} instead."
+                f"The 'task' of a schema must be one of {', '.join(TASKS)}. "
+                f"Got {self.task!r} instead."
             )
         if self.data_type not in DATA_TYPES:
             raise ConfigError(

@@ -476,3 +476,19 @@ def test_multilabel_and_tabular_projects(tmp_path: Any, password_hash: str,
     assert s.answer("rev", other, "green").json()["label"] == ["green"]  # one name is a set of one
     assert s.answer("rev", other, ["green", "pink"]).status_code == 422
     s.project.close()
+
+
+def test_every_response_carries_the_security_headers(shared_server: Server) -> None:
+    client = shared_server.client
+    api, page = client.get("/api/me"), client.get("/login")  # a 401 gets them too
+    for response in (api, page):
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["referrer-policy"] == "same-origin"
+        assert "default-src 'self'" in response.headers["content-security-policy"]
+    assert api.headers["cache-control"] == "no-store"
+    assert "cache-control" not in page.headers
+    # Swagger UI loads its own scripts: no CSP there, the other headers still.
+    docs = client.get("/docs")
+    assert "content-security-policy" not in docs.headers
+    assert docs.headers["x-frame-options"] == "DENY"

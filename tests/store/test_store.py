@@ -100,3 +100,32 @@ def test_unreachable_database_is_a_clear_error(tmp_path):
 def test_bad_url_is_a_clear_error():
     with pytest.raises(ProjectError, match="Cannot use the database URL"):
         Store("notadb://x")
+
+
+def test_upgrade_from_0001_ranks_existing_items_in_random_order(db_url, tmp_path):
+    """Revision 0002 gives items that no round ranked ``random_key - 1``, so that the review
+    queue serves them in the fixed random order, below any ranked item."""
+    from alembic import command
+    from alembic.config import Config
+
+    import labelmill.store.engine as engine
+
+    store = Store(db_url or f"sqlite:///{tmp_path / 'old.db'}")
+    config = Config()
+    config.set_main_option("script_location", str(engine._MIGRATIONS))
+    with store.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0001")
+    with store.session() as s:
+        for name, key, priority in (("a", 0.25, None), ("b", 0.75, None), ("c", 0.5, 0.9)):
+            item = Item(item_id=name, payload=name, content_hash=name, random_key=key)
+            s.add(item)
+            s.flush()
+            s.add(Label(item_pk=item.pk, label=-1, status="review", priority=priority))
+    store.migrate()
+    with store.session() as s:
+        rows = dict(
+            s.execute(sa.select(Item.item_id, Label.priority).join(Label)).tuples().all()
+        )
+    store.dispose()
+    assert rows == {"a": -0.75, "b": -0.25, "c": 0.9}

@@ -24,6 +24,7 @@ Methods of :class:`ImageFeaturizer` (measured in docs/benchmarks.md, "features")
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -269,7 +270,9 @@ class ImageFeaturizer(Featurizer):
         method = self.method
         if method == "random_conv":
             return random_conv_features(
-                images, n_filters=int(self.n_filters), grid=int(self.grid),
+                images,
+                n_filters=int(self.n_filters),
+                grid=int(self.grid),
                 seed=int(self.random_state),
             )
         if method == "hog":
@@ -314,8 +317,9 @@ class ImageFeaturizer(Featurizer):
             "features": "v1",
         }
         if self.method == "random_conv":
-            parts.update(n_filters=int(self.n_filters), grid=int(self.grid),
-                         seed=int(self.random_state))
+            parts.update(
+                n_filters=int(self.n_filters), grid=int(self.grid), seed=int(self.random_state)
+            )
         if self.requires_fit:
             learned = self.pca_.components_.tobytes() + self.pca_.mean_.tobytes()
             parts["pca"] = hashlib.sha256(learned).hexdigest()[:16]
@@ -434,10 +438,9 @@ class TorchImageFeaturizer(Featurizer):
                     "Save it with torch.jit.save, or pass module_factory= for a state dict."
                 ) from exc
             if hasattr(module, "eval"):
-                try:
+                # Exported programs have a fixed mode and refuse eval().
+                with contextlib.suppress(NotImplementedError):
                     module.eval()
-                except NotImplementedError:  # exported programs have a fixed mode
-                    pass
             self._module = module
         return module
 

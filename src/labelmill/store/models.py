@@ -157,7 +157,8 @@ class Label(Base):
     status: Mapped[str] = mapped_column(String(20), default="unlabeled", index=True)
     round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id"))
     sources: Mapped[list[Any] | None] = mapped_column(JSON)
-    # Review-queue order set by the round's active-learning strategy (higher first).
+    # Review-queue order, higher first: set by each round's active-learning strategy (>= 0);
+    # from the import until then (random_key - 1, so a fixed random order below any round's).
     priority: Mapped[float | None] = mapped_column(Float)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
