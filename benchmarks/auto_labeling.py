@@ -217,7 +217,22 @@ def main() -> None:
     parser.add_argument("--budget", type=int, default=600)
     parser.add_argument("--batch-size", type=int, default=50)
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "out" / "auto_labeling.json"))
+    parser.add_argument(
+        "--summarize",
+        nargs="+",
+        metavar="JSON",
+        help="Only print the table of these result files (runs of separate processes).",
+    )
     args = parser.parse_args()
+    if args.summarize:
+        merged: dict[str, dict] = {}
+        for path in args.summarize:
+            for name, result in json.loads(Path(path).read_text()).items():
+                merged[f"{name} (budget {result['budget']})"] = result
+        print(summarize(merged))
+        print()
+        print(rounds_table(merged))
+        return
     results: dict[str, dict] = {}
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -276,8 +291,8 @@ def main() -> None:
                 }
                 out.write_text(json.dumps(results, indent=1, default=float))  # after every run
                 print(
-                    f"{name} seed {seed}: auto {last['auto_share']:.1%} "
-                    f"true acc(auto) {last['auto_accuracy_true']} all {last['accuracy_all_true']:.3f} "
+                    f"{name} seed {seed}: auto {last['auto_share']:.1%} true acc(auto) "
+                    f"{last['auto_accuracy_true']} all {last['accuracy_all_true']:.3f} "
                     f"[{runs[-1]['seconds']:.0f}s]",
                     flush=True,
                 )
@@ -290,14 +305,27 @@ def main() -> None:
         }
         out.write_text(json.dumps(results, indent=1, default=float))
     print(summarize(results))
+    print()
+    print(rounds_table(results))
+
+
+def _median_reached(values: list[int | None], budget: int) -> str:
+    """Median labels to reach the goal, over the runs that reached it within ``budget``."""
+    got = [v for v in values if v is not None]
+    if not got:
+        return f">{budget}"
+    if len(got) == len(values):
+        return f"{int(np.median(got))}"
+    return f"{int(np.median(got))} ({len(got)}/{len(values)} reached)"
 
 
 def summarize(results: dict) -> str:
     lines = [
         "| data set | runs | runs with auto labels | guarantee held (last round) | "
         "held in every round | auto share (median, last) | acc. all items (median, last) | "
-        "labels to 95% all: labelmill / random (median) |",
-        "|---|---|---|---|---|---|---|---|",
+        "labels to 95% all: labelmill / random (median) | acc. all at the budget: labelmill / "
+        "random (median) | labels labelmill needed to match random at the budget (median) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, r in results.items():
         runs = r["runs"]
@@ -308,23 +336,42 @@ def summarize(results: dict) -> str:
         acc = np.median([x["rounds"][-1]["accuracy_all_true"] for x in runs])
         ours = [first_reaching(e["labelmill"]) for e in r["efficiency"]]
         rand = [first_reaching([(b, a) for b, a in e["random"]]) for e in r["efficiency"]]
-
-        def med(values):
-            got = [v for v in values if v is not None]
-            return (
-                f"{int(np.median(got))}"
-                if len(got) == len(values) and got
-                else (
-                    f">{r['budget']}"
-                    if not got
-                    else f"{int(np.median(got))} ({len(got)}/{len(values)} reached)"
-                )
+        reached = f"{_median_reached(ours, r['budget'])} / {_median_reached(rand, r['budget'])}"
+        # Same seeds: labelmill's curve against random order's accuracy at the full budget.
+        at_budget, match = "—", "—"
+        if r["efficiency"]:
+            ends = [(e["labelmill"][-1][1], e["random"][-1][1]) for e in r["efficiency"]]
+            at_budget = (
+                f"{np.median([a for a, _ in ends]):.3f} / {np.median([b for _, b in ends]):.3f}"
             )
-
+            needed = [
+                first_reaching(e["labelmill"], goal=e["random"][-1][1]) for e in r["efficiency"]
+            ]
+            match = _median_reached(needed, r["budget"])
         lines.append(
             f"| {name} | {len(runs)} | {len(with_auto)} | {held_last}/{len(runs)} | "
-            f"{held_all}/{len(runs)} | {share:.1%} | {acc:.3f} | {med(ours)} / {med(rand)} |"
+            f"{held_all}/{len(runs)} | {share:.1%} | {acc:.3f} | {reached} | {at_budget} | "
+            f"{match} |"
         )
+    return "\n".join(lines)
+
+
+def rounds_table(results: dict) -> str:
+    """Every round with auto-accepted labels: how many, how many below the target, the worst."""
+    lines = [
+        "| data set | rounds with auto labels | below 95% | worst true accuracy of auto labels |",
+        "|---|---|---|---|",
+    ]
+    for name, r in results.items():
+        accs = [
+            row["auto_accuracy_true"]
+            for run in r["runs"]
+            for row in run["rounds"]
+            if row["auto_accuracy_true"] is not None
+        ]
+        below = sum(a < 0.95 for a in accs)
+        worst = f"{min(accs):.3f}" if accs else "—"
+        lines.append(f"| {name} | {len(accs)} | {below} | {worst} |")
     return "\n".join(lines)
 
 
