@@ -2,7 +2,7 @@
 
 One command::
 
-    nice -n 10 .venv/bin/python benchmarks/server_load.py            # 1,000,000 items, 60 s
+    .venv/bin/python benchmarks/server_load.py        # 1,000,000 items, 60 s per load
     .venv/bin/python benchmarks/server_load.py --items 20000 --seconds 10   # a quick run
 
 For each database (SQLite file, then a fresh PostgreSQL database):
@@ -12,9 +12,12 @@ For each database (SQLite file, then a fresh PostgreSQL database):
    content de-duplication, which would only cost time here);
 2. the server started by this script in a subprocess (uvicorn, one worker, loopback);
 3. ``--users`` simulated annotators (httpx.AsyncClient), each looping
-   GET /api/items/next?queue=review -> POST /api/items/{id}/answers for ``--seconds``:
-   p50/p99 latency per route, answers/s; then checks: stored answers == 201 responses,
-   and no item handed to two people;
+   GET /api/items/next?queue=review -> POST /api/items/{id}/answers for ``--seconds``,
+   once per value of ``--think``: the mean pause (exponential) after each answer, 1 s by
+   default (a fast person), then 0 (a stress test: back to back, so latency is queueing
+   for a saturated server). A ``--warmup`` load comes first and is not counted. Reported:
+   p50/p99 latency per route, answers/s, server CPU per answer; then checks: stored
+   answers == 201 responses, and no item handed to two people;
 4. a second load, the server SIGKILLed in the middle of it (after ``--crash-after``
    acknowledged answers, with requests in flight), restarted: every answer acknowledged
    with 201 must be in the database;
@@ -62,15 +65,20 @@ def synthetic_texts(n: int, seed: int = 0) -> list[str]:
             for i in range(n)]
 
 
-def build_project(folder: Path, n: int, db_url: str | None) -> float:
-    """Create the project and bulk-insert ``n`` items; returns seconds spent inserting."""
+def build_project(folder: Path, n: int, db_url: str | None, ranked: float = 0.0) -> float:
+    """Create the project and bulk-insert ``n`` items; returns seconds spent inserting.
+
+    ``ranked``: the share of items left as a round leaves them (status ``review``, a
+    machine label, a priority in [0, 1)), with a done round on record; the others stay
+    ``unlabeled`` as if imported after it.
+    """
     import hashlib
 
     from argon2 import PasswordHasher
 
     from labelmill import Project
     from labelmill.imports import random_key, unranked_priority
-    from labelmill.store import User
+    from labelmill.store import Round, User
 
     project = Project.init(folder, classes=["spam", "ham"], db_url=db_url)
     store = project.store
@@ -121,6 +129,17 @@ def build_project(folder: Path, n: int, db_url: str | None) -> float:
             raw.commit()
     finally:
         raw.close()
+    if ranked > 0:
+        pg = store.dialect == "postgresql"
+        mod = "%%" if pg else "%"  # psycopg reads a lone % as a placeholder
+        rand = "random()" if pg else "abs(random() % 1000000) / 1e6"
+        with store.engine.begin() as conn:
+            conn.exec_driver_sql(
+                f"UPDATE labels SET status = 'review', label = item_pk {mod} 2, "
+                f"confidence = 0.75, priority = {rand} "
+                f"WHERE item_pk {mod} 1000 < {int(ranked * 1000)}")
+            conn.exec_driver_sql("ANALYZE")
+        store.write(lambda s: s.add(Round(status="done", stage="done")))
     seconds = time.perf_counter() - start
     hashed = PasswordHasher().hash("bench-password")
     store.write(lambda s: s.add_all(
@@ -138,7 +157,7 @@ def serve(folder: str, port: int, db_url: str | None) -> None:
     from labelmill.server import ServerSettings, create_app
 
     app = create_app(ServerSettings(project=folder, database_url=db_url, secret_key=SECRET,
-                                    lease_seconds=120))
+                                    lease_seconds=120, stats_cache_seconds=0))
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
@@ -324,7 +343,7 @@ def bench(kind: str, args: argparse.Namespace) -> dict[str, Any]:
         db_url = PG_ADMIN.rsplit("/", 1)[0] + f"/{db_name}"
     try:
         print(f"[{kind}] building {args.items:,} items ...", flush=True)
-        insert_seconds = build_project(folder, args.items, db_url)
+        insert_seconds = build_project(folder, args.items, db_url, args.ranked)
         print(f"[{kind}] inserted in {insert_seconds:.1f} s; starting the server", flush=True)
         port = free_port()
         base = f"http://127.0.0.1:{port}"
@@ -420,7 +439,9 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace, command: str
       f"review queue for {args.seconds:g} s per load, pausing a random time (exponential, the mean "
       "in the table) after each answer; pause 0 is a stress test with no pause at all; "
       f"after a {args.warmup:g} s warm-up load that is not counted. "
-      "Items written by a direct bulk insert (not `Project.import_items`). "
+      "Items written by a direct bulk insert (not `Project.import_items`); "
+      f"{args.ranked:.0%} of them as a round leaves them (status review, a priority, a done "
+      "round on record, so the review queue mixes in blind audit items), the rest unlabeled. "
       "No peer: this measures labelmill alone.\n\n")
     w("| database | items | pause (s) | p50 / p99 next (ms) | p50 / p99 answer (ms) | "
       "answers/s | server CPU per next+answer (ms) | server CPU share | served to 2 people | "
@@ -447,7 +468,8 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace, command: str
         c = r["crash"]
         w(f"| {r['kind']} | {c['acked_before_kill']} | {c['missing_after_restart']} | "
           f"{'yes' if c['first_load_still_there'] else 'NO'} | HTTP {c['next_after_restart']} |\n")
-    w("\nDashboard at this size (median of 5, after the load):\n\n")
+    w("\nDashboard at this size (median of 5, after the load; the server's 2 s cache of "
+      "/api/stats turned off, so each request computes it):\n\n")
     w("| database | " + " | ".join(results[0]["dashboard"]) + " | bulk insert (s) |\n")
     w("|---|" + "---|" * (len(results[0]["dashboard"]) + 1) + "\n")
     for r in results:
@@ -461,6 +483,9 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=1_000_000)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--ranked", type=float, default=0.5,
+                        help="Share of items in the state a round leaves them (review, with "
+                        "a priority); the rest unlabeled. 0: a fresh project, no round yet.")
     parser.add_argument("--warmup", type=float, default=5,
                         help="Seconds of load before the measured loads (not counted).")
     parser.add_argument("--think", default="1,0", type=lambda t: [float(x) for x in t.split(",")],
@@ -480,7 +505,7 @@ def main() -> None:
         return
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     results = [bench(kind, args) for kind in kinds]
-    command = "nice -n 10 .venv/bin/python benchmarks/server_load.py " + " ".join(sys.argv[1:])
+    command = ".venv/bin/python benchmarks/server_load.py " + " ".join(sys.argv[1:])
     text = report(results, args, command.strip())
     print(text)
     print(json.dumps(results, indent=1, default=str))

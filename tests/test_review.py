@@ -111,3 +111,34 @@ def test_review_order_ranked_first_then_random_order_across_statuses(project):
     # Without an answer, ann is handed the item she holds again.
     assert [serve(1, "ann") for _ in range(3)] == [["i5"]] * 3
     assert serve(3, "bob") == expected[1:4]
+
+
+def test_answer_counters_match_the_votes(project):
+    """The audit quota reads running counts; they must equal a count of people's answers
+    (withdrawn ones included, as before: an undo appends, it does not erase)."""
+    import sqlalchemy as sa
+
+    from labelmill.store import Counter, Source, Vote
+
+    items = [q.item_id for q in project.next_items(6, user="ann", queue="audit")]
+    project.add_answer(items[0], "spam", user="ann", queue="audit")
+    project.add_answer(items[1], "ham", user="ann", queue="audit")
+    project.add_answer(items[2], None, user="ann", queue="audit", skip=True)
+    project.add_answer(items[3], "ham", user="bob", queue="review")
+    project.undo_answer(items[3], user="bob")
+    project.add_answer(items[3], "spam", user="bob", queue="review")
+    project.add_answer(items[4], "spam", user="cat", queue="crowd")  # a crowd vote: not counted
+    with project.store.session() as s:
+        counts = dict(s.execute(sa.select(Counter.name, Counter.value)).tuples().all())
+        votes = dict(
+            s.execute(
+                sa.select(Vote.queue, sa.func.count())
+                .join(Source, Source.id == Vote.source_id)
+                .where(Source.kind == "human", Vote.label != -1)
+                .group_by(Vote.queue)
+            )
+            .tuples()
+            .all()
+        )
+    assert counts == {"answers:audit": 2, "answers:review": 2}
+    assert counts == {f"answers:{q}": n for q, n in votes.items()}

@@ -31,7 +31,18 @@ from sqlalchemy.orm import Session
 
 from labelmill.exceptions import ConfigError, NotFoundError
 from labelmill.schema import Schema
-from labelmill.store import AuditLog, Item, Label, Lease, Round, Source, Store, User, Vote
+from labelmill.store import (
+    AuditLog,
+    Counter,
+    Item,
+    Label,
+    Lease,
+    Round,
+    Source,
+    Store,
+    User,
+    Vote,
+)
 
 __all__ = ["QUEUES", "QueueItem", "add_answer", "next_items", "undo_answer"]
 
@@ -65,13 +76,26 @@ def _check_queue(queue: str) -> None:
 _NOT_ABSTAIN = Vote.label != -1
 
 
+_ANSWER_COUNTERS = ("answers:review", "answers:audit")
+
+
 @functools.cache
-def _answers_by_queue() -> Any:
-    return (
-        select(Vote.queue, func.count())
-        .join(Source, Source.id == Vote.source_id)
-        .where(Source.kind == "human", _NOT_ABSTAIN)
-        .group_by(Vote.queue)
+def _answer_counts() -> Any:
+    return select(Counter.name, Counter.value).where(Counter.name.in_(_ANSWER_COUNTERS))
+
+
+def _count_answer(session: Session, queue: str) -> None:
+    """Add one to the count of people's answers in ``queue`` (an atomic upsert)."""
+    insert_for = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    statement = _counter_increment(insert_for)
+    session.execute(statement, {"name": f"answers:{queue}", "value": 1})
+
+
+@functools.cache
+def _counter_increment(insert_for: Any) -> Any:
+    statement = insert_for(Counter)
+    return statement.on_conflict_do_update(
+        index_elements=["name"], set_={"value": Counter.value + statement.excluded.value}
     )
 
 
@@ -84,8 +108,9 @@ def audit_quota(session: Session, n: int, *, minimum: int, fraction: float) -> i
     """How many of the next ``n`` review items should come from the audit sample: enough to
     reach ``minimum`` audit answers first, then ``fraction`` of all answers. Before any round
     has produced a model, only ``fraction``: audit answers cannot train the first model."""
-    answers = dict(session.execute(_answers_by_queue()).all())
-    audited = answers.get("audit", 0)
+    # Running counts (store.Counter), not a count of the votes: this runs on every request.
+    answers = dict(session.execute(_answer_counts()).tuples().all())
+    audited = answers.get("answers:audit", 0)
     total = sum(answers.values())
     if session.scalar(_any_round_done()) is None:
         minimum = 0
@@ -453,6 +478,7 @@ def add_answer(
             insert(Vote), [{**vote, "score": None, "round_id": None, "created_at": now}]
         )
         if queue != "crowd":
+            _count_answer(session, queue)
             status = "gold" if queue == "audit" else "human"
             params = {"b_item_pk": pk, "b_label": value, "b_status": status, "b_now": now}
             session.execute(_label_update(), {**params, "b_sources": [source_id]})

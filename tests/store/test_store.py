@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from labelmill.exceptions import ProjectError
-from labelmill.store import Base, Item, Label, Source, Store, Vote
+from labelmill.store import Base, Counter, Item, Label, Source, Store, Vote
 from labelmill.store.engine import HEAD_REVISION
 
 
@@ -102,9 +102,10 @@ def test_bad_url_is_a_clear_error():
         Store("notadb://x")
 
 
-def test_upgrade_from_0001_ranks_existing_items_in_random_order(db_url, tmp_path):
+def test_upgrade_from_0001_ranks_items_and_counts_answers(db_url, tmp_path):
     """Revision 0002 gives items that no round ranked ``random_key - 1``, so that the review
-    queue serves them in the fixed random order, below any ranked item."""
+    queue serves them in the fixed random order, below any ranked item; and it counts the
+    answers people gave per queue into ``counters``."""
     from alembic import command
     from alembic.config import Config
 
@@ -122,10 +123,22 @@ def test_upgrade_from_0001_ranks_existing_items_in_random_order(db_url, tmp_path
             s.add(item)
             s.flush()
             s.add(Label(item_pk=item.pk, label=-1, status="review", priority=priority))
+        ann, rule = Source(kind="human", name="ann"), Source(kind="rule", name="r")
+        s.add_all([ann, rule])
+        s.flush()
+        for queue, label, source in (
+            ("review", 1, ann),
+            ("review", -1, ann),
+            ("audit", 0, ann),
+            ("audit", 1, ann),
+            ("audit", 1, ann),
+            (None, 1, rule),
+        ):
+            s.add(Vote(item_pk=item.pk, source_id=source.id, label=label, queue=queue))
     store.migrate()
     with store.session() as s:
-        rows = dict(
-            s.execute(sa.select(Item.item_id, Label.priority).join(Label)).tuples().all()
-        )
+        rows = dict(s.execute(sa.select(Item.item_id, Label.priority).join(Label)).tuples().all())
+        counts = dict(s.execute(sa.select(Counter.name, Counter.value)).tuples().all())
     store.dispose()
     assert rows == {"a": -0.75, "b": -0.25, "c": 0.9}
+    assert counts == {"answers:review": 1, "answers:audit": 3}

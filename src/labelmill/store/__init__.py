@@ -4,6 +4,7 @@ from labelmill.store.engine import Store, create_store_engine
 from labelmill.store.models import (
     AuditLog,
     Base,
+    Counter,
     Import,
     Item,
     Label,
@@ -18,6 +19,7 @@ from labelmill.store.models import (
 __all__ = [
     "AuditLog",
     "Base",
+    "Counter",
     "Import",
     "Item",
     "Label",

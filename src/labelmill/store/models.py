@@ -35,6 +35,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 __all__ = [
     "AuditLog",
     "Base",
+    "Counter",
     "Import",
     "Item",
     "Label",
@@ -68,6 +69,15 @@ class Setting(Base):
     __tablename__ = "settings"
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[Any] = mapped_column(JSON)
+
+
+class Counter(Base):
+    """A running count, changed in the same transaction as what it counts (e.g. people's
+    answers per queue, ``answers:review``), so hot paths read one row instead of counting."""
+
+    __tablename__ = "counters"
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
 
 
 class Import(Base):
