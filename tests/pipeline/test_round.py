@@ -173,3 +173,24 @@ def test_labels_rows_carry_posteriors_summing_to_one(with_rules):
     with project.store.session() as s:
         posteriors = s.scalars(sa.select(Label.posterior)).all()
     assert all(abs(sum(p) - 1) < 1e-3 for p in posteriors)
+
+
+def test_many_rule_labeled_rows_train_on_a_sample_people_always(with_rules, monkeypatch):
+    import labelmill.pipeline.round as round_module
+
+    project, truth = with_rules
+    for entry in project.next_items(6, queue="review", user="ann"):
+        project.add_answer(entry.item_id, truth[entry.item_id], user="ann")
+    covered = project.run_round().n_trained - 6
+    assert covered > 25  # the keyword rules cover most of the 120 items
+
+    monkeypatch.setattr(round_module, "MAX_WEAK_ROWS", 25)
+    first = project.run_round()
+    assert first.status == "done" and first.n_trained == 6 + 25
+    before = labels(project)["label"]
+    assert project.run_round().n_trained == 6 + 25
+    # The same seeded sample, so the same model and labels; people's labels are kept.
+    after = labels(project)
+    assert after["label"].equals(before)
+    human = after[after["status"] == "human"]
+    assert len(human) == 6 and all(human["label"] == [truth[i] for i in human.index])
