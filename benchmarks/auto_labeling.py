@@ -214,6 +214,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sets", default=",".join(SETS))
     parser.add_argument("--seeds", type=int, default=20)
+    parser.add_argument(
+        "--first-seed", type=int, default=0, help="Seeds first-seed .. first-seed + seeds - 1."
+    )
     parser.add_argument("--budget", type=int, default=600)
     parser.add_argument("--batch-size", type=int, default=50)
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "out" / "auto_labeling.json"))
@@ -226,9 +229,14 @@ def main() -> None:
     args = parser.parse_args()
     if args.summarize:
         merged: dict[str, dict] = {}
-        for path in args.summarize:
+        for path in args.summarize:  # the same set and budget in several files: all runs
             for name, result in json.loads(Path(path).read_text()).items():
-                merged[f"{name} (budget {result['budget']})"] = result
+                key = f"{name} (budget {result['budget']})"
+                if key in merged:
+                    merged[key]["runs"] += result["runs"]
+                    merged[key]["efficiency"] += result["efficiency"]
+                else:
+                    merged[key] = result
         print(summarize(merged))
         print()
         print(rounds_table(merged))
@@ -244,7 +252,7 @@ def main() -> None:
             return
         runs, efficiency = [], []
         with tempfile.TemporaryDirectory() as tmp:
-            for seed in range(args.seeds):
+            for seed in range(args.first_seed, args.first_seed + args.seeds):
                 start = time.perf_counter()
                 project, frame = build(name, seed, Path(tmp))
                 curve = project.simulate(
@@ -260,7 +268,7 @@ def main() -> None:
                     (r["human_labels"] + r["audit_labels"], r["accuracy_all_true"]) for r in rows
                 ]
                 budgets = sorted({lab for lab, _ in labels_curve if lab > 0})
-                baseline = random_baseline(project, frame, seed, budgets) if seed < 5 else {}
+                baseline = random_baseline(project, frame, seed, budgets) if len(runs) < 5 else {}
                 runs.append(
                     {
                         "seed": seed,
@@ -357,21 +365,29 @@ def summarize(results: dict) -> str:
 
 
 def rounds_table(results: dict) -> str:
-    """Every round with auto-accepted labels: how many, how many below the target, the worst."""
+    """Every round with auto-accepted labels. Rounds of one run share its audit sample, so
+    a lucky sample shows in several of its rounds: count runs as well as rounds."""
     lines = [
-        "| data set | rounds with auto labels | below 95% | worst true accuracy of auto labels |",
-        "|---|---|---|---|",
+        "| data set | rounds with auto labels | of them below 95% | runs with a round below "
+        "95% | worst true accuracy of auto labels |",
+        "|---|---|---|---|---|",
     ]
     for name, r in results.items():
-        accs = [
-            row["auto_accuracy_true"]
+        per_run = [
+            [
+                row["auto_accuracy_true"]
+                for row in run["rounds"]
+                if row["auto_accuracy_true"] is not None
+            ]
             for run in r["runs"]
-            for row in run["rounds"]
-            if row["auto_accuracy_true"] is not None
         ]
+        accs = [a for run in per_run for a in run]
         below = sum(a < 0.95 for a in accs)
+        runs_below = sum(any(a < 0.95 for a in run) for run in per_run)
         worst = f"{min(accs):.3f}" if accs else "—"
-        lines.append(f"| {name} | {len(accs)} | {below} | {worst} |")
+        lines.append(
+            f"| {name} | {len(accs)} | {below} | {runs_below} of {len(per_run)} | {worst} |"
+        )
     return "\n".join(lines)
 
 
