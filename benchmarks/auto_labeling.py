@@ -203,6 +203,35 @@ def random_baseline(
     return out
 
 
+GRID = (250, 500, 750, 1000, 1500, 2000, 3000, 4000, 5000, 6000, 8000, 10000, 15000, 20000,
+        30000, 40000)
+
+
+def random_to_goal(names: list[str], seeds: range, goal: float = 0.95) -> None:
+    """Print, per set, the labels random order + the end model needs to reach ``goal``."""
+    print("| data set | items | seeds | random order: labels to 95% over all items (median, "
+          "min-max) | accuracy over all items at 500 / 1500 labels (median) |")
+    print("|---|---|---|---|---|")
+    for name in names:
+        reached, at = [], {500: [], 1500: []}
+        with tempfile.TemporaryDirectory() as tmp:
+            for seed in seeds:
+                project, frame = build(name, seed, Path(tmp))
+                budgets = [b for b in GRID if b < len(frame)] + [len(frame)]
+                curve = random_baseline(project, frame, seed, budgets)
+                project.close()
+                reached.append(first_reaching(sorted(curve.items()), goal))
+                for b in at:
+                    at[b].append(curve[b])
+                print(f"  {name} seed {seed}: {reached[-1]} labels", file=sys.stderr, flush=True)
+        print(
+            f"| {name} | {len(frame):,} | {len(seeds)} | {int(np.median(reached)):,} "
+            f"({min(reached):,}-{max(reached):,}) | {np.median(at[500]):.3f} / "
+            f"{np.median(at[1500]):.3f} |",
+            flush=True,
+        )
+
+
 def first_reaching(curve: list[tuple[int, float]], goal: float = 0.95) -> int | None:
     for labels, acc in curve:
         if acc >= goal:
@@ -226,7 +255,16 @@ def main() -> None:
         metavar="JSON",
         help="Only print the table of these result files (runs of separate processes).",
     )
+    parser.add_argument(
+        "--random-to-goal",
+        action="store_true",
+        help="Only the baseline: labels random order needs to reach 95%% over all items, "
+        "searched on a grid far past the budget (seeds first-seed .. first-seed + seeds - 1).",
+    )
     args = parser.parse_args()
+    if args.random_to_goal:
+        random_to_goal(args.sets.split(","), range(args.first_seed, args.first_seed + args.seeds))
+        return
     if args.summarize:
         merged: dict[str, dict] = {}
         for path in args.summarize:  # the same set and budget in several files: all runs

@@ -62,8 +62,9 @@ def bench_text(runs: int, n: int, batch_size: int) -> None:
     ours, theirs = [], []
     for _ in range(runs):
         t = time.perf_counter()
-        direct.encode(texts, batch_size=batch_size, normalize_embeddings=True,
-                      convert_to_numpy=True)
+        direct.encode(
+            texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True
+        )
         theirs.append(n / (time.perf_counter() - t))
         t = time.perf_counter()
         X = feat.transform(texts)
@@ -74,8 +75,10 @@ def bench_text(runs: int, n: int, batch_size: int) -> None:
     print("| side | median texts/s | runs (texts/s) |\n|---|---|---|")
     runs_ours = ", ".join(f"{v:.0f}" for v in ours)
     print(f"| labelmill TextFeaturizer.transform | {mo:.1f} | {runs_ours} |")
-    print(f"| sentence-transformers encode (direct) | {mt:.1f} | "
-          f"{', '.join(f'{v:.0f}' for v in theirs)} |")
+    print(
+        f"| sentence-transformers encode (direct) | {mt:.1f} | "
+        f"{', '.join(f'{v:.0f}' for v in theirs)} |"
+    )
     print(f"\nratio labelmill / direct = {mo / mt:.3f}")
 
 
@@ -129,10 +132,15 @@ def bench_image(pool: int, test: int, names: list[str]) -> None:
             sets["mnist"] = _mnist(Path(tmp), idx)
         if "cifar" in names:
             sets["cifar10"] = _cifar(idx)
-        print(f"pool={pool} test={test} (seed 0), logistic regression C=1 on standardized "
-              "features, mean accuracy over 3 label draws")
-        print("| data | featurizer | dim | s / 1000 images | " +
-              " | ".join(f"acc@{b}" for b in budgets) + " |")
+        print(
+            f"pool={pool} test={test} (seed 0), logistic regression C=1 on standardized "
+            "features, mean accuracy over 3 label draws"
+        )
+        print(
+            "| data | featurizer | dim | s / 1000 images | "
+            + " | ".join(f"acc@{b}" for b in budgets)
+            + " |"
+        )
         print("|---|---|---|---|" + "---|" * len(budgets))
         for data, (paths, y) in sets.items():
             for label, params in CANDIDATES.items():
@@ -147,13 +155,18 @@ def bench_image(pool: int, test: int, names: list[str]) -> None:
                     vals = []
                     for seed in range(3):
                         pick = np.random.default_rng(seed).choice(pool, size=b, replace=False)
-                        clf = make_pipeline(StandardScaler(),
-                                            LogisticRegression(C=1.0, max_iter=300))
+                        clf = make_pipeline(
+                            StandardScaler(), LogisticRegression(C=1.0, max_iter=300)
+                        )
                         clf.fit(Xp[pick], yp[pick])
                         vals.append(clf.score(Xt, yt))
                     accs.append(float(np.mean(vals)))
-                print(f"| {data} | {label} | {X.shape[1]} | {secs:.2f} | " +
-                      " | ".join(f"{a:.3f}" for a in accs) + " |", flush=True)
+                print(
+                    f"| {data} | {label} | {X.shape[1]} | {secs:.2f} | "
+                    + " | ".join(f"{a:.3f}" for a in accs)
+                    + " |",
+                    flush=True,
+                )
 
 
 def bench_cache(n: int) -> None:
@@ -194,10 +207,14 @@ def bench_cache(n: int) -> None:
     print(f"items={n} dim=384 float32, flush every 16384 rows")
     print("| step | wall s | items/s |\n|---|---|---|")
     print(f"| first run (compute + write) | {t_first:.1f} | {n / t_first:,.0f} |")
-    print(f"| second run, new FeatureCache (read only, 0 computed) | {t_second:.1f} | "
-          f"{n / t_second:,.0f} |")
-    print(f"\nfiles on disk: {files} .npy ({size / 1e9:.2f} GB); peak RSS of the process "
-          f"{rss:,.0f} MB (the returned X alone is {n * 384 * 4 / 1e6:,.0f} MB, twice held)")
+    print(
+        f"| second run, new FeatureCache (read only, 0 computed) | {t_second:.1f} | "
+        f"{n / t_second:,.0f} |"
+    )
+    print(
+        f"\nfiles on disk: {files} .npy ({size / 1e9:.2f} GB); peak RSS of the process "
+        f"{rss:,.0f} MB (the returned X alone is {n * 384 * 4 / 1e6:,.0f} MB, twice held)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

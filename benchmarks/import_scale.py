@@ -17,7 +17,33 @@ from pathlib import Path
 
 import numpy as np
 
-WORDS = ["free", "win", "cash", "now", "click", "here", "see", "you", "at", "lunch", "meeting", "notes", "thanks", "prize", "claim", "tomorrow", "song", "love", "video", "channel", "subscribe", "check", "out", "this", "great"]
+WORDS = [
+    "free",
+    "win",
+    "cash",
+    "now",
+    "click",
+    "here",
+    "see",
+    "you",
+    "at",
+    "lunch",
+    "meeting",
+    "notes",
+    "thanks",
+    "prize",
+    "claim",
+    "tomorrow",
+    "song",
+    "love",
+    "video",
+    "channel",
+    "subscribe",
+    "check",
+    "out",
+    "this",
+    "great",
+]
 
 
 def make_csv(path: Path, rows: int, seed: int = 0) -> None:
@@ -79,7 +105,8 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|")
     print(
         f"| {args.rows:,} | {size_mb:.0f} MB | {seconds:.0f} s | {args.rows / seconds:,.0f} | "
-        f"{peak:.0f} MB | {peak_again:.0f} MB ({again:.0f} s) | {pandas_peak:.0f} MB | {baseline:.0f} MB |"
+        f"{peak:.0f} MB | {peak_again:.0f} MB ({again:.0f} s) | {pandas_peak:.0f} MB | "
+        f"{baseline:.0f} MB |"
     )
 
 

@@ -1,4 +1,4 @@
-"""Import: every format, re-import, duplicates, and every bad input leaving the project as it was."""
+"""Import: every format, re-import, duplicates, every bad input leaving the project as it was."""
 
 from __future__ import annotations
 

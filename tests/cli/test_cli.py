@@ -85,8 +85,8 @@ def test_help_and_status_start_fast(tmp_path):
             "-c",
             "import sys; from labelmill.cli.main import cli; "
             "from labelmill.project import Project; "
-            "print(' '.join(m for m in ('torch','sentence_transformers','fastapi','pandas','sklearn')"
-            " if m in sys.modules))",
+            "heavy = ('torch', 'sentence_transformers', 'fastapi', 'pandas', 'sklearn'); "
+            "print(' '.join(m for m in heavy if m in sys.modules))",
         ],
         capture_output=True,
         text=True,

@@ -12,7 +12,7 @@ from labelmill.features import IMAGE_METHODS, ImageFeaturizer, TorchImageFeaturi
 def test_load_images_resizes_and_reports(image_paths, broken_image) -> None:
     imgs, reasons = load_images(image_paths + [broken_image, "/no/such.png", 3], size=16)
     assert imgs.shape == (9, 16, 16, 3) and imgs.dtype == np.float32
-    assert 0.0 <= imgs.min() and imgs.max() <= 1.0
+    assert imgs.min() >= 0.0 and imgs.max() <= 1.0
     assert set(reasons) == {6, 7, 8}
     assert "cannot decode image" in reasons[6]
     assert reasons[7] == "file not found: /no/such.png"

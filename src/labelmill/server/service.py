@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, select
 
+from labelmill.active._stopping import prediction_kappa
 from labelmill.exceptions import NotFoundError
 from labelmill.project import Project
 from labelmill.review import latest_answers
@@ -248,16 +249,8 @@ def _patterns(definition: dict[str, Any]) -> list[str]:
 
 
 def cohen_kappa(a: list[int], b: list[int]) -> float | None:
-    """Cohen's kappa of two raters' labels on the same items (None when undefined)."""
-    n = len(a)
-    if n == 0:
-        return None
-    observed = sum(x == y for x, y in zip(a, b, strict=True)) / n
-    ca, cb = Counter(a), Counter(b)
-    expected = sum(ca[k] * cb.get(k, 0) for k in ca) / (n * n)
-    if expected >= 1.0:
-        return 1.0 if observed == 1.0 else None
-    return (observed - expected) / (1.0 - expected)
+    """Cohen's kappa of two raters' labels on the same items (None when they share none)."""
+    return prediction_kappa(a, b) if a else None
 
 
 def agreement(answers: list[tuple[int, str, str, int]], gold: dict[int, int]) -> dict[str, Any]:
