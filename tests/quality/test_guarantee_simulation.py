@@ -51,13 +51,15 @@ def _naive(scores: np.ndarray, correct: np.ndarray) -> float | None:
 
 
 def _violation_rate(
-    scenario: str, policy: Callable[[np.ndarray, np.ndarray, np.ndarray], float | None]
+    scenario: str,
+    policy: Callable[[np.ndarray, np.ndarray, np.ndarray], float | None],
+    n_audit: int = N_AUDIT,
 ) -> tuple[int, int]:
     violations = accepted_runs = 0
     for seed in range(N_RUNS):
         rng = np.random.default_rng(seed)
         scores, correct = _population(rng, scenario)
-        audit = rng.choice(N_POPULATION, N_AUDIT, replace=False)
+        audit = rng.choice(N_POPULATION, n_audit, replace=False)
         t = policy(scores[audit], correct[audit], scores)
         if t is None:
             continue
@@ -86,8 +88,9 @@ def _policy_population(audit_scores, audit_correct, population):
 
 @pytest.mark.parametrize("scenario", ["calibrated", "overconfident", "flat", "non_monotone"])
 @pytest.mark.parametrize("policy", [_policy, _policy_population], ids=["audit", "population"])
-def test_guarantee_holds(scenario, policy):
-    violations, accepted = _violation_rate(scenario, policy)
+@pytest.mark.parametrize("n_audit", [N_AUDIT, 1200], ids=["one_sequence", "two_sequences"])
+def test_guarantee_holds(scenario, policy, n_audit):
+    violations, accepted = _violation_rate(scenario, policy, n_audit)
     assert violations <= MAX_VIOLATIONS
     if scenario == "calibrated":
         assert accepted > N_RUNS // 3, "a calibrated model should be accepted in most runs"

@@ -62,8 +62,10 @@ def test_chosen_threshold_is_the_lowest_that_passed():
     above = scores >= d.threshold
     assert d.n_audit_above == above.sum()
     assert d.accuracy_estimate == pytest.approx(correct[above].mean())
+    # 1,500 audit items above half the sample: two sequences, each at 1 - 0.1 / 2
+    assert {step.sequence for step in d.steps} == {0, 1}
     assert d.lower_bound == pytest.approx(
-        clopper_pearson_lower(correct[above].sum(), above.sum(), confidence=0.9)
+        clopper_pearson_lower(correct[above].sum(), above.sum(), confidence=0.95)
     )
     np.testing.assert_array_equal(d.accepts(scores), above)
     assert "auto-accepted labels (confidence >=" in d.statement()
@@ -164,3 +166,41 @@ def test_min_audit_above_sets_where_testing_starts():
         choose_threshold(scores, correct, min_audit_above=10)
     with pytest.raises(ConfigError, match=r"'min_audit_above' parameter of ThresholdPolicy"):
         ThresholdPolicy(min_audit_above=60.0).choose(scores, correct)
+
+
+def test_large_audit_sample_runs_a_second_sequence_from_half_the_sample():
+    # the 150 most confident items hold 4 errors: a sequence starting there stops at once,
+    # yet the 700 items above 0.8 are 99% right
+    scores = np.r_[np.full(150, 0.995), np.full(550, 0.9), np.full(300, 0.5)]
+    correct = np.r_[
+        np.r_[np.zeros(4), np.ones(146)], np.ones(550), np.r_[np.zeros(150), np.ones(150)]
+    ].astype(bool)
+    d = choose_threshold(scores, correct, thresholds=[0.99, 0.8, 0.4])
+    first = [s for s in d.steps if s.sequence == 0]
+    second = [s for s in d.steps if s.sequence == 1]
+    assert [s.outcome for s in first] == ["failed"]  # 146 of 150: lower bound < 0.95
+    assert [s.outcome for s in second] == ["skipped", "passed", "failed"]
+    assert d.threshold == 0.8 and d.n_audit_above == 700 and d.n_correct_above == 696
+    assert d.lower_bound == pytest.approx(clopper_pearson_lower(696, 700, confidence=0.975))
+    assert "two fixed sequences, from 144 and 500 audited items above, each at 97.5%" in d.reason
+    # one sequence, as with a small sample or an explicit start, stops at the first failure
+    d = choose_threshold(scores, correct, thresholds=[0.99, 0.8, 0.4], min_audit_above=118)
+    assert d.threshold is None and {s.sequence for s in d.steps} == {0}
+    assert "the first testable threshold 0.99 (146 of 150 audited items" in d.reason
+
+
+def test_both_sequences_failing_name_both_first_tests():
+    scores = np.r_[np.full(200, 0.995), np.full(800, 0.9)]
+    correct = np.r_[np.r_[np.zeros(20), np.ones(180)], np.ones(800)].astype(bool)
+    scores_low = np.r_[scores, np.full(0, 0.1)]
+    d = choose_threshold(scores_low, correct, thresholds=[0.99, 0.95, 0.5])
+    # sequence 1 starts at 500 items above: 0.5 (1000 items, 980 right) passes; make it fail
+    assert d.threshold == 0.5
+    correct[200:400] = False
+    d = choose_threshold(scores, correct, thresholds=[0.99, 0.95, 0.5])
+    assert d.threshold is None
+    assert re.search(
+        r"the first testable thresholds 0\.99 \(180 of 200 .*\) and 0\.5 \(780 of 1000 .*\) "
+        r"failed: below the target 0\.950 \(two fixed sequences",
+        d.reason,
+    )

@@ -24,8 +24,18 @@ Fewer than ``n_min`` items (the smallest number that, all right, certifies the
 target: 59 for 0.95/0.95) can never pass, and a first test on barely ``n_min``
 items fails at the first error, which ends the sequence; so by default the
 sequence starts where about ``2 * n_min`` audit items lie above (at most half the
-audit sample, and never fewer than ``n_min``). The confidence scores must come from a model and
-calibrator that never saw the audit labels.
+audit sample, and never fewer than ``n_min``).
+
+A start that small has little power once the audit sample is large: two errors
+among the ~120 most confident items end the sequence, although the 600 items
+above a lower threshold would certify it easily. So when the audit sample is
+large (half of it at least ``4 * n_min`` items), the default runs two fixed
+sequences, one starting at ``2 * n_min`` items and one at half the audit sample,
+each at level ``(1 - confidence) / 2`` (a Bonferroni split over start points, as
+in Learn then Test), and accepts from the lower of the two chosen thresholds.
+Which sequences run depends on the audit sample's size only, decided before any
+label is looked at. The confidence scores must come from a model and calibrator
+that never saw the audit labels.
 """
 
 from __future__ import annotations
@@ -76,6 +86,9 @@ class ThresholdStep:
         One-sided Clopper-Pearson lower bound of their accuracy.
     outcome : {"skipped", "passed", "failed"}
         ``skipped``: too few audit items above it to ever pass (decided without labels).
+    sequence : int, default=0
+        Which fixed sequence the test belongs to (0 starts where the fewest audit
+        items lie above; 1, with large audit samples, starts at half of them).
     """
 
     threshold: float
@@ -83,6 +96,7 @@ class ThresholdStep:
     n_correct: int
     lower_bound: float
     outcome: str
+    sequence: int = 0
 
 
 @dataclass(frozen=True)
@@ -162,8 +176,11 @@ class ThresholdPolicy:
         Strictly decreasing thresholds in [0, 1], tested in order; defaults to
         :data:`DEFAULT_THRESHOLDS`. Fix it before seeing the audit labels.
     min_audit_above : int, optional
-        Audit items needed above a threshold before testing starts; by default
-        ``max(n_min, min(2 * n_min, n_audit // 2))``.
+        Audit items needed above a threshold before testing starts (one sequence at
+        ``confidence``). By default ``max(n_min, min(2 * n_min, n_audit // 2))``, and
+        once ``n_audit // 2 >= 4 * n_min`` two sequences, from ``2 * n_min'`` and from
+        ``n_audit // 2`` items, each at confidence ``1 - (1 - confidence) / 2`` (``n_min'``
+        is ``n_min`` at that level); see the module docstring.
 
     Examples
     --------
@@ -173,7 +190,7 @@ class ThresholdPolicy:
     >>> correct = rng.uniform(size=1000) < scores
     >>> decision = ThresholdPolicy(target_accuracy=0.9).choose(scores, correct)
     >>> decision.threshold, decision.lower_bound >= 0.9
-    (0.89, True)
+    (0.9, True)
     """
 
     def __init__(
@@ -324,13 +341,13 @@ def _choose(
     n_audit = int(scores.size)
     n_min = required_audit_size(target_accuracy=target, confidence=conf)
     if min_audit_above is None:
-        n_start = max(n_min, min(2 * n_min, n_audit // 2))
+        starts = _default_starts(n_audit, n_min, target, conf)
     elif (
         isinstance(min_audit_above, int | np.integer)
         and not isinstance(min_audit_above, bool)
         and min_audit_above >= n_min
     ):
-        n_start = int(min_audit_above)
+        starts = [(int(min_audit_above), conf)]
     else:
         raise ConfigError(
             f"The 'min_audit_above' parameter of {owner} must be None or an int >= {n_min} "
@@ -344,48 +361,54 @@ def _choose(
     cum_correct = np.concatenate([[0], np.cumsum(ok[order])])
     n_above = np.searchsorted(-sorted_scores, -grid, side="right")
     n_correct = cum_correct[n_above]
-    lower = np.atleast_1d(clopper_pearson_lower(n_correct, n_above, confidence=conf))
-
     if population_scores is not None:
         pop = _check_scores(population_scores, "population_scores", owner)
         if pop.size == 0:
             raise InputError(f"{owner} expects at least one population score. Got none.")
-        share = np.mean(pop[None, :] >= grid[:, None], axis=1)
-        testable = n_audit * share >= n_start
+        expected_above = n_audit * np.mean(pop[None, :] >= grid[:, None], axis=1)
     else:
-        testable = n_above >= n_start
+        expected_above = n_above
 
     steps: list[ThresholdStep] = []
-    chosen = -1
-    started = False
-    for j, t in enumerate(grid):
-        if not started and not testable[j]:
-            steps.append(_step(t, n_above[j], n_correct[j], lower[j], "skipped"))
-            continue
-        started = True
-        passed = bool(lower[j] >= target)
-        steps.append(_step(t, n_above[j], n_correct[j], lower[j], "passed" if passed else "failed"))
-        if not passed:
-            break
-        chosen = j
+    chosen, lower_chosen, stop = -1, 0.0, None
+    for sequence, (n_start, level) in enumerate(starts):
+        lower = np.atleast_1d(clopper_pearson_lower(n_correct, n_above, confidence=level))
+        j_seq, stopped_at = _walk(
+            grid, n_above, n_correct, lower, expected_above >= n_start, target, sequence, steps
+        )
+        if j_seq > chosen:
+            chosen, lower_chosen, stop = j_seq, float(lower[j_seq]), stopped_at
+    started = any(step.outcome != "skipped" for step in steps)
+    how = (
+        ""
+        if len(starts) == 1
+        else f" (two fixed sequences, from {starts[0][0]} and {starts[1][0]} audited items "
+        f"above, each at {starts[0][1]:.1%} confidence)"
+    )
 
     if chosen < 0:
-        n_more = max(0, n_min - n_audit)
+        n_min_level = required_audit_size(target_accuracy=target, confidence=starts[0][1])
+        n_more = max(0, n_min_level - n_audit)
         if not started:
+            n_start = starts[0][0]
             reason = (
                 f"too few audit labels: certifying {target:.1%} at {conf:.0%} confidence "
-                f"needs at least {n_min} audited items above a threshold, all right; the audit "
-                f"sample has {n_audit}, and no threshold has {n_start} of them above it. "
+                f"needs at least {n_min_level} audited items above a threshold, all right; the "
+                f"audit sample has {n_audit}, and no threshold has {n_start} of them above it. "
                 "Audit more items."
             )
-            n_more = max(n_more, n_min - int(n_above[-1]))
+            n_more = max(n_more, n_min_level - int(n_above[-1]))
         else:
-            first = steps[-1]
+            failed = [st for st in steps if st.outcome == "failed"]
+            tests = " and ".join(
+                f"{st.threshold:g} ({st.n_correct} of {st.n_above} audited items above it right, "
+                f"lower bound {st.lower_bound:.3f})"
+                for st in failed
+            )
+            first = "threshold" if len(failed) == 1 else "thresholds"
             reason = (
-                f"the first testable threshold {first.threshold:g} failed: {first.n_correct} of "
-                f"{first.n_above} audited items above it were right (lower bound "
-                f"{first.lower_bound:.3f} < target {target:.3f}). Improve the model or the rules, "
-                "or lower the target."
+                f"the first testable {first} {tests} failed: below the target {target:.3f}"
+                f"{how}. Improve the model or the rules, or lower the target."
             )
         return ThresholdDecision(
             threshold=None,
@@ -404,8 +427,7 @@ def _choose(
         )
     t = float(grid[chosen])
     na, nc = int(n_above[chosen]), int(n_correct[chosen])
-    stop = steps[-1]
-    if chosen == len(grid) - 1:
+    if stop is None:
         why = "it is the last threshold of the sequence"
     else:
         why = (
@@ -414,7 +436,7 @@ def _choose(
         )
     reason = (
         f"threshold {t:g} is the lowest one certified: {nc} of {na} audited items above it "
-        f"were right (lower bound {lower[chosen]:.3f} >= target {target:.3f}); {why}."
+        f"were right (lower bound {lower_chosen:.3f} >= target {target:.3f}); {why}{how}."
     )
     return ThresholdDecision(
         threshold=t,
@@ -425,7 +447,7 @@ def _choose(
         n_correct_above=nc,
         accepted_share_on_audit=na / n_audit,
         accuracy_estimate=nc / na,
-        lower_bound=float(lower[chosen]),
+        lower_bound=lower_chosen,
         n_min=n_min,
         n_more_needed=0,
         reason=reason,
@@ -433,7 +455,54 @@ def _choose(
     )
 
 
-def _step(t: float, n: Any, k: Any, lb: Any, outcome: str) -> ThresholdStep:
+def _default_starts(
+    n_audit: int, n_min: int, target: float, conf: float
+) -> list[tuple[int, float]]:
+    """Where each fixed sequence starts (audit items above) and its confidence level.
+
+    Depends on the audit sample's size only, never on its labels.
+    """
+    wide = n_audit // 2
+    if wide < 4 * n_min:
+        return [(max(n_min, min(2 * n_min, wide)), conf)]
+    level = 1.0 - (1.0 - conf) / 2.0
+    n_min_level = required_audit_size(target_accuracy=target, confidence=level)
+    return [(2 * n_min_level, level), (max(wide, 2 * n_min_level), level)]
+
+
+def _walk(
+    grid: NDArray[np.float64],
+    n_above: NDArray[np.int64],
+    n_correct: NDArray[np.int64],
+    lower: NDArray[np.float64],
+    testable: NDArray[np.bool_],
+    target: float,
+    sequence: int,
+    steps: list[ThresholdStep],
+) -> tuple[int, ThresholdStep | None]:
+    """Test one fixed sequence; append its steps. Returns (chosen index or -1, failed step)."""
+    chosen = -1
+    started = False
+    for j, t in enumerate(grid):
+        if not started and not testable[j]:
+            steps.append(_step(t, n_above[j], n_correct[j], lower[j], "skipped", sequence))
+            continue
+        started = True
+        passed = bool(lower[j] >= target)
+        outcome = "passed" if passed else "failed"
+        steps.append(_step(t, n_above[j], n_correct[j], lower[j], outcome, sequence))
+        if not passed:
+            return chosen, steps[-1]
+        chosen = j
+    return chosen, None
+
+
+def _step(t: float, n: Any, k: Any, lb: Any, outcome: str, sequence: int) -> ThresholdStep:
     return ThresholdStep(
-        threshold=float(t), n_above=int(n), n_correct=int(k), lower_bound=float(lb), outcome=outcome
+        threshold=float(t),
+        n_above=int(n),
+        n_correct=int(k),
+        lower_bound=float(lb),
+        outcome=outcome,
+        sequence=sequence,
     )
