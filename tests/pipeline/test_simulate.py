@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 
 import numpy as np
 import pytest
@@ -148,3 +149,16 @@ def test_cli_simulate_accepts_every_strategy(tmp_path, make_project, strategy):
     assert result.exit_code == 0, result.output
     assert out.is_file()
     assert np.isfinite(float(list(csv.DictReader(out.open()))[-1]["accuracy_all_true"]))
+
+
+def test_cli_simulate_says_when_nothing_is_left_to_review(tmp_path, make_project):
+    project, _ = make_project(tmp_path, n=60)
+    project.close()
+    args = ["simulate", str(tmp_path / "p"), "--oracle-column", "truth", "--batch-size", "20"]
+    result = CliRunner().invoke(cli, [*args, "--budget", "500"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    spent = re.search(r"Stopped after (\d+) of 500 answers: nothing is left", result.output)
+    assert spent and int(spent.group(1)) <= 60, result.output
+    # a budget spent in full says nothing of the kind
+    result = CliRunner().invoke(cli, [*args, "--budget", "0"], catch_exceptions=False)
+    assert result.exit_code == 0 and "Stopped after" not in result.output

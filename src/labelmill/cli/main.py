@@ -389,7 +389,21 @@ def simulate(
             confidence=confidence,
             echo=print_curve_row,
         )
+        spent = _answers_spent(curve)
+        if spent < budget and not opened.next_items(1, queue="review"):
+            click.echo(
+                f"Stopped after {spent:,} of {budget:,} answers: nothing is left to review "
+                "(every item is auto-accepted, labeled or audited)."
+            )
     click.echo(f"{len(curve)} rounds" + (f"; learning curve written to {out}." if out else "."))
+
+
+def _answers_spent(curve: list[Any]) -> int:
+    """Answers the simulated reviewer gave: labels at the last round minus the first's."""
+    if not curve:
+        return 0
+    first, last = curve[0], curve[-1]
+    return (last.human_labels + last.audit_labels) - (first.human_labels + first.audit_labels)
 
 
 def print_curve_row(row: Any) -> None:

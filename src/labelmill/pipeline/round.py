@@ -279,7 +279,9 @@ def _run(project: Project, round_id: int, settings: dict[str, Any], clock: _Cloc
 
     routable = ~(trusted | audited)
     policy = ThresholdPolicy(settings["target_accuracy"], settings["confidence"])
-    decision = policy.choose(raw_conf[audited], correct_audit, population_scores=raw_conf[routable])
+    # Once people have labeled or audited every item, nothing is left to route.
+    population = raw_conf[routable] if routable.any() else None
+    decision = policy.choose(raw_conf[audited], correct_audit, population_scores=population)
     auto = routable & decision.accepts(raw_conf)
     status = np.where(routable, np.where(auto, "auto", "review"), data.status)
     status = np.where(trusted & (data.status == "unlabeled"), "human", status)
