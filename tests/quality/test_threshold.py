@@ -192,8 +192,7 @@ def test_large_audit_sample_runs_a_second_sequence_from_half_the_sample():
 def test_both_sequences_failing_name_both_first_tests():
     scores = np.r_[np.full(200, 0.995), np.full(800, 0.9)]
     correct = np.r_[np.r_[np.zeros(20), np.ones(180)], np.ones(800)].astype(bool)
-    scores_low = np.r_[scores, np.full(0, 0.1)]
-    d = choose_threshold(scores_low, correct, thresholds=[0.99, 0.95, 0.5])
+    d = choose_threshold(scores, correct, thresholds=[0.99, 0.95, 0.5])
     # sequence 1 starts at 500 items above: 0.5 (1000 items, 980 right) passes; make it fail
     assert d.threshold == 0.5
     correct[200:400] = False

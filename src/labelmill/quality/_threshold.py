@@ -365,7 +365,9 @@ def _choose(
         pop = _check_scores(population_scores, "population_scores", owner)
         if pop.size == 0:
             raise InputError(f"{owner} expects at least one population score. Got none.")
-        expected_above = n_audit * np.mean(pop[None, :] >= grid[:, None], axis=1)
+        # share of the population at or above each threshold, from one sort (no grid x n array)
+        below = np.searchsorted(np.sort(pop), grid, side="left")
+        expected_above = n_audit * (pop.size - below) / pop.size
     else:
         expected_above = n_above
 
