@@ -104,9 +104,9 @@ def test_soft_cross_entropy():
             r"The 'head' parameter of EndModel must be one of 'logistic', 'mlp'\. "
             r"Got 'forest' instead\.",
         ),
-        ({"C": 0}, r"The 'C' parameter of EndModel must be a positive float\. Got 0 instead\."),
+        ({"C": 0}, r"The 'C' parameter of EndModel must be a positive number\. Got 0 instead\."),
         ({"max_iter": 1.5}, r"The 'max_iter' parameter of EndModel must be a positive int"),
-        ({"tol": -1.0}, r"'tol' parameter of EndModel must be a positive float"),
+        ({"tol": -1.0}, r"'tol' parameter of EndModel must be a positive number"),
         ({"hidden_size": 0}, r"'hidden_size' parameter of EndModel"),
         ({"n_epochs": True}, r"'n_epochs' parameter of EndModel"),
         ({"batch_size": None}, r"'batch_size' parameter of EndModel"),

@@ -26,8 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from labelmill.active._validation import as_generator
 from labelmill.exceptions import ConfigError, InputError
+from labelmill.utils._validation import check_random_state
 
 __all__ = ["DEFAULT_ARMS", "StrategyBandit", "importance_weighted_accuracy"]
 
@@ -193,7 +193,7 @@ class StrategyBandit:
         -------
         str, the registry name of the chosen strategy.
         """
-        rng = as_generator(random_state, owner="StrategyBandit.choose")
+        rng = check_random_state(random_state, owner="StrategyBandit.choose")
         probs = self.probabilities(available)
         names = list(probs)
         p = np.array([probs[a] for a in names])

@@ -16,16 +16,14 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from labelmill.active._validation import (
-    as_generator,
-    check_batch_size,
     check_committee,
     check_features,
-    check_fraction,
     check_proba,
     check_rows_finite,
     resolve_candidates,
 )
 from labelmill.exceptions import ConfigError
+from labelmill.utils._validation import check_fraction, check_positive, check_random_state
 
 __all__ = ["QueryContext", "QueryStrategy", "drop_near_duplicates"]
 
@@ -192,17 +190,17 @@ class QueryStrategy:
         n_items, n_classes = proba.shape
         feats = check_features(features, n_items, required=self.needs_features, owner=owner)
         cand = resolve_candidates(candidates, n_items, owner=owner)
-        batch_size = check_batch_size(batch_size, owner=owner)
+        batch_size = check_positive(batch_size, "batch_size", owner, integer=True)
         max_sim = check_fraction(
             self.max_similarity,
-            name="max_similarity",
-            owner=type(self).__name__,
+            "max_similarity",
+            type(self).__name__,
             low=-1.0,
             allow_none=True,
         )
         members = check_committee(committee, n_items, n_classes, owner=owner)
         self._check_params(members)
-        rng = as_generator(random_state, owner=owner)
+        rng = check_random_state(random_state, owner=owner)
         if cand.size == 0:
             return np.zeros(0, dtype=np.int64)
         ctx = QueryContext(proba, feats, cand, members, rng, owner, batch_size)

@@ -9,8 +9,8 @@ import numpy as np
 from labelmill.active._bandit import StrategyBandit
 from labelmill.active._base import QueryStrategy
 from labelmill.active._registry import STRATEGIES, make_strategy
-from labelmill.active._validation import as_generator
 from labelmill.exceptions import ConfigError, InputError
+from labelmill.utils._validation import check_random_state
 
 __all__ = ["query"]
 
@@ -93,7 +93,7 @@ def query(
             f"({n_items},), one entry per item of proba. Got dtype {mask.dtype}, shape "
             f"{mask.shape}."
         )
-    rng = as_generator(random_state)
+    rng = check_random_state(random_state, owner="query")
     if isinstance(strategy, QueryStrategy):
         chosen: QueryStrategy = strategy
     elif strategy == "auto":

@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from labelmill.active._validation import as_generator
 from labelmill.exceptions import ConfigError, InputError
+from labelmill.utils._validation import check_random_state
 
 __all__ = ["StopDecision", "StoppingRule", "choose_stop_set", "prediction_kappa"]
 
@@ -66,7 +66,7 @@ def choose_stop_set(n_items: int, *, size: int = 2000, random_state: Any = None)
         raise ConfigError(f"choose_stop_set needs n_items >= 1. Got {n_items!r} instead.")
     if not isinstance(size, numbers.Integral) or size < 1:
         raise ConfigError(f"The 'size' of choose_stop_set must be >= 1. Got {size!r} instead.")
-    rng = as_generator(random_state, owner="choose_stop_set")
+    rng = check_random_state(random_state, owner="choose_stop_set")
     return np.sort(rng.choice(int(n_items), size=min(int(size), int(n_items)), replace=False))
 
 

@@ -6,40 +6,21 @@ copied or scanned as a whole here; strategies check the rows they actually read.
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 import numpy as np
 
-from labelmill.exceptions import ConfigError, InputError
+from labelmill.exceptions import InputError
 
 __all__ = [
-    "as_generator",
-    "check_batch_size",
     "check_committee",
     "check_features",
-    "check_fraction",
     "check_proba",
     "check_rows_finite",
     "resolve_candidates",
 ]
 
 
-def as_generator(random_state: Any, *, owner: str = "query") -> np.random.Generator:
-    """Turn ``random_state`` (None, int, Generator or RandomState) into a Generator."""
-    if random_state is None:
-        return np.random.default_rng()
-    if isinstance(random_state, np.random.Generator):
-        return random_state
-    if isinstance(random_state, np.random.RandomState):
-        return np.random.default_rng(int(random_state.randint(0, 2**31 - 1)))
-    is_int = isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool)
-    if is_int and int(random_state) >= 0:
-        return np.random.default_rng(int(random_state))
-    raise ConfigError(
-        f"The 'random_state' parameter of {owner} must be None, a non-negative int, a "
-        f"numpy Generator or a RandomState. Got {random_state!r} instead."
-    )
 
 
 def check_proba(proba: Any, *, name: str = "proba", owner: str = "query") -> np.ndarray:
@@ -147,44 +128,8 @@ def resolve_candidates(candidates: Any, n_items: int, *, owner: str) -> np.ndarr
     return out
 
 
-def check_batch_size(batch_size: Any, *, owner: str) -> int:
-    """Return ``batch_size`` as a positive int."""
-    if (
-        not isinstance(batch_size, numbers.Integral)
-        or isinstance(batch_size, bool)
-        or batch_size < 1
-    ):
-        raise ConfigError(
-            f"The 'batch_size' parameter of {owner} must be a positive int. "
-            f"Got {batch_size!r} instead."
-        )
-    return int(batch_size)
 
 
-def check_fraction(
-    value: Any,
-    *,
-    name: str,
-    owner: str,
-    low: float = 0.0,
-    high: float = 1.0,
-    allow_none: bool = False,
-    closed_high: bool = True,
-) -> float | None:
-    """Check that ``value`` is a float in (low, high] (or [low, high) when not closed)."""
-    if value is None and allow_none:
-        return None
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
-    if ok:
-        v = float(value)
-        ok = low < v <= high if closed_high else low < v < high
-    if not ok:
-        bracket = "]" if closed_high else ")"
-        raise ConfigError(
-            f"The '{name}' parameter of {owner} must be a float in ({low}, {high}{bracket}. "
-            f"Got {value!r} instead."
-        )
-    return float(value)
 
 
 def check_committee(

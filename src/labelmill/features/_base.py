@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 from sklearn.base import BaseEstimator
 
-from labelmill.exceptions import ConfigError, InputError, NotFittedError
+from labelmill.exceptions import InputError, NotFittedError
 
 __all__ = ["FeatureBatch", "Featurizer", "as_payload_list", "digest"]
 
@@ -232,12 +232,3 @@ class Featurizer(BaseEstimator, ABC):  # type: ignore[misc]
     @abstractmethod
     def _version_parts(self) -> Any:
         """JSON-serializable description of everything that determines the output."""
-
-
-def check_positive_int(value: Any, parameter: str, owner: str) -> None:
-    """Raise ConfigError unless ``value`` is a positive int."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ConfigError(
-            f"The '{parameter}' parameter of {owner} must be a positive int. "
-            f"Got {value!r} instead."
-        )

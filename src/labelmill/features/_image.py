@@ -35,7 +35,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from labelmill.exceptions import ConfigError
-from labelmill.features._base import Featurizer, check_positive_int
+from labelmill.features._base import Featurizer
+from labelmill.utils._validation import check_positive
 
 __all__ = ["IMAGE_METHODS", "ImageFeaturizer", "TorchImageFeaturizer", "load_images"]
 
@@ -252,11 +253,11 @@ class ImageFeaturizer(Featurizer):
                 f"The 'color' parameter of {owner} must be 'rgb' or 'gray'. "
                 f"Got {self.color!r} instead."
             )
-        check_positive_int(self.image_size, "image_size", owner)
-        check_positive_int(self.n_filters, "n_filters", owner)
-        check_positive_int(self.grid, "grid", owner)
+        check_positive(self.image_size, "image_size", owner, integer=True)
+        check_positive(self.n_filters, "n_filters", owner, integer=True)
+        check_positive(self.grid, "grid", owner, integer=True)
         if self.n_components is not None:
-            check_positive_int(self.n_components, "n_components", owner)
+            check_positive(self.n_components, "n_components", owner, integer=True)
         if self.method == "random_conv" and self.image_size < 5 + self.grid - 1:
             raise ConfigError(
                 f"The 'image_size' parameter of {owner} must be at least {5 + self.grid - 1} "
@@ -406,8 +407,8 @@ class TorchImageFeaturizer(Featurizer):
                 f"The 'color' parameter of {owner} must be 'rgb' or 'gray'. "
                 f"Got {self.color!r} instead."
             )
-        check_positive_int(self.image_size, "image_size", owner)
-        check_positive_int(self.batch_size, "batch_size", owner)
+        check_positive(self.image_size, "image_size", owner, integer=True)
+        check_positive(self.batch_size, "batch_size", owner, integer=True)
         channels = 3 if self.color == "rgb" else 1
         if len(self.mean) != channels or len(self.std) != channels:
             raise ConfigError(

@@ -13,7 +13,8 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from labelmill.exceptions import ConfigError, InputError
-from labelmill.features._base import Featurizer, check_positive_int
+from labelmill.features._base import Featurizer
+from labelmill.utils._validation import check_positive
 
 __all__ = ["COLUMN_TYPES", "TabularFeaturizer", "infer_column_types"]
 
@@ -107,8 +108,8 @@ class TabularFeaturizer(Featurizer):
 
     def _check_params(self) -> None:
         owner = type(self).__name__
-        check_positive_int(self.min_frequency, "min_frequency", owner)
-        check_positive_int(self.max_categories, "max_categories", owner)
+        check_positive(self.min_frequency, "min_frequency", owner, integer=True)
+        check_positive(self.max_categories, "max_categories", owner, integer=True)
         for col, kind in (self.column_types or {}).items():
             if kind not in COLUMN_TYPES:
                 raise ConfigError(

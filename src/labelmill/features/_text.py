@@ -10,7 +10,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from labelmill.exceptions import ConfigError
-from labelmill.features._base import Featurizer, check_positive_int
+from labelmill.features._base import Featurizer
+from labelmill.utils._validation import check_positive
 
 __all__ = ["HashingTextFeaturizer", "TextFeaturizer", "default_text_model_path"]
 
@@ -108,9 +109,9 @@ class TextFeaturizer(Featurizer):
         self.device = device
 
     def _check_params(self) -> None:
-        check_positive_int(self.batch_size, "batch_size", type(self).__name__)
+        check_positive(self.batch_size, "batch_size", type(self).__name__, integer=True)
         if self.max_seq_length is not None:
-            check_positive_int(self.max_seq_length, "max_seq_length", type(self).__name__)
+            check_positive(self.max_seq_length, "max_seq_length", type(self).__name__, integer=True)
 
     def _resolved_path(self) -> Path:
         if self.model_path is None:
@@ -221,7 +222,7 @@ class HashingTextFeaturizer(Featurizer):
         self.lowercase = lowercase
 
     def _check_params(self) -> None:
-        check_positive_int(self.n_features, "n_features", type(self).__name__)
+        check_positive(self.n_features, "n_features", type(self).__name__, integer=True)
         lo_hi = tuple(self.ngram_range)
         if len(lo_hi) != 2 or not 1 <= lo_hi[0] <= lo_hi[1]:
             raise ConfigError(

@@ -11,6 +11,7 @@ from labelmill.labelmodel._base import BaseLabelModel
 from labelmill.labelmodel._em import posterior, run_em
 from labelmill.labelmodel._majority import _shares
 from labelmill.labelmodel._validation import VoteMatrix
+from labelmill.utils._validation import check_positive
 
 __all__ = ["DawidSkene"]
 
@@ -20,15 +21,6 @@ def check_abstain(abstain: Any, owner: str) -> None:
         raise ConfigError(
             f"The 'abstain' parameter of {owner} must be 'model' or 'ignore'. "
             f"Got {abstain!r} instead."
-        )
-
-
-def check_positive(value: Any, name: str, owner: str, *, integer: bool = False) -> None:
-    kind = (int, np.integer) if integer else (int, float, np.integer, np.floating)
-    if isinstance(value, bool) or not isinstance(value, kind) or not value > 0:
-        what = "a positive int" if integer else "a positive number"
-        raise ConfigError(
-            f"The '{name}' parameter of {owner} must be {what}. Got {value!r} instead."
         )
 
 

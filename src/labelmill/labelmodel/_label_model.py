@@ -11,7 +11,6 @@ from labelmill.exceptions import ConfigError, InputError
 from labelmill.labelmodel._base import BaseLabelModel, break_ties, check_class_prior
 from labelmill.labelmodel._dawid_skene import (
     accuracies_from_theta,
-    check_positive,
     initial_posterior,
 )
 from labelmill.labelmodel._em import coverage_prior, posterior, run_em
@@ -21,6 +20,7 @@ from labelmill.labelmodel._validation import (
     check_cardinality,
     validate_label_matrix,
 )
+from labelmill.utils._validation import check_positive, check_random_state
 
 __all__ = ["LabelModel"]
 
@@ -222,7 +222,7 @@ class LabelModel(BaseLabelModel):
 
         # Fit on covered items only (items without votes only pull the class balance
         # toward degenerate solutions), subsampled for speed; gold items always kept.
-        rng = np.random.default_rng(self.random_state)
+        rng = check_random_state(self.random_state, owner=type(self).__name__)
         rows = np.flatnonzero(covered)
         if self.max_fit_items is not None and len(rows) > self.max_fit_items:
             rows = np.sort(rng.choice(rows, size=int(self.max_fit_items), replace=False))

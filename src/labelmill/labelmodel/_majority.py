@@ -9,6 +9,7 @@ import numpy as np
 from labelmill.exceptions import ConfigError
 from labelmill.labelmodel._base import BaseLabelModel, break_ties
 from labelmill.labelmodel._validation import VoteMatrix
+from labelmill.utils._validation import check_random_state
 
 __all__ = ["MajorityVote"]
 
@@ -102,7 +103,7 @@ class MajorityVote(BaseLabelModel):
         proba = self.predict_proba(L)
         if self.tie_break == "prior":
             return break_ties(proba, self.class_prior_)
-        rng = np.random.default_rng(self.random_state)
+        rng = check_random_state(self.random_state, owner=type(self).__name__)
         noise = rng.random(proba.shape)
         tied = proba >= proba.max(axis=1, keepdims=True) - 1e-12
         result: np.ndarray = np.argmax(np.where(tied, noise, -1.0), axis=1)

@@ -20,7 +20,8 @@ from sklearn.base import BaseEstimator
 from sklearn.isotonic import IsotonicRegression
 
 from labelmill.exceptions import ConfigError
-from labelmill.learn._checks import as_probabilities, as_true_labels, check_fitted
+from labelmill.learn._checks import as_probabilities, as_true_labels
+from labelmill.utils._validation import check_fitted
 
 __all__ = [
     "CalibrationReport",

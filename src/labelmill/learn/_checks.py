@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from labelmill.exceptions import ConfigError, InputError, NotFittedError
+from labelmill.exceptions import InputError
 
 __all__ = [
     "as_features",
@@ -15,20 +15,9 @@ __all__ = [
     "as_targets",
     "as_true_labels",
     "as_weights",
-    "check_fitted",
 ]
 
 _ROW_SUM_TOL = 1e-4
-
-
-def check_fitted(estimator: Any, attribute: str, method: str) -> None:
-    """Raise :class:`NotFittedError` unless ``estimator`` has ``attribute``."""
-    if not hasattr(estimator, attribute):
-        name = type(estimator).__name__
-        raise NotFittedError(
-            f"This {name} instance is not fitted yet. Call 'fit' with appropriate "
-            f"arguments before using '{method}'."
-        )
 
 
 def as_features(X: Any, *, owner: str) -> NDArray[np.floating[Any]]:
@@ -184,29 +173,3 @@ def as_true_labels(y: Any, n_items: int, n_classes: int, *, owner: str) -> NDArr
             f"to {int(arr.max())} instead."
         )
     return arr.astype(np.int64)
-
-
-def check_choice(value: Any, name: str, owner: str, choices: tuple[str, ...]) -> None:
-    """Raise :class:`ConfigError` unless ``value`` is one of ``choices``."""
-    if value not in choices:
-        options = ", ".join(repr(c) for c in choices)
-        raise ConfigError(
-            f"The '{name}' parameter of {owner} must be one of {options}. Got {value!r} instead."
-        )
-
-
-def check_positive(
-    value: Any, name: str, owner: str, *, integer: bool = False, allow_none: bool = False
-) -> None:
-    """Raise :class:`ConfigError` unless ``value`` is a positive number (or int)."""
-    if value is None and allow_none:
-        return
-    kinds = (int, np.integer) if integer else (int, float, np.integer, np.floating)
-    ok = isinstance(value, kinds) and not isinstance(value, bool) and value > 0
-    if not ok:
-        what = "a positive int" if integer else "a positive float"
-        if allow_none:
-            what += " or None"
-        raise ConfigError(
-            f"The '{name}' parameter of {owner} must be {what}. Got {value!r} instead."
-        )

@@ -25,16 +25,18 @@ from numpy.typing import NDArray
 from scipy.optimize import minimize
 from scipy.special import log_softmax, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils import check_random_state
 
 from labelmill.exceptions import ConfigError, InputError
 from labelmill.learn._checks import (
     as_features,
     as_targets,
     as_weights,
+)
+from labelmill.utils._validation import (
     check_choice,
     check_fitted,
     check_positive,
+    check_random_state,
 )
 
 __all__ = ["EndModel", "soft_cross_entropy"]
@@ -283,8 +285,8 @@ class EndModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     ) -> None:
         import torch  # lazy: only the MLP head needs torch
 
-        rng = check_random_state(self.random_state)
-        generator = torch.Generator().manual_seed(int(rng.randint(0, 2**31 - 1)))
+        rng = check_random_state(self.random_state, owner="EndModel")
+        generator = torch.Generator().manual_seed(int(rng.integers(0, 2**31 - 1)))
         d, k = X.shape[1], T.shape[1]
         net = _make_mlp(torch, d, self.hidden_size, k, generator)
         opt = _Adam(torch, list(net.parameters()), lr=self.learning_rate, weight_decay=self.alpha)

@@ -9,7 +9,8 @@ from numpy.typing import NDArray
 from sklearn.semi_supervised import LabelSpreading
 
 from labelmill.exceptions import ConfigError, InputError
-from labelmill.learn._checks import as_features, check_positive
+from labelmill.learn._checks import as_features
+from labelmill.utils._validation import check_positive
 
 __all__ = ["label_spreading"]
 

@@ -10,7 +10,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.stats import beta
 
-from labelmill.exceptions import ConfigError, InputError
+from labelmill.exceptions import InputError
+from labelmill.utils._validation import check_unit_interval
 
 __all__ = [
     "AccuracyEstimate",
@@ -19,20 +20,6 @@ __all__ = [
     "estimate_accuracy",
     "required_audit_size",
 ]
-
-
-def check_unit_interval(value: Any, name: str, owner: str) -> float:
-    """Return ``value`` as a float, or raise :class:`ConfigError` unless in (0, 1)."""
-    ok = (
-        isinstance(value, int | float | np.integer | np.floating)
-        and not isinstance(value, bool)
-        and 0.0 < float(value) < 1.0
-    )
-    if not ok:
-        raise ConfigError(
-            f"The '{name}' parameter of {owner} must be a float in (0, 1). Got {value!r} instead."
-        )
-    return float(value)
 
 
 def clopper_pearson_lower(

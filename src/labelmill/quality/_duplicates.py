@@ -6,9 +6,9 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.utils import check_random_state
 
 from labelmill.exceptions import ConfigError, InputError
+from labelmill.utils._validation import check_random_state
 
 __all__ = ["find_duplicates"]
 
@@ -180,7 +180,7 @@ def _lsh_groups(
 ) -> list[list[int]]:
     F = _normalized(X)
     n, d = F.shape
-    rng = check_random_state(random_state)
+    rng = check_random_state(random_state, owner="find_duplicates")
     uf = _UnionFind(n)
     weights = (1 << np.arange(n_bits, dtype=np.int64))[None, :]
     for _ in range(n_tables):

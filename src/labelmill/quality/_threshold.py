@@ -49,10 +49,10 @@ from numpy.typing import NDArray
 from labelmill.exceptions import ConfigError, InputError
 from labelmill.quality._binomial import (
     as_correct,
-    check_unit_interval,
     clopper_pearson_lower,
     required_audit_size,
 )
+from labelmill.utils._validation import check_unit_interval
 
 __all__ = [
     "DEFAULT_THRESHOLDS",

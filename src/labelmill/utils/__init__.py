@@ -1,0 +1,1 @@
+"""Helpers shared by every package (private modules; nothing here is public API)."""
