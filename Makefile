@@ -22,6 +22,8 @@ test: install
 
 lint: install
 	$(BIN)/python -m ruff check src tests benchmarks
+	$(BIN)/python -m ruff format --check src tests benchmarks
+	$(BIN)/python -m mypy src
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -203,14 +203,32 @@ def random_baseline(
     return out
 
 
-GRID = (250, 500, 750, 1000, 1500, 2000, 3000, 4000, 5000, 6000, 8000, 10000, 15000, 20000,
-        30000, 40000)
+GRID = (
+    250,
+    500,
+    750,
+    1000,
+    1500,
+    2000,
+    3000,
+    4000,
+    5000,
+    6000,
+    8000,
+    10000,
+    15000,
+    20000,
+    30000,
+    40000,
+)
 
 
 def random_to_goal(names: list[str], seeds: range, goal: float = 0.95) -> None:
     """Print, per set, the labels random order + the end model needs to reach ``goal``."""
-    print("| data set | items | seeds | random order: labels to 95% over all items (median, "
-          "min-max) | accuracy over all items at 500 / 1500 labels (median) |")
+    print(
+        "| data set | items | seeds | random order: labels to 95% over all items (median, "
+        "min-max) | accuracy over all items at 500 / 1500 labels (median) |"
+    )
     print("|---|---|---|---|---|")
     for name in names:
         reached, at = [], {500: [], 1500: []}

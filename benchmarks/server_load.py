@@ -50,19 +50,51 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "benchmark-secret-key-0123456789"
-PG_ADMIN = os.environ.get("LABELMILL_TEST_POSTGRES",
-                          "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-WORDS = ("cash", "prize", "win", "free", "click", "subscribe", "video", "song", "great",
-         "love", "check", "channel", "lunch", "meeting", "tomorrow", "report", "please",
-         "thanks", "music", "watch", "best", "ever", "amazing", "link", "offer", "now",
-         "today", "friend", "new", "money", "deal", "visit", "my", "page")
+PG_ADMIN = os.environ.get(
+    "LABELMILL_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+WORDS = (
+    "cash",
+    "prize",
+    "win",
+    "free",
+    "click",
+    "subscribe",
+    "video",
+    "song",
+    "great",
+    "love",
+    "check",
+    "channel",
+    "lunch",
+    "meeting",
+    "tomorrow",
+    "report",
+    "please",
+    "thanks",
+    "music",
+    "watch",
+    "best",
+    "ever",
+    "amazing",
+    "link",
+    "offer",
+    "now",
+    "today",
+    "friend",
+    "new",
+    "money",
+    "deal",
+    "visit",
+    "my",
+    "page",
+)
 
 
 # -- building the project ------------------------------------------------------------------
 def synthetic_texts(n: int, seed: int = 0) -> list[str]:
     rng = random.Random(seed)
-    return [f"{i} " + " ".join(rng.choices(WORDS, k=rng.randint(5, 18)))
-            for i in range(n)]
+    return [f"{i} " + " ".join(rng.choices(WORDS, k=rng.randint(5, 18))) for i in range(n)]
 
 
 def build_project(folder: Path, n: int, db_url: str | None, ranked: float = 0.0) -> float:
@@ -98,29 +130,48 @@ def build_project(folder: Path, n: int, db_url: str | None, ranked: float = 0.0)
                 for i in range(lo, min(n, lo + chunk)):
                     item_id = f"it{i:07d}"
                     text = texts[i]
-                    rows.append((i + 1, item_id, json.dumps(text),
-                                 hashlib.sha256(text.encode()).hexdigest(),
-                                 random_key(item_id), stamp))
+                    rows.append(
+                        (
+                            i + 1,
+                            item_id,
+                            json.dumps(text),
+                            hashlib.sha256(text.encode()).hexdigest(),
+                            random_key(item_id),
+                            stamp,
+                        )
+                    )
                 cursor.executemany(
                     "INSERT INTO items (pk, item_id, payload, content_hash, random_key, "
-                    "created_at) VALUES (?, ?, ?, ?, ?, ?)", rows)
+                    "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
                 cursor.executemany(
                     "INSERT INTO labels (item_pk, label, status, priority, updated_at) "
                     "VALUES (?, -1, 'unlabeled', ?, ?)",
-                    [(r[0], unranked_priority(r[4]), stamp) for r in rows])
+                    [(r[0], unranked_priority(r[4]), stamp) for r in rows],
+                )
             cursor.execute("COMMIT")
         else:
             stamp = now.isoformat()
-            with cursor.copy("COPY items (pk, item_id, payload, content_hash, random_key, "
-                             "created_at) FROM STDIN") as copy:
+            with cursor.copy(
+                "COPY items (pk, item_id, payload, content_hash, random_key, created_at) FROM STDIN"
+            ) as copy:
                 for i in range(n):
                     item_id = f"it{i:07d}"
                     text = texts[i]
-                    copy.write_row((i + 1, item_id, json.dumps(text),
-                                    hashlib.sha256(text.encode()).hexdigest(),
-                                    random_key(item_id), stamp))
-            with cursor.copy("COPY labels (item_pk, label, status, priority, updated_at) "
-                             "FROM STDIN") as c:
+                    copy.write_row(
+                        (
+                            i + 1,
+                            item_id,
+                            json.dumps(text),
+                            hashlib.sha256(text.encode()).hexdigest(),
+                            random_key(item_id),
+                            stamp,
+                        )
+                    )
+            with cursor.copy(
+                "COPY labels (item_pk, label, status, priority, updated_at) FROM STDIN"
+            ) as c:
                 for i in range(n):
                     key = random_key(f"it{i:07d}")
                     c.write_row((i + 1, -1, "unlabeled", unranked_priority(key), stamp))
@@ -137,15 +188,21 @@ def build_project(folder: Path, n: int, db_url: str | None, ranked: float = 0.0)
             conn.exec_driver_sql(
                 f"UPDATE labels SET status = 'review', label = item_pk {mod} 2, "
                 f"confidence = 0.75, priority = {rand} "
-                f"WHERE item_pk {mod} 1000 < {int(ranked * 1000)}")
+                f"WHERE item_pk {mod} 1000 < {int(ranked * 1000)}"
+            )
             conn.exec_driver_sql("ANALYZE")
         store.write(lambda s: s.add(Round(status="done", stage="done")))
     seconds = time.perf_counter() - start
     hashed = PasswordHasher().hash("bench-password")
-    store.write(lambda s: s.add_all(
-        [User(name="admin", role="admin", password_hash=hashed, active=True)]
-        + [User(name=f"u{k:02d}", role="annotator", password_hash=hashed, active=True)
-           for k in range(100)]))
+    store.write(
+        lambda s: s.add_all(
+            [User(name="admin", role="admin", password_hash=hashed, active=True)]
+            + [
+                User(name=f"u{k:02d}", role="annotator", password_hash=hashed, active=True)
+                for k in range(100)
+            ]
+        )
+    )
     project.close()
     return seconds
 
@@ -156,8 +213,15 @@ def serve(folder: str, port: int, db_url: str | None) -> None:
 
     from labelmill.server import ServerSettings, create_app
 
-    app = create_app(ServerSettings(project=folder, database_url=db_url, secret_key=SECRET,
-                                    lease_seconds=120, stats_cache_seconds=0))
+    app = create_app(
+        ServerSettings(
+            project=folder,
+            database_url=db_url,
+            secret_key=SECRET,
+            lease_seconds=120,
+            stats_cache_seconds=0,
+        )
+    )
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
@@ -211,8 +275,9 @@ class Tally:
         self.empty = 0
 
 
-async def annotator(client: Any, user: str, stop_at: float, tally: Tally,
-                    stop: asyncio.Event, think: float) -> None:
+async def annotator(
+    client: Any, user: str, stop_at: float, tally: Tally, stop: asyncio.Event, think: float
+) -> None:
     """One person: next -> answer, pausing a random time of mean ``think`` s after each
     answer (exponential, like a person reading the item; 0 = back to back)."""
     import httpx
@@ -252,8 +317,14 @@ async def annotator(client: Any, user: str, stop_at: float, tally: Tally,
                 await asyncio.sleep(0.1)
 
 
-async def run_load(base: str, users: list[str], seconds: float, tally: Tally, think: float = 0,
-                   kill: tuple[float, subprocess.Popen[bytes]] | None = None) -> float:
+async def run_load(
+    base: str,
+    users: list[str],
+    seconds: float,
+    tally: Tally,
+    think: float = 0,
+    kill: tuple[float, subprocess.Popen[bytes]] | None = None,
+) -> float:
     import httpx
 
     from labelmill.server.auth import TokenSigner
@@ -261,13 +332,21 @@ async def run_load(base: str, users: list[str], seconds: float, tally: Tally, th
     signer = TokenSigner(SECRET, 3600)
     # Clients first: creating one costs the load generator ~20 ms of CPU (an SSL context),
     # which would otherwise stall the requests already in flight and count as latency.
-    clients = [httpx.AsyncClient(base_url=base, timeout=60, headers={
-        "Authorization": f"Bearer {signer.sign(u, kind='access')}"}) for u in users]
+    clients = [
+        httpx.AsyncClient(
+            base_url=base,
+            timeout=60,
+            headers={"Authorization": f"Bearer {signer.sign(u, kind='access')}"},
+        )
+        for u in users
+    ]
     stop = asyncio.Event()
     start = time.monotonic()
     stop_at = start + seconds
-    tasks = [asyncio.create_task(annotator(c, u, stop_at, tally, stop, think))
-             for c, u in zip(clients, users, strict=True)]
+    tasks = [
+        asyncio.create_task(annotator(c, u, stop_at, tally, stop, think))
+        for c, u in zip(clients, users, strict=True)
+    ]
     if kill is not None:  # SIGKILL once `after` answers were acknowledged (or 120 s passed)
         after, process = kill
         deadline = time.monotonic() + 120
@@ -314,9 +393,11 @@ def dashboard_times(base: str) -> dict[str, float]:
     with httpx.Client(base_url=base, timeout=60) as client:
         headers = {"Authorization": f"Bearer {signer.sign('admin', kind='access')}"}
         client.cookies.set("labelmill_session", signer.sign("admin", kind="session"))
-        for name, path, h in (("GET /api/stats", "/api/stats", headers),
-                              ("GET /dashboard (page)", "/dashboard", None),
-                              ("GET /api/rules", "/api/rules", headers)):
+        for name, path, h in (
+            ("GET /api/stats", "/api/stats", headers),
+            ("GET /dashboard (page)", "/dashboard", None),
+            ("GET /api/rules", "/api/rules", headers),
+        ):
             times = []
             for _ in range(5):
                 t0 = time.perf_counter()
@@ -364,28 +445,39 @@ def bench(kind: str, args: argparse.Namespace) -> dict[str, Any]:
                 client_cpu = time.process_time() - client0
                 acked = set(tally.acked)
                 all_acked |= acked
-                loads.append({
-                    "think": think, "seconds": elapsed,
-                    "latency": {r: quantiles(v) for r, v in tally.latency.items()},
-                    "requests": {r: len(v) for r, v in tally.latency.items()},
-                    "answers": len(acked), "answers_per_s": len(acked) / elapsed,
-                    "server_cpu_ms_per_answer": 1000 * cpu / max(len(acked), 1),
-                    "server_cpu_share": cpu / elapsed,
-                    "client_cpu_share": client_cpu / elapsed,
-                    # An item served to two people within one load (leases are 120 s long).
-                    "double_served": sum(1 for who in tally.served.values() if len(who) > 1),
-                    "errors": dict(tally.errors), "empty": tally.empty,
-                })
+                loads.append(
+                    {
+                        "think": think,
+                        "seconds": elapsed,
+                        "latency": {r: quantiles(v) for r, v in tally.latency.items()},
+                        "requests": {r: len(v) for r, v in tally.latency.items()},
+                        "answers": len(acked),
+                        "answers_per_s": len(acked) / elapsed,
+                        "server_cpu_ms_per_answer": 1000 * cpu / max(len(acked), 1),
+                        "server_cpu_share": cpu / elapsed,
+                        "client_cpu_share": client_cpu / elapsed,
+                        # An item served to two people within one load (leases are 120 s long).
+                        "double_served": sum(1 for who in tally.served.values() if len(who) > 1),
+                        "errors": dict(tally.errors),
+                        "empty": tally.empty,
+                    }
+                )
             dash = dashboard_times(base)
         finally:
             process.send_signal(signal.SIGTERM)
             process.wait(30)
         stored = stored_answers(folder, db_url)
         result: dict[str, Any] = {
-            "kind": kind, "items": args.items, "users": args.users,
-            "insert_seconds": insert_seconds, "loads": loads,
-            "answers": len(all_acked), "stored": len(stored), "lost": len(all_acked - stored),
-            "unacked_stored": len(stored - all_acked), "dashboard": dash,
+            "kind": kind,
+            "items": args.items,
+            "users": args.users,
+            "insert_seconds": insert_seconds,
+            "loads": loads,
+            "answers": len(all_acked),
+            "stored": len(stored),
+            "lost": len(all_acked - stored),
+            "unacked_stored": len(stored - all_acked),
+            "dashboard": dash,
         }
         # Crash: SIGKILL the server in the middle of a second load, restart, check.
         print(f"[{kind}] crash test", flush=True)
@@ -403,8 +495,11 @@ def bench(kind: str, args: argparse.Namespace) -> dict[str, Any]:
             from labelmill.server.auth import TokenSigner
 
             token = TokenSigner(SECRET, 60).sign("u00", kind="access")
-            after = httpx.get(base + "/api/items/next?queue=review", timeout=60,
-                              headers={"Authorization": f"Bearer {token}"}).status_code
+            after = httpx.get(
+                base + "/api/items/next?queue=review",
+                timeout=60,
+                headers={"Authorization": f"Bearer {token}"},
+            ).status_code
         finally:
             process.send_signal(signal.SIGTERM)
             process.wait(30)
@@ -433,48 +528,66 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace, command: str
     w = out.write
     w("## Server under load (`benchmarks/server_load.py`)\n\n")
     w(f"Command: `{command}`  \n")
-    w(f"Machine: {platform.machine()}, {os.cpu_count()} cores shared with other jobs (noisy), "
-      f"Python {platform.python_version()}; server: uvicorn, 1 process, loopback; "
-      f"{args.users} simulated annotators (httpx.AsyncClient) doing next -> answer on the "
-      f"review queue for {args.seconds:g} s per load, pausing a random time (exponential, the mean "
-      "in the table) after each answer; pause 0 is a stress test with no pause at all; "
-      f"after a {args.warmup:g} s warm-up load that is not counted. "
-      "Items written by a direct bulk insert (not `Project.import_items`); "
-      f"{args.ranked:.0%} of them as a round leaves them (status review, a priority, a done "
-      "round on record, so the review queue mixes in blind audit items), the rest unlabeled. "
-      "No peer: this measures labelmill alone.\n\n")
-    w("| database | items | pause (s) | p50 / p99 next (ms) | p50 / p99 answer (ms) | "
-      "answers/s | server CPU per next+answer (ms) | server CPU share | served to 2 people | "
-      "errors |\n")
+    w(
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores shared with other jobs (noisy), "
+        f"Python {platform.python_version()}; server: uvicorn, 1 process, loopback; "
+        f"{args.users} simulated annotators (httpx.AsyncClient) doing next -> answer on the "
+        f"review queue for {args.seconds:g} s per load, pausing a random time (exponential, "
+        "the mean in the table) after each answer; pause 0 is a stress test with no pause at all; "
+        f"after a {args.warmup:g} s warm-up load that is not counted. "
+        "Items written by a direct bulk insert (not `Project.import_items`); "
+        f"{args.ranked:.0%} of them as a round leaves them (status review, a priority, a done "
+        "round on record, so the review queue mixes in blind audit items), the rest unlabeled. "
+        "No peer: this measures labelmill alone.\n\n"
+    )
+    w(
+        "| database | items | pause (s) | p50 / p99 next (ms) | p50 / p99 answer (ms) | "
+        "answers/s | server CPU per next+answer (ms) | server CPU share | served to 2 people | "
+        "errors |\n"
+    )
     w("|---|---|---|---|---|---|---|---|---|---|\n")
     for r in results:
         for load in r["loads"]:
             nxt = load["latency"].get("GET /api/items/next", (float("nan"),) * 2)
             ans = load["latency"].get("POST /api/items/{id}/answers", (float("nan"),) * 2)
-            w(f"| {r['kind']} | {r['items']:,} | {load['think']:g} | {nxt[0]:.0f} / {nxt[1]:.0f} | "
-              f"{ans[0]:.0f} / {ans[1]:.0f} | {load['answers_per_s']:.1f} | "
-              f"{load['server_cpu_ms_per_answer']:.1f} | {load['server_cpu_share']:.2f} | "
-              f"{load['double_served']} | {sum(load['errors'].values())} |\n")
+            w(
+                f"| {r['kind']} | {r['items']:,} | {load['think']:g} | "
+                f"{nxt[0]:.0f} / {nxt[1]:.0f} | "
+                f"{ans[0]:.0f} / {ans[1]:.0f} | {load['answers_per_s']:.1f} | "
+                f"{load['server_cpu_ms_per_answer']:.1f} | {load['server_cpu_share']:.2f} | "
+                f"{load['double_served']} | {sum(load['errors'].values())} |\n"
+            )
     w("\nAnswers over all loads: acknowledged (201) against stored after the server stopped:\n\n")
     w("| database | answers (201) | stored | lost | stored without a 201 |\n")
     w("|---|---|---|---|---|\n")
     for r in results:
-        w(f"| {r['kind']} | {r['answers']} | {r['stored']} | {r['lost']} | "
-          f"{r['unacked_stored']} |\n")
+        w(
+            f"| {r['kind']} | {r['answers']} | {r['stored']} | {r['lost']} | "
+            f"{r['unacked_stored']} |\n"
+        )
     w("\nCrash test (SIGKILL of the server during a second load, then restart):\n\n")
-    w("| database | answers acknowledged before the kill | missing after restart | "
-      "earlier answers intact | first request after restart |\n|---|---|---|---|---|\n")
+    w(
+        "| database | answers acknowledged before the kill | missing after restart | "
+        "earlier answers intact | first request after restart |\n|---|---|---|---|---|\n"
+    )
     for r in results:
         c = r["crash"]
-        w(f"| {r['kind']} | {c['acked_before_kill']} | {c['missing_after_restart']} | "
-          f"{'yes' if c['first_load_still_there'] else 'NO'} | HTTP {c['next_after_restart']} |\n")
-    w("\nDashboard at this size (median of 5, after the load; the server's 2 s cache of "
-      "/api/stats turned off, so each request computes it):\n\n")
+        w(
+            f"| {r['kind']} | {c['acked_before_kill']} | {c['missing_after_restart']} | "
+            f"{'yes' if c['first_load_still_there'] else 'NO'} | HTTP {c['next_after_restart']} |\n"
+        )
+    w(
+        "\nDashboard at this size (median of 5, after the load; the server's 2 s cache of "
+        "/api/stats turned off, so each request computes it):\n\n"
+    )
     w("| database | " + " | ".join(results[0]["dashboard"]) + " | bulk insert (s) |\n")
     w("|---|" + "---|" * (len(results[0]["dashboard"]) + 1) + "\n")
     for r in results:
-        w(f"| {r['kind']} | " + " | ".join(f"{v:.0f} ms" for v in r["dashboard"].values())
-          + f" | {r['insert_seconds']:.1f} |\n")
+        w(
+            f"| {r['kind']} | "
+            + " | ".join(f"{v:.0f} ms" for v in r["dashboard"].values())
+            + f" | {r['insert_seconds']:.1f} |\n"
+        )
     return out.getvalue()
 
 
@@ -483,16 +596,32 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=1_000_000)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--users", type=int, default=50)
-    parser.add_argument("--ranked", type=float, default=0.5,
-                        help="Share of items in the state a round leaves them (review, with "
-                        "a priority); the rest unlabeled. 0: a fresh project, no round yet.")
-    parser.add_argument("--warmup", type=float, default=5,
-                        help="Seconds of load before the measured loads (not counted).")
-    parser.add_argument("--think", default="1,0", type=lambda t: [float(x) for x in t.split(",")],
-                        help="Mean pause of an annotator after each answer, in seconds; one "
-                        "load per value (default: 1 s, then none at all).")
-    parser.add_argument("--crash-after", type=int, default=40,
-                        help="SIGKILL the server after this many acknowledged answers.")
+    parser.add_argument(
+        "--ranked",
+        type=float,
+        default=0.5,
+        help="Share of items in the state a round leaves them (review, with "
+        "a priority); the rest unlabeled. 0: a fresh project, no round yet.",
+    )
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=5,
+        help="Seconds of load before the measured loads (not counted).",
+    )
+    parser.add_argument(
+        "--think",
+        default="1,0",
+        type=lambda t: [float(x) for x in t.split(",")],
+        help="Mean pause of an annotator after each answer, in seconds; one "
+        "load per value (default: 1 s, then none at all).",
+    )
+    parser.add_argument(
+        "--crash-after",
+        type=int,
+        default=40,
+        help="SIGKILL the server after this many acknowledged answers.",
+    )
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--out", default=str(ROOT / "docs" / "bench" / "server.md"))
     parser.add_argument("--json", default=None, help="Also write the raw results here.")

@@ -288,9 +288,14 @@ def test_skip_imports_good_rows_and_writes_rejects(tmp_path, case):
     assert report.rejects_path == str(rejects)
     (reject,) = [json.loads(line) for line in rejects.read_text().splitlines()]
     assert reject["line"] >= 1
-    expected = {"malformed row": "expected 3 fields", "undecodable byte": "cannot be decoded",
-                "label not in schema": "Label 'eggs'", "unreadable image": "cannot be read",
-                "empty text": "is empty", "bad json": "not valid JSON"}[case]
+    expected = {
+        "malformed row": "expected 3 fields",
+        "undecodable byte": "cannot be decoded",
+        "label not in schema": "Label 'eggs'",
+        "unreadable image": "cannot be read",
+        "empty text": "is empty",
+        "bad json": "not valid JSON",
+    }[case]
     assert expected in reject["reason"]
     assert items(project) == 1
     project.close()

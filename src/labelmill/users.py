@@ -70,8 +70,12 @@ class UserInfo:
 
 def _info(user: User) -> UserInfo:
     return UserInfo(
-        id=user.id, name=user.name, role=user.role, active=bool(user.active),
-        can_login=user.password_hash != _UNUSABLE, created_at=user.created_at,
+        id=user.id,
+        name=user.name,
+        role=user.role,
+        active=bool(user.active),
+        can_login=user.password_hash != _UNUSABLE,
+        created_at=user.created_at,
     )
 
 
@@ -156,8 +160,11 @@ def set_active(store: Store, name: str, active: bool, *, actor: str = "library")
         user.active = bool(active)
         if not active:
             session.execute(delete(Lease).where(Lease.user_id == user.id))
-        session.add(AuditLog(actor=actor, action="user.active", target=name,
-                             details={"active": bool(active)}))
+        session.add(
+            AuditLog(
+                actor=actor, action="user.active", target=name, details={"active": bool(active)}
+            )
+        )
         return _info(user)
 
     return store.write(work)
@@ -235,5 +242,6 @@ def verify_user(store: Store, name: str, password: str) -> UserInfo:
 
 # A hash of a random password, used to equalize timing for unknown names (constant data).
 _DUMMY_HASH = (
-    "$argon2id$v=19$m=65536,t=3,p=4$RPQyQVoPUANa25XqoMAqCg$vyW2jmRM3xSWwIiEugICSQcEiWQ0Q46vN5xjMAYOxlQ"
+    "$argon2id$v=19$m=65536,t=3,p=4$RPQyQVoPUANa25XqoMAqCg"
+    "$vyW2jmRM3xSWwIiEugICSQcEiWQ0Q46vN5xjMAYOxlQ"
 )

@@ -41,8 +41,12 @@ def test_make_featurizer_errors() -> None:
 def test_clone_and_params_follow_the_estimator_contract() -> None:
     from sklearn.base import clone
 
-    for f in (HashingTextFeaturizer(n_features=8), ImageFeaturizer(method="hog"),
-              TabularFeaturizer(min_frequency=2), TextFeaturizer(batch_size=8)):
+    for f in (
+        HashingTextFeaturizer(n_features=8),
+        ImageFeaturizer(method="hog"),
+        TabularFeaturizer(min_frequency=2),
+        TextFeaturizer(batch_size=8),
+    ):
         g = clone(f)
         assert g.get_params() == f.get_params() and g is not f
         assert g.fit([{"a": 1}] if f.requires_fit else ["x"]) is g

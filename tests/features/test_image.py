@@ -38,8 +38,9 @@ def test_random_conv_dimension_and_determinism(image_paths) -> None:
     f = ImageFeaturizer(n_filters=8, grid=3, image_size=16)
     X = f.transform(image_paths)
     assert X.shape == (6, 2 * 8 * 9)
-    np.testing.assert_array_equal(X, ImageFeaturizer(n_filters=8, grid=3, image_size=16)
-                                  .transform(image_paths))
+    np.testing.assert_array_equal(
+        X, ImageFeaturizer(n_filters=8, grid=3, image_size=16).transform(image_paths)
+    )
     other = ImageFeaturizer(n_filters=8, grid=3, image_size=16, random_state=1)
     assert not np.allclose(X, other.transform(image_paths))
     assert f.version != other.version

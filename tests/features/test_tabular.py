@@ -24,16 +24,27 @@ def frame() -> pd.DataFrame:
 
 def test_infer_column_types(frame) -> None:
     assert infer_column_types(frame) == {
-        "age": "numeric", "income": "numeric", "city": "categorical", "flag": "numeric",
+        "age": "numeric",
+        "income": "numeric",
+        "city": "categorical",
+        "flag": "numeric",
     }
 
 
 def test_fit_transform_scales_encodes_and_flags(frame) -> None:
     f = TabularFeaturizer().fit(frame)
     assert f.feature_names_ == [
-        "age", "age=missing", "income", "income=missing",
-        "city=Lima", "city=Oslo", "city=Rome", "city=other", "city=missing",
-        "flag", "flag=missing",
+        "age",
+        "age=missing",
+        "income",
+        "income=missing",
+        "city=Lima",
+        "city=Oslo",
+        "city=Rome",
+        "city=other",
+        "city=missing",
+        "flag",
+        "flag=missing",
     ]
     X = f.transform(frame)
     assert X.shape == (40, 11) and X.dtype == np.float32
@@ -62,8 +73,12 @@ def test_missing_and_unseen_values(frame) -> None:
 
 
 def test_overrides_columns_and_versions(frame) -> None:
-    f = TabularFeaturizer(column_types={"age": "categorical", "flag": "ignore"},
-                          columns=["age", "flag", "city"], min_frequency=1, max_categories=2)
+    f = TabularFeaturizer(
+        column_types={"age": "categorical", "flag": "ignore"},
+        columns=["age", "flag", "city"],
+        min_frequency=1,
+        max_categories=2,
+    )
     f.fit(frame)
     assert f.column_types_ == {"age": "categorical", "flag": "ignore", "city": "categorical"}
     assert len(f.categories_["age"]) == 2 and len(f.categories_["city"]) == 2

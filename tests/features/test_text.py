@@ -28,8 +28,12 @@ def test_hashing_is_deterministic_and_normalized() -> None:
     np.testing.assert_allclose(np.linalg.norm(X, axis=1), 1.0, rtol=1e-5)
     np.testing.assert_array_equal(X[0], X[1])
     assert not np.array_equal(X[0], X[2])
-    assert np.array_equal(X, HashingTextFeaturizer(n_features=32).transform(
-        ["free money now", "free money now", "lunch at noon?"]))
+    assert np.array_equal(
+        X,
+        HashingTextFeaturizer(n_features=32).transform(
+            ["free money now", "free money now", "lunch at noon?"]
+        ),
+    )
 
 
 def test_hashing_version_changes_with_params() -> None:

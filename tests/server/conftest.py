@@ -129,8 +129,9 @@ def server(template_project: Path, tmp_path: Path) -> Iterator[Server]:
 
 
 @pytest.fixture(scope="module")
-def shared_server(template_project: Path, tmp_path_factory: pytest.TempPathFactory
-                  ) -> Iterator[Server]:
+def shared_server(
+    template_project: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
     """One server per test module, for tests that change nothing (401s, 403s)."""
     folder = tmp_path_factory.mktemp("shared") / "proj"
     shutil.copytree(template_project, folder)

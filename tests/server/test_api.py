@@ -53,16 +53,23 @@ def review_mode(project: Any) -> None:
     project.save_settings(target_accuracy=0.5, confidence=0.5, audit_fraction=0.01)
 
 
-def machine_label(project: Any, item_id: str, label: int, confidence: float,
-                  rule: str = "cash_rule") -> None:
+def machine_label(
+    project: Any, item_id: str, label: int, confidence: float, rule: str = "cash_rule"
+) -> None:
     """Pretend a round labeled the item for review, with one keyword rule's vote."""
 
     def work(session: Any) -> None:
         source = session.scalars(select(Source).where(Source.name == rule)).first()
         if source is None:
-            source = Source(kind="rule", name=rule, version="1",
-                            definition={"file": "rules.yaml", "rule": {
-                                "kind": "keywords", "name": rule, "keywords": ["cash prize"]}})
+            source = Source(
+                kind="rule",
+                name=rule,
+                version="1",
+                definition={
+                    "file": "rules.yaml",
+                    "rule": {"kind": "keywords", "name": rule, "keywords": ["cash prize"]},
+                },
+            )
             session.add(source)
             session.flush()
         pk = session.scalar(select(Item.pk).where(Item.item_id == item_id))
@@ -87,8 +94,7 @@ def test_every_api_route_needs_a_login(shared_server: Server, method: str, path:
 
 
 def test_token_login_and_me(server: Server) -> None:
-    response = server.client.post("/api/auth/token",
-                                  data={"username": "rev", "password": PASSWORD})
+    response = server.client.post("/api/auth/token", data={"username": "rev", "password": PASSWORD})
     assert response.status_code == 200
     body = response.json()
     assert body["token_type"] == "bearer"
@@ -110,8 +116,9 @@ def test_wrong_password_is_401_and_rate_limited(server: Server) -> None:
 
 
 def test_unknown_user_gets_the_same_401(server: Server) -> None:
-    response = server.client.post("/api/auth/token",
-                                  data={"username": "nobody", "password": PASSWORD})
+    response = server.client.post(
+        "/api/auth/token", data={"username": "nobody", "password": PASSWORD}
+    )
     assert response.status_code == 401
     assert response.json()["detail"] == "Wrong user name or password."
 
@@ -135,8 +142,9 @@ def test_expired_and_wrong_kind_tokens_are_401(server: Server) -> None:
 
 def test_disabled_user_token_stops_working(server: Server) -> None:
     assert server.get("/api/me", "ann").status_code == 200
-    response = server.client.patch("/api/users/ann", json={"active": False},
-                                   headers=server.headers("ada"))
+    response = server.client.patch(
+        "/api/users/ann", json={"active": False}, headers=server.headers("ada")
+    )
     assert response.status_code == 200 and response.json()["active"] is False
     assert server.get("/api/me", "ann").status_code == 401
 
@@ -144,8 +152,9 @@ def test_disabled_user_token_stops_working(server: Server) -> None:
 # -- roles ------------------------------------------------------------------------------------
 @pytest.mark.parametrize(("method", "path", "body"), ADMIN_ROUTES)
 @pytest.mark.parametrize("user", ["ann", "rev"])
-def test_admin_routes_forbid_others(shared_server: Server, method: str, path: str, body: Any,
-                                    user: str) -> None:
+def test_admin_routes_forbid_others(
+    shared_server: Server, method: str, path: str, body: Any, user: str
+) -> None:
     server = shared_server
     response = server.client.request(method, path, json=body, headers=server.headers(user))
     assert response.status_code == 403
@@ -182,7 +191,7 @@ def test_review_mode_shows_suggestion_votes_and_spans(server: Server) -> None:
     assert body["votes"][0]["source"] == "rule:cash_rule"
     text = body["payload"]
     span = body["spans"][0]
-    assert text[span["start"]:span["end"]] == "cash prize"
+    assert text[span["start"] : span["end"]] == "cash prize"
     # The reviewer's detail view shows the votes; an annotator sees the item blind.
     detail = server.get("/api/items/m03", "rev").json()
     assert detail["status"] == "review" and detail["votes"]
@@ -245,8 +254,12 @@ def test_answer_is_201_and_counts(server: Server) -> None:
     item = server.next("ann").json()
     response = server.answer("ann", item["item_id"], "spam")
     assert response.status_code == 201
-    assert response.json() == {"item_id": item["item_id"], "queue": "audit", "label": "spam",
-                               "skipped": False}
+    assert response.json() == {
+        "item_id": item["item_id"],
+        "queue": "audit",
+        "label": "spam",
+        "skipped": False,
+    }
     stats = server.get("/api/stats", "ann").json()
     assert stats["by_status"]["gold"] == 1 and stats["answers"] == 1
     assert stats["answers_per_user"] == [{"user": "ann", "kind": "human", "answers": 1}]
@@ -260,13 +273,16 @@ def test_skip_records_no_answer_and_releases(server: Server) -> None:
     assert stats["answers"] == 0 and stats["leased"] == 0
 
 
-@pytest.mark.parametrize(("body", "match"), [
-    ({"label": "eggs"}, "not a class"),
-    ({"label": ["spam", "ham"]}, "single-label"),
-    ({"label": "spam", "skip": True}, "either a label or skip"),
-    ({}, "a label is required"),
-    ({"label": "spam", "extra": 1}, "Extra inputs"),
-])
+@pytest.mark.parametrize(
+    ("body", "match"),
+    [
+        ({"label": "eggs"}, "not a class"),
+        ({"label": ["spam", "ham"]}, "single-label"),
+        ({"label": "spam", "skip": True}, "either a label or skip"),
+        ({}, "a label is required"),
+        ({"label": "spam", "extra": 1}, "Extra inputs"),
+    ],
+)
 def test_bad_answers_are_422(server: Server, body: dict[str, Any], match: str) -> None:
     item = server.next("rev").json()["item_id"]
     response = server.post(f"/api/items/{item}/answers", "rev", json=body)
@@ -292,8 +308,7 @@ def test_annotator_answers_only_assigned_items(server: Server) -> None:
 def test_undo_and_reanswer(server: Server) -> None:
     item = server.next("ann").json()["item_id"]
     server.answer("ann", item, "spam")
-    assert server.post(f"/api/items/{item}/undo", "ann").json() == {"item_id": item,
-                                                                     "undone": True}
+    assert server.post(f"/api/items/{item}/undo", "ann").json() == {"item_id": item, "undone": True}
     assert server.get("/api/stats", "ann").json()["by_status"]["gold"] == 0
     again = server.post(f"/api/items/{item}/undo", "ann")
     assert again.status_code == 404 and "no answer" in again.json()["detail"]
@@ -306,24 +321,39 @@ def test_undo_and_reanswer(server: Server) -> None:
 
 # -- stats, admin ----------------------------------------------------------------------------
 def test_stats_reads_the_last_round(server: Server) -> None:
-    results = {"threshold": 0.9, "guarantee": "auto labels are >= 95% accurate",
-               "auto_accuracy": {"estimate": 0.97, "lower": 0.95, "upper": 0.99, "n": 80},
-               "audit_accuracy": 0.91, "n_audit": 100, "n_human": 120, "counts": {"auto": 10},
-               "summary": ["items: auto 10"]}
-    server.project.store.write(
-        lambda s: s.add(Round(status="done", stage="done", results=results)))
+    results = {
+        "threshold": 0.9,
+        "guarantee": "auto labels are >= 95% accurate",
+        "auto_accuracy": {"estimate": 0.97, "lower": 0.95, "upper": 0.99, "n": 80},
+        "audit_accuracy": 0.91,
+        "n_audit": 100,
+        "n_human": 120,
+        "counts": {"auto": 10},
+        "summary": ["items: auto 10"],
+    }
+    server.project.store.write(lambda s: s.add(Round(status="done", stage="done", results=results)))
     stats = server.get("/api/stats", "ann").json()
     assert stats["accuracy"]["auto"]["lower"] == 0.95
     assert stats["accuracy"]["threshold"] == 0.9
-    assert stats["curve"] == [{"round": 1, "n_human": 120, "n_audit": 100, "audit_accuracy": 0.91,
-                               "auto_estimate": 0.97, "auto_lower": 0.95, "auto_upper": 0.99,
-                               "auto": 10}]
+    assert stats["curve"] == [
+        {
+            "round": 1,
+            "n_human": 120,
+            "n_audit": 100,
+            "audit_accuracy": 0.91,
+            "auto_estimate": 0.97,
+            "auto_lower": 0.95,
+            "auto_upper": 0.99,
+            "auto": 10,
+        }
+    ]
 
 
 def test_admin_users_crud(server: Server) -> None:
     h = server.headers("ada")
-    created = server.client.post("/api/users", headers=h,
-                                 json={"name": "zoe", "password": "password12", "role": "reviewer"})
+    created = server.client.post(
+        "/api/users", headers=h, json={"name": "zoe", "password": "password12", "role": "reviewer"}
+    )
     assert created.status_code == 201 and created.json()["role"] == "reviewer"
     names = [u["name"] for u in server.client.get("/api/users", headers=h).json()]
     assert names == ["ada", "ann", "ann2", "rev", "zoe"]
@@ -331,24 +361,35 @@ def test_admin_users_crud(server: Server) -> None:
     assert changed.json()["role"] == "annotator"
     assert server.client.delete("/api/users/zoe", headers=h).status_code == 204
     assert server.client.delete("/api/users/zoe2", headers=h).status_code == 404
-    short = server.client.post("/api/users", headers=h,
-                               json={"name": "x", "password": "short", "role": "admin"})
+    short = server.client.post(
+        "/api/users", headers=h, json={"name": "x", "password": "short", "role": "admin"}
+    )
     assert short.status_code == 422
-    bad = server.client.post("/api/users", headers=h,
-                             json={"name": "../x", "password": "password12", "role": "admin"})
+    bad = server.client.post(
+        "/api/users", headers=h, json={"name": "../x", "password": "password12", "role": "admin"}
+    )
     assert bad.status_code == 422 and "user name must be" in bad.json()["detail"]
 
 
 def test_admin_rules_settings_export(server: Server) -> None:
     machine_label(server.project, "m03", label=0, confidence=0.8)
     rules = server.get("/api/rules", "ada").json()
-    assert rules == [{"name": "cash_rule", "version": "1", "active": True, "votes": 1,
-                      "coverage": pytest.approx(1 / 24)}]
+    assert rules == [
+        {
+            "name": "cash_rule",
+            "version": "1",
+            "active": True,
+            "votes": 1,
+            "coverage": pytest.approx(1 / 24),
+        }
+    ]
     h = server.headers("ada")
     changed = server.client.patch("/api/settings", headers=h, json={"target_accuracy": 0.9})
     assert changed.json()["target_accuracy"] == 0.9
-    assert server.client.patch("/api/settings", headers=h,
-                               json={"target_accuracy": 2}).status_code == 422
+    assert (
+        server.client.patch("/api/settings", headers=h, json={"target_accuracy": 2}).status_code
+        == 422
+    )
     exported = server.get("/api/export?format=jsonl", "ada")
     assert exported.status_code == 200 and len(exported.text.splitlines()) == 24
     assert server.get("/api/export?format=xml", "ada").status_code == 422
@@ -395,8 +436,13 @@ def test_runs_unavailable_without_run_round(server: Server) -> None:
 
 def test_openapi_lists_the_routes(server: Server) -> None:
     paths = server.get("/openapi.json").json()["paths"]
-    assert {"/api/auth/token", "/api/items/next", "/api/items/{item_id}/answers",
-            "/api/stats", "/media/{item_id}"} <= set(paths)
+    assert {
+        "/api/auth/token",
+        "/api/items/next",
+        "/api/items/{item_id}/answers",
+        "/api/stats",
+        "/media/{item_id}",
+    } <= set(paths)
 
 
 # -- both databases --------------------------------------------------------------------------
@@ -437,34 +483,58 @@ def test_rule_spans_cover_keyword_and_regex_rules(server: Server) -> None:
     from labelmill.server.service import rule_spans
 
     def add(session: Any) -> None:
-        session.add(Source(kind="rule", name="money", version="1",
-                           definition={"rule": {"kind": "regex", "pattern": r"\$\d+"}}))
-        session.add(Source(kind="rule", name="words", version="1",
-                           definition={"rule": {"kind": "keywords", "keywords": ["win", "cash"]}}))
-        session.add(Source(kind="rule", name="broken", version="1",
-                           definition={"rule": {"kind": "regex", "pattern": "("}}))
+        session.add(
+            Source(
+                kind="rule",
+                name="money",
+                version="1",
+                definition={"rule": {"kind": "regex", "pattern": r"\$\d+"}},
+            )
+        )
+        session.add(
+            Source(
+                kind="rule",
+                name="words",
+                version="1",
+                definition={"rule": {"kind": "keywords", "keywords": ["win", "cash"]}},
+            )
+        )
+        session.add(
+            Source(
+                kind="rule",
+                name="broken",
+                version="1",
+                definition={"rule": {"kind": "regex", "pattern": "("}},
+            )
+        )
 
     server.project.store.write(add)
     text = "Win $100 cash, win!"
-    spans = rule_spans(server.project, text, ["rule:money", "rule:words", "rule:broken",
-                                               "model:m"])
-    assert [text[s["start"]:s["end"]] for s in spans] == ["Win", "$100", "cash", "win"]
+    spans = rule_spans(server.project, text, ["rule:money", "rule:words", "rule:broken", "model:m"])
+    assert [text[s["start"] : s["end"]] for s in spans] == ["Win", "$100", "cash", "win"]
     assert rule_spans(server.project, text, ["human:ann"]) == []
 
 
-def test_multilabel_and_tabular_projects(tmp_path: Any, password_hash: str,
-                                         server_factory: Any) -> None:
+def test_multilabel_and_tabular_projects(
+    tmp_path: Any, password_hash: str, server_factory: Any
+) -> None:
     import pandas as pd
 
     from labelmill import Project
     from labelmill.store import User
 
     folder = tmp_path / "multi"
-    project = Project.init(folder, classes=["red", "green", "blue"], task="multilabel",
-                           data_type="tabular", fields=["size", "shape"])
+    project = Project.init(
+        folder,
+        classes=["red", "green", "blue"],
+        task="multilabel",
+        data_type="tabular",
+        fields=["size", "shape"],
+    )
     project.import_items(pd.DataFrame({"size": [1, 2], "shape": ["round", "<b>square</b>"]}))
-    project.store.write(lambda s: s.add(
-        User(name="rev", role="reviewer", password_hash=password_hash, active=True)))
+    project.store.write(
+        lambda s: s.add(User(name="rev", role="reviewer", password_hash=password_hash, active=True))
+    )
     project.close()
     s = server_factory(folder)
     item = s.next("rev").json()

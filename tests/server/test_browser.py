@@ -16,17 +16,24 @@ from labelmill import Project
 from labelmill.store import User
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 XSS = "<script>alert(1)</script>"
 XSS_IMG = "<img src=x onerror=alert(2)>"
 PASSWORD = "correct horse battery"
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="needs Debian's Chromium at /usr/bin/chromium "
-                              "(apt-get install -y chromium)"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="needs Debian's Chromium at /usr/bin/chromium (apt-get install -y chromium)",
+    ),
 ]
 
 
@@ -43,15 +50,18 @@ def live_server(tmp_path: Path, password_hash: str, server_factory: Any) -> Iter
     folder = tmp_path / "proj"
     project = Project.init(folder, classes=["spam", "ham"])
     texts = [f"plain message {i}" for i in range(9)] + [XSS_IMG, XSS]
-    project.import_items(pd.DataFrame({"id": [f"t{i:02d}" for i in range(11)], "text": texts}),
-                         id_column="id")
-    project.store.write(lambda s: s.add(
-        User(name="ada", role="admin", password_hash=password_hash, active=True)))
+    project.import_items(
+        pd.DataFrame({"id": [f"t{i:02d}" for i in range(11)], "text": texts}), id_column="id"
+    )
+    project.store.write(
+        lambda s: s.add(User(name="ada", role="admin", password_hash=password_hash, active=True))
+    )
     project.close()
     made = server_factory(folder)
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(made.app, host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(made.app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -88,7 +98,8 @@ def _wait_for_change(page: Any, old: str) -> None:
     page.wait_for_function(
         "old => document.body.dataset.itemId !== undefined && document.body.dataset.itemId !== old"
         " && (document.body.dataset.itemId !== '' || !document.getElementById('empty').hidden)",
-        arg=old)
+        arg=old,
+    )
 
 
 def test_label_with_the_keyboard_and_see_the_dashboard(page: Any) -> None:

@@ -40,16 +40,19 @@ def _media_project(root: Path, password_hash: str, server_factory: Any) -> Any:
     _png(data / "imgs" / "b.png", "blue")
     _png(root / "outside" / "secret.png", "black")
     os.symlink(root / "outside" / "secret.png", data / "imgs" / "link.png")
-    pd.DataFrame({"id": ["a", "b", "link"],
-                  "image": ["imgs/a.png", "imgs/b.png", "imgs/link.png"]}).to_csv(
-        data / "items.csv", index=False)
+    pd.DataFrame(
+        {"id": ["a", "b", "link"], "image": ["imgs/a.png", "imgs/b.png", "imgs/link.png"]}
+    ).to_csv(data / "items.csv", index=False)
     folder = root / "proj"
     project = Project.init(folder, classes=["cat", "dog"], data_type="image")
     project.import_items(str(data / "items.csv"), id_column="id")
     from labelmill.store import User
 
-    project.store.write(lambda s: s.add(
-        User(name="ann", role="annotator", password_hash=password_hash, active=True)))
+    project.store.write(
+        lambda s: s.add(
+            User(name="ann", role="annotator", password_hash=password_hash, active=True)
+        )
+    )
     project.close()
     made = server_factory(folder)
     made.data = data
@@ -58,8 +61,9 @@ def _media_project(root: Path, password_hash: str, server_factory: Any) -> Any:
 
 
 @pytest.fixture(scope="module")
-def media_server(tmp_path_factory: pytest.TempPathFactory, password_hash: str,
-                 server_factory: Any) -> Any:
+def media_server(
+    tmp_path_factory: pytest.TempPathFactory, password_hash: str, server_factory: Any
+) -> Any:
     """An image project whose files stay untouched (shared by the read-only tests)."""
     made = _media_project(tmp_path_factory.mktemp("media"), password_hash, server_factory)
     yield made

@@ -20,8 +20,10 @@ def login_form(server: Server) -> str:
 def log_in(server: Server, name: str, password: str = PASSWORD, next_: str = "/label") -> Any:
     token = login_form(server)
     return server.client.post(
-        "/login", data={"username": name, "password": password, "csrf_token": token,
-                        "next": next_}, follow_redirects=False)
+        "/login",
+        data={"username": name, "password": password, "csrf_token": token, "next": next_},
+        follow_redirects=False,
+    )
 
 
 def test_login_sets_safe_cookies(server: Server) -> None:
@@ -58,8 +60,9 @@ def test_wrong_password_page_is_401_and_escaped(server: Server) -> None:
 
 def test_login_form_needs_its_csrf_token(server: Server) -> None:
     login_form(server)
-    response = server.client.post("/login", data={"username": "ann", "password": PASSWORD,
-                                                  "csrf_token": "forged"})
+    response = server.client.post(
+        "/login", data={"username": "ann", "password": PASSWORD, "csrf_token": "forged"}
+    )
     assert response.status_code == 403 and "expired" in response.text
 
 

@@ -68,20 +68,27 @@ def test_library_answer_users_cannot_log_in(project: Project) -> None:
         verify_user(project.store, "oracle", "")
 
 
-@pytest.mark.parametrize(("kwargs", "match"), [
-    ({"name": "a b", "password": "password1"}, "user name must be"),
-    ({"name": "", "password": "password1"}, "user name must be"),
-    ({"name": "ok", "password": "short"}, "at least 8 characters"),
-    ({"name": "ok", "password": "password1", "role": "boss"}, "role must be one of"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"name": "a b", "password": "password1"}, "user name must be"),
+        ({"name": "", "password": "password1"}, "user name must be"),
+        ({"name": "ok", "password": "short"}, "at least 8 characters"),
+        ({"name": "ok", "password": "password1", "role": "boss"}, "role must be one of"),
+    ],
+)
 def test_bad_input_is_a_config_error(store: Any, kwargs: dict[str, Any], match: str) -> None:
     with pytest.raises(ConfigError, match=match):
         add_user(store, **kwargs)
 
 
 def test_missing_users_are_not_found(store: Any) -> None:
-    for call in (lambda: get_user(store, "x"), lambda: remove_user(store, "x"),
-                 lambda: set_active(store, "x", False), lambda: set_role(store, "x", "admin")):
+    for call in (
+        lambda: get_user(store, "x"),
+        lambda: remove_user(store, "x"),
+        lambda: set_active(store, "x", False),
+        lambda: set_role(store, "x", "admin"),
+    ):
         with pytest.raises(NotFoundError, match="No user named 'x'"):
             call()
 
@@ -124,9 +131,10 @@ def test_login_limiter_window() -> None:
 def test_errors_map_to_http() -> None:
     from labelmill.exceptions import InputError, ProjectError, RoundError, SchemaError
 
-    assert [status_of(e("x")) for e in (NotFoundError, AuthError, SchemaError, InputError,
-                                        RoundError, ProjectError)] == [404, 401, 422, 422,
-                                                                       409, 409]
+    assert [
+        status_of(e("x"))
+        for e in (NotFoundError, AuthError, SchemaError, InputError, RoundError, ProjectError)
+    ] == [404, 401, 422, 422, 409, 409]
 
 
 def test_cohen_kappa_and_agreement() -> None:
@@ -140,16 +148,16 @@ def test_cohen_kappa_and_agreement() -> None:
     assert cohen_kappa(a, b) == pytest.approx(0.4)
     answers = [(1, "human", "u", 0), (2, "human", "u", 1), (1, "crowd", "v", 0)]
     out = agreement(answers, gold={1: 0, 2: 0})
-    assert out["users"][0] == {"user": "u", "answers": 2, "gold_checked": 2,
-                               "gold_accuracy": 0.5}
+    assert out["users"][0] == {"user": "u", "answers": 2, "gold_checked": 2, "gold_accuracy": 0.5}
     assert out["pairs"] == [{"users": ["u", "v"], "shared": 1, "kappa": 1.0, "agreement": 1.0}]
 
 
 def test_cli_users_commands(project: Project) -> None:
     runner = CliRunner()
     folder = str(project.path)
-    added = runner.invoke(users, [folder, "add", "ada", "--role", "admin"],
-                          input="password1\npassword1\n")
+    added = runner.invoke(
+        users, [folder, "add", "ada", "--role", "admin"], input="password1\npassword1\n"
+    )
     assert added.exit_code == 0, added.output
     assert "User ada (admin) can log in." in added.output
     listed = runner.invoke(users, [folder, "list"])
@@ -171,8 +179,9 @@ def test_cli_errors_are_one_line(project: Project) -> None:
     runner = CliRunner()
     result = runner.invoke(group, ["users", str(project.path), "remove", "ghost"])
     assert result.exit_code == 1 and "No user named 'ghost'" in result.output
-    result = runner.invoke(group, ["users", str(project.path), "add", "x y",
-                                   "--password", "password1"])
+    result = runner.invoke(
+        group, ["users", str(project.path), "add", "x y", "--password", "password1"]
+    )
     assert result.exit_code == 1 and "user name must be" in result.output
 
 

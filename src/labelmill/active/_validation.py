@@ -21,8 +21,6 @@ __all__ = [
 ]
 
 
-
-
 def check_proba(proba: Any, *, name: str = "proba", owner: str = "query") -> np.ndarray:
     """Return ``proba`` as a float64 (n_items, n_classes) array whose rows sum to 1."""
     arr = np.asarray(proba)
@@ -126,10 +124,6 @@ def resolve_candidates(candidates: Any, n_items: int, *, owner: str) -> np.ndarr
             "repeated positions; deduplicate them first."
         )
     return out
-
-
-
-
 
 
 def check_committee(

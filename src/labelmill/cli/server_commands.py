@@ -11,7 +11,11 @@ import click
 __all__ = ["serve", "users"]
 
 _DB = click.option(
-    "--db", "db_url", envvar="LABELMILL_DATABASE_URL", default=None, metavar="URL",
+    "--db",
+    "db_url",
+    envvar="LABELMILL_DATABASE_URL",
+    default=None,
+    metavar="URL",
     help="SQLAlchemy database URL (default: the project's; env LABELMILL_DATABASE_URL).",
 )
 
@@ -21,19 +25,50 @@ _DB = click.option(
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=8000, show_default=True)
 @_DB
-@click.option("--secret-key", envvar="LABELMILL_SECRET_KEY", default=None,
-              help="Signs sessions and tokens (env LABELMILL_SECRET_KEY; default: random per "
-                   "start, so logins end at restart).")
-@click.option("--lease-seconds", type=float, default=600.0, show_default=True,
-              help="How long a served item stays reserved for its person.")
-@click.option("--overlap", type=int, default=3, show_default=True,
-              help="Crowd mode: distinct people per item.")
-@click.option("--cookie-secure/--no-cookie-secure", default=False, show_default=True,
-              help="Send the session cookie over HTTPS only (behind TLS).")
-@click.option("--log-level", type=click.Choice(["critical", "error", "warning", "info", "debug"]),
-              default="info", show_default=True)
-def serve(project: str, host: str, port: int, db_url: str | None, secret_key: str | None,
-          lease_seconds: float, overlap: int, cookie_secure: bool, log_level: str) -> None:
+@click.option(
+    "--secret-key",
+    envvar="LABELMILL_SECRET_KEY",
+    default=None,
+    help="Signs sessions and tokens (env LABELMILL_SECRET_KEY; default: random per "
+    "start, so logins end at restart).",
+)
+@click.option(
+    "--lease-seconds",
+    type=float,
+    default=600.0,
+    show_default=True,
+    help="How long a served item stays reserved for its person.",
+)
+@click.option(
+    "--overlap",
+    type=int,
+    default=3,
+    show_default=True,
+    help="Crowd mode: distinct people per item.",
+)
+@click.option(
+    "--cookie-secure/--no-cookie-secure",
+    default=False,
+    show_default=True,
+    help="Send the session cookie over HTTPS only (behind TLS).",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+    default="info",
+    show_default=True,
+)
+def serve(
+    project: str,
+    host: str,
+    port: int,
+    db_url: str | None,
+    secret_key: str | None,
+    lease_seconds: float,
+    overlap: int,
+    cookie_secure: bool,
+    log_level: str,
+) -> None:
     """Serve the labeling UI and REST API of PROJECT (open http://HOST:PORT)."""
     import uvicorn
 
@@ -43,15 +78,22 @@ def serve(project: str, host: str, port: int, db_url: str | None, secret_key: st
 
     try:
         settings = ServerSettings(
-            project=project, database_url=db_url, secret_key=secret_key,
-            lease_seconds=lease_seconds, overlap=overlap, cookie_secure=cookie_secure,
+            project=project,
+            database_url=db_url,
+            secret_key=secret_key,
+            lease_seconds=lease_seconds,
+            overlap=overlap,
+            cookie_secure=cookie_secure,
         )
     except ValueError as exc:
         raise ConfigError(f"Bad server option: {exc}") from None
     app = create_app(settings)
     if not any(u.can_login and u.active for u in list_users(app.state.project.store)):
-        click.echo(f"Note: nobody can log in yet; add someone with: "
-                   f"labelmill users {project} add NAME --role admin", err=True)
+        click.echo(
+            f"Note: nobody can log in yet; add someone with: "
+            f"labelmill users {project} add NAME --role admin",
+            err=True,
+        )
     click.echo(f"labelmill: serving {project} on http://{host}:{port} (Ctrl+C stops)", err=True)
     uvicorn.run(app, host=host, port=port, log_level=log_level)
 
@@ -73,18 +115,25 @@ def _open(ctx: click.Context):  # noqa: ANN202 - a Project, imported lazily for 
 
 @users.command("add")
 @click.argument("name")
-@click.option("--role", type=click.Choice(["admin", "reviewer", "annotator"]),
-              default="annotator", show_default=True)
-@click.option("--password", envvar="LABELMILL_PASSWORD", default=None,
-              help="The password (default: asked for, hidden; env LABELMILL_PASSWORD).")
+@click.option(
+    "--role",
+    type=click.Choice(["admin", "reviewer", "annotator"]),
+    default="annotator",
+    show_default=True,
+)
+@click.option(
+    "--password",
+    envvar="LABELMILL_PASSWORD",
+    default=None,
+    help="The password (default: asked for, hidden; env LABELMILL_PASSWORD).",
+)
 @click.pass_context
 def add(ctx: click.Context, name: str, role: str, password: str | None) -> None:
     """Add user NAME (or set a new password and role for an existing one)."""
     from labelmill.users import add_user
 
     if password is None:
-        password = click.prompt(f"Password for {name}", hide_input=True,
-                                confirmation_prompt=True)
+        password = click.prompt(f"Password for {name}", hide_input=True, confirmation_prompt=True)
     with _open(ctx) as project:
         info = add_user(project.store, name, password, role=role, actor="cli")
     click.echo(f"User {info.name} ({info.role}) can log in.")

@@ -55,13 +55,11 @@ def digest(*parts: Any) -> str:
 
 def as_payload_list(payloads: Any, *, owner: str) -> list[Any]:
     """Return ``payloads`` as a list; a DataFrame becomes a list of row dicts."""
-    try:
-        import pandas as pd
-    except ImportError:  # pragma: no cover - pandas is a dependency
-        pd = None
-    if pd is not None and isinstance(payloads, pd.DataFrame):
+    import pandas as pd
+
+    if isinstance(payloads, pd.DataFrame):
         return payloads.to_dict(orient="records")
-    if pd is not None and isinstance(payloads, pd.Series):
+    if isinstance(payloads, pd.Series):
         return payloads.tolist()
     if isinstance(payloads, (str, bytes, dict)):
         raise InputError(
@@ -164,9 +162,7 @@ class Featurizer(BaseEstimator, ABC):  # type: ignore[misc]
         """
         batch = self.transform_partial(payloads)
         if batch.reasons:
-            raise InputError(
-                failure_message(type(self).__name__, len(batch.failed), batch.reasons)
-            )
+            raise InputError(failure_message(type(self).__name__, len(batch.failed), batch.reasons))
         return batch.X
 
     def transform_partial(self, payloads: Any) -> FeatureBatch:

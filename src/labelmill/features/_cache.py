@@ -120,8 +120,11 @@ class FeatureCache:
     def _committed(self, folder: Path) -> list[str]:
         if not folder.is_dir():
             return []
-        return sorted(p.name[: -len(".keys.npy")] for p in folder.glob("*.keys.npy")
-                      if not p.name.startswith(".tmp-"))
+        return sorted(
+            p.name[: -len(".keys.npy")]
+            for p in folder.glob("*.keys.npy")
+            if not p.name.startswith(".tmp-")
+        )
 
     def _index(self, version: str) -> _Index:
         folder = self._folder(version)
@@ -199,7 +202,7 @@ class FeatureCache:
         return X, found
 
     # ------------------------------------------------------------------ writing
-    def put(self, version: str, hashes: Sequence[str], X: NDArray[Any]) -> None:
+    def put(self, version: str, hashes: Sequence[str] | NDArray[Any], X: NDArray[Any]) -> None:
         """Append vectors ``X`` (one row per hash) under ``version`` as one new chunk."""
         keys = _as_keys(hashes)
         X = np.ascontiguousarray(X, dtype=np.float32)
@@ -368,8 +371,9 @@ class FeatureCache:
         rows = index.order[first]
         chunk = f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}"
         tmp = folder / f".tmp-{chunk}.vec.npy"
-        out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32,
-                                        shape=(rows.shape[0], index.dim or 0))
+        out = np.lib.format.open_memmap(
+            tmp, mode="w+", dtype=np.float32, shape=(rows.shape[0], index.dim or 0)
+        )
         step = 65536
         for s in range(0, rows.shape[0], step):
             out[s : s + step] = self._gather(version, index, rows[s : s + step])
@@ -391,7 +395,7 @@ class FeatureCache:
         self._indexes.pop(version, None)
 
 
-def _as_keys(hashes: Sequence[str]) -> NDArray[np.bytes_]:
+def _as_keys(hashes: Sequence[str] | NDArray[Any]) -> NDArray[np.bytes_]:
     if isinstance(hashes, np.ndarray) and hashes.dtype.kind == "S":
         return hashes
     if isinstance(hashes, (str, bytes)):

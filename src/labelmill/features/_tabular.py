@@ -170,7 +170,7 @@ class TabularFeaturizer(Featurizer):
                 counts = present.value_counts(sort=False)
                 kept = counts[counts >= int(self.min_frequency)]
                 order = sorted(kept.items(), key=lambda kv: (-kv[1], kv[0]))
-                cats = sorted(k for k, _ in order[: int(self.max_categories)])
+                cats = sorted(str(k) for k, _ in order[: int(self.max_categories)])
                 categories[col] = cats
                 names += [f"{col}={c}" for c in cats] + [f"{col}=other", f"{col}=missing"]
         self.column_types_ = {c: types[c] for c in wanted}

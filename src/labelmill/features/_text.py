@@ -257,5 +257,3 @@ class HashingTextFeaturizer(Featurizer):
             "lowercase": bool(self.lowercase),
             "scheme": "sklearn-murmur3-l2",
         }
-
-

@@ -105,7 +105,7 @@ def _load_yaml(p: Path, classes: Sequence[str] | None) -> list[AnyRule]:
                 f"{p} line 1: a rule file is a list of rules or a mapping with a 'rules:' list. "
                 f"Got a mapping with keys {sorted(map(str, doc))}."
             )
-        for key_node, value_node in node.value:
+        for key_node, value_node in node.value:  # type: ignore[union-attr]
             if key_node.value == "rules":
                 items_node = value_node
         doc = doc["rules"]
@@ -114,7 +114,7 @@ def _load_yaml(p: Path, classes: Sequence[str] | None) -> list[AnyRule]:
             f"{p} line 1: a rule file is a list of rules or a mapping with a 'rules:' list. "
             f"Got {type(doc).__name__}."
         )
-    lines = [n.start_mark.line + 1 for n in items_node.value]
+    lines = [n.start_mark.line + 1 for n in items_node.value]  # type: ignore[union-attr]
     loaded: list[AnyRule] = list(rules_from_dicts(doc, source=str(p), lines=lines, classes=classes))
     return loaded
 

@@ -369,7 +369,7 @@ def _choose(
         below = np.searchsorted(np.sort(pop), grid, side="left")
         expected_above = n_audit * (pop.size - below) / pop.size
     else:
-        expected_above = n_above
+        expected_above = n_above.astype(np.float64)
 
     steps: list[ThresholdStep] = []
     chosen, lower_chosen, stop = -1, 0.0, None

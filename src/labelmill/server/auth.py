@@ -74,8 +74,13 @@ class TokenSigner:
 
     def sign(self, name: str, *, kind: str, now: float | None = None) -> str:
         issued = int(time.time() if now is None else now)
-        claims = {"sub": name, "typ": kind, "iat": issued, "exp": issued + self.lifetime,
-                  "jti": secrets.token_hex(8)}
+        claims = {
+            "sub": name,
+            "typ": kind,
+            "iat": issued,
+            "exp": issued + self.lifetime,
+            "jti": secrets.token_hex(8),
+        }
         body = _b64(json.dumps(claims, separators=(",", ":")).encode())
         return f"{body}.{self._mac(body)}"
 

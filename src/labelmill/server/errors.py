@@ -40,7 +40,8 @@ def install_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, LabelmillError)
         code = status_of(exc)
         headers = {"WWW-Authenticate": "Bearer"} if code == 401 else None
-        return JSONResponse({"detail": str(exc), "error": type(exc).__name__}, code,
-                            headers=headers)
+        return JSONResponse(
+            {"detail": str(exc), "error": type(exc).__name__}, code, headers=headers
+        )
 
     app.add_exception_handler(LabelmillError, labelmill_error)

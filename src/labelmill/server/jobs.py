@@ -54,8 +54,13 @@ class RoundRunner:
         with self._lock:
             if self.running:
                 raise ProjectError("A round is already running; wait for it to finish.")
-            self.last = {"state": "running", "actor": actor, "params": params,
-                         "started": time.time(), "error": None}
+            self.last = {
+                "state": "running",
+                "actor": actor,
+                "params": params,
+                "started": time.time(),
+                "error": None,
+            }
             self._thread = threading.Thread(
                 target=self._run, kwargs=params, name="labelmill-round", daemon=True
             )
@@ -69,8 +74,12 @@ class RoundRunner:
             self.last = {**self.last, "state": "done", "finished": time.time()}
         except Exception as exc:  # noqa: BLE001 - reported to the UI; the round row says why too
             logger.exception("round failed")
-            self.last = {**self.last, "state": "failed", "error": f"{type(exc).__name__}: {exc}",
-                         "finished": time.time()}
+            self.last = {
+                **self.last,
+                "state": "failed",
+                "error": f"{type(exc).__name__}: {exc}",
+                "finished": time.time(),
+            }
 
     def join(self, timeout: float | None = None) -> None:
         if self._thread is not None:

@@ -129,7 +129,8 @@ def item_detail(project: Project, item_id: str, *, blind: bool) -> dict[str, Any
             raise NotFoundError(f"No item with id {item_id!r} in this project.")
         item, label = row
         out: dict[str, Any] = {
-            "item_id": item.item_id, "payload": _shown_payload(project, item),
+            "item_id": item.item_id,
+            "payload": _shown_payload(project, item),
             "meta": None if blind else item.meta,
         }
         if blind:
@@ -146,8 +147,13 @@ def item_detail(project: Project, item_id: str, *, blind: bool) -> dict[str, Any
             confidence=label.confidence,
             posterior=label.posterior,
             votes=[
-                {"source": f"{k}:{n}", "label": schema.decode(v) if v != -1 else None,
-                 "score": s, "queue": q, "at": at.isoformat() if at else None}
+                {
+                    "source": f"{k}:{n}",
+                    "label": schema.decode(v) if v != -1 else None,
+                    "score": s,
+                    "queue": q,
+                    "at": at.isoformat() if at else None,
+                }
                 for k, n, v, s, q, at in votes
             ],
         )
@@ -262,8 +268,14 @@ def agreement(answers: list[tuple[int, str, str, int]], gold: dict[int, int]) ->
     for user, labels in sorted(by_user.items()):
         checked = [pk for pk in labels if pk in gold]
         right = sum(labels[pk] == gold[pk] for pk in checked)
-        users.append({"user": user, "answers": len(labels), "gold_checked": len(checked),
-                      "gold_accuracy": right / len(checked) if checked else None})
+        users.append(
+            {
+                "user": user,
+                "answers": len(labels),
+                "gold_checked": len(checked),
+                "gold_accuracy": right / len(checked) if checked else None,
+            }
+        )
     pairs = []
     for u, v in itertools.combinations(sorted(by_user), 2):
         shared = sorted(set(by_user[u]) & set(by_user[v]))
@@ -271,8 +283,14 @@ def agreement(answers: list[tuple[int, str, str, int]], gold: dict[int, int]) ->
             continue
         a = [by_user[u][pk] for pk in shared]
         b = [by_user[v][pk] for pk in shared]
-        pairs.append({"users": [u, v], "shared": len(shared), "kappa": cohen_kappa(a, b),
-                      "agreement": sum(x == y for x, y in zip(a, b, strict=True)) / len(shared)})
+        pairs.append(
+            {
+                "users": [u, v],
+                "shared": len(shared),
+                "kappa": cohen_kappa(a, b),
+                "agreement": sum(x == y for x, y in zip(a, b, strict=True)) / len(shared),
+            }
+        )
     return {"users": users, "pairs": pairs}
 
 
@@ -288,9 +306,12 @@ def stats(project: Project) -> dict[str, Any]:
                 .where(Source.kind == "import", Vote.label != -1)
             ).all()
         )
-        leased = session.scalar(
-            select(func.count()).select_from(Lease).where(Lease.expires_at >= datetime.now(UTC))
-        ) or 0
+        leased = (
+            session.scalar(
+                select(func.count()).select_from(Lease).where(Lease.expires_at >= datetime.now(UTC))
+            )
+            or 0
+        )
     per_user = Counter((user, kind) for _pk, kind, user, _label in answers)
     last = info["last_round"]
     results = (last or {}).get("results") or {}
@@ -302,8 +323,12 @@ def stats(project: Project) -> dict[str, Any]:
         "answers_per_user": [
             {"user": u, "kind": k, "answers": n} for (u, k), n in sorted(per_user.items())
         ],
-        "last_round": None if last is None else {
-            "id": last["id"], "status": last["status"], "stage": last["stage"],
+        "last_round": None
+        if last is None
+        else {
+            "id": last["id"],
+            "status": last["status"],
+            "stage": last["stage"],
             "error": last["error"],
         },
         "accuracy": _accuracy(results),
@@ -334,12 +359,18 @@ def learning_curve(project: Project) -> list[dict[str, Any]]:
             r = results or {}
             auto = r.get("auto_accuracy") if isinstance(r.get("auto_accuracy"), dict) else {}
             counts = r.get("counts") if isinstance(r.get("counts"), dict) else {}
-            points.append({
-                "round": rid, "n_human": r.get("n_human"), "n_audit": r.get("n_audit"),
-                "audit_accuracy": r.get("audit_accuracy"),
-                "auto_estimate": auto.get("estimate"), "auto_lower": auto.get("lower"),
-                "auto_upper": auto.get("upper"), "auto": counts.get("auto"),
-            })
+            points.append(
+                {
+                    "round": rid,
+                    "n_human": r.get("n_human"),
+                    "n_audit": r.get("n_audit"),
+                    "audit_accuracy": r.get("audit_accuracy"),
+                    "auto_estimate": auto.get("estimate"),
+                    "auto_lower": auto.get("lower"),
+                    "auto_upper": auto.get("upper"),
+                    "auto": counts.get("auto"),
+                }
+            )
     return points
 
 
@@ -348,16 +379,27 @@ def rules_table(project: Project) -> list[dict[str, Any]]:
     with project.store.session() as session:
         n_items = session.scalar(select(func.count()).select_from(Item)) or 0
         rows = session.execute(
-            select(Source.id, Source.name, Source.version, Source.active,
-                   func.count(Vote.id), func.count(func.distinct(Vote.item_pk)))
+            select(
+                Source.id,
+                Source.name,
+                Source.version,
+                Source.active,
+                func.count(Vote.id),
+                func.count(func.distinct(Vote.item_pk)),
+            )
             .outerjoin(Vote, and_(Vote.source_id == Source.id, Vote.label != -1))
             .where(Source.kind == "rule")
             .group_by(Source.id, Source.name, Source.version, Source.active)
             .order_by(Source.name, Source.version)
         ).all()
     return [
-        {"name": name, "version": version, "active": bool(active), "votes": int(votes),
-         "coverage": (items / n_items) if n_items else 0.0}
+        {
+            "name": name,
+            "version": version,
+            "active": bool(active),
+            "votes": int(votes),
+            "coverage": (items / n_items) if n_items else 0.0,
+        }
         for _id, name, version, active, votes, items in rows
     ]
 
@@ -367,10 +409,15 @@ def list_rounds(project: Project, limit: int = 20) -> list[dict[str, Any]]:
     with project.store.session() as session:
         rounds = session.scalars(select(Round).order_by(Round.id.desc()).limit(limit)).all()
         return [
-            {"id": r.id, "status": r.status, "stage": r.stage, "error": r.error,
-             "started_at": r.started_at.isoformat() if r.started_at else None,
-             "finished_at": r.finished_at.isoformat() if r.finished_at else None,
-             "summary": (r.results or {}).get("summary") or [],
-             "threshold": (r.results or {}).get("threshold")}
+            {
+                "id": r.id,
+                "status": r.status,
+                "stage": r.stage,
+                "error": r.error,
+                "started_at": r.started_at.isoformat() if r.started_at else None,
+                "finished_at": r.finished_at.isoformat() if r.finished_at else None,
+                "summary": (r.results or {}).get("summary") or [],
+                "threshold": (r.results or {}).get("threshold"),
+            }
             for r in rounds
         ]

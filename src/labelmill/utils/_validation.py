@@ -71,14 +71,14 @@ def check_positive(
     if value is None and allow_none:
         return None
     kinds = (numbers.Integral,) if integer else (numbers.Real,)
-    if not isinstance(value, kinds) or isinstance(value, bool) or not value > 0:
+    if not isinstance(value, kinds) or isinstance(value, bool) or not float(value) > 0:
         what = "a positive int" if integer else "a positive number"
         if allow_none:
             what += " or None"
         raise ConfigError(
             f"The '{name}' parameter of {owner} must be {what}. Got {value!r} instead."
         )
-    return int(value) if integer else value
+    return int(value) if integer else value  # type: ignore[call-overload]
 
 
 def check_fraction(

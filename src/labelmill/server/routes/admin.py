@@ -17,8 +17,11 @@ from labelmill.server.schemas import RoundIn, SettingsIn, UserIn, UserOut, UserP
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api", tags=["admin"])
-_MEDIA_TYPES = {"jsonl": "application/x-ndjson", "csv": "text/csv",
-                "parquet": "application/vnd.apache.parquet"}
+_MEDIA_TYPES = {
+    "jsonl": "application/x-ndjson",
+    "csv": "text/csv",
+    "parquet": "application/vnd.apache.parquet",
+}
 
 
 def _out(info: user_store.UserInfo) -> UserOut:
@@ -34,8 +37,9 @@ def list_users(request: Request, admin: AdminUser) -> list[UserOut]:
 def add_user(request: Request, admin: AdminUser, body: UserIn) -> UserOut:
     """Create a user (or reset the password and role of an existing one)."""
     store = request.app.state.project.store
-    return _out(user_store.add_user(store, body.name, body.password, role=body.role,
-                                    actor=admin.name))
+    return _out(
+        user_store.add_user(store, body.name, body.password, role=body.role, actor=admin.name)
+    )
 
 
 @router.patch("/users/{name}", response_model=UserOut)
@@ -47,8 +51,9 @@ def change_user(request: Request, admin: AdminUser, name: str, body: UserPatch) 
         if body.password is None:
             user_store.set_role(store, name, body.role or info.role, actor=admin.name)
         else:
-            user_store.add_user(store, name, body.password, role=body.role or info.role,
-                                actor=admin.name)
+            user_store.add_user(
+                store, name, body.password, role=body.role or info.role, actor=admin.name
+            )
     if body.active is not None:
         user_store.set_active(store, name, body.active, actor=admin.name)
     return _out(user_store.get_user(store, name))
@@ -98,16 +103,19 @@ def export(
         os.unlink(tmp)
         raise
     background.add_task(os.unlink, tmp)
-    return FileResponse(tmp, media_type=_MEDIA_TYPES[format],
-                        filename=f"{project.name}.{format}")
+    return FileResponse(tmp, media_type=_MEDIA_TYPES[format], filename=f"{project.name}.{format}")
 
 
 @router.get("/runs")
 def runs(request: Request, admin: AdminUser) -> dict[str, Any]:
     """The latest rounds (from the rounds table) and this server's background job."""
     runner = request.app.state.runner
-    return {"available": runner.available, "running": runner.running, "job": runner.last,
-            "rounds": service.list_rounds(request.app.state.project)}
+    return {
+        "available": runner.available,
+        "running": runner.running,
+        "job": runner.last,
+        "rounds": service.list_rounds(request.app.state.project),
+    }
 
 
 @router.post("/runs", status_code=status.HTTP_202_ACCEPTED)

@@ -78,7 +78,10 @@ def next_item(
     project = state.project
     with state.write_lock():
         served = project.next_items(
-            1, queue=queue, user=user.name, lease_seconds=state.settings.lease_seconds,
+            1,
+            queue=queue,
+            user=user.name,
+            lease_seconds=state.settings.lease_seconds,
             overlap=state.settings.overlap,
         )
     if not served:
@@ -92,11 +95,16 @@ def next_item(
     elif got.mode == "review" and schema.data_type == "text" and got.votes:
         spans = service.rule_spans(project, payload, [v["source"] for v in got.votes])
     return NextItemOut(
-        item_id=got.item_id, mode=got.mode, data_type=schema.data_type, task=schema.task,
-        classes=list(schema.classes), payload=payload,
+        item_id=got.item_id,
+        mode=got.mode,
+        data_type=schema.data_type,
+        task=schema.task,
+        classes=list(schema.classes),
+        payload=payload,
         suggestion=got.suggestion if got.mode == "review" else None,
         confidence=got.confidence if got.mode == "review" else None,
-        votes=got.votes if got.mode == "review" else [], spans=spans,
+        votes=got.votes if got.mode == "review" else [],
+        spans=spans,
         lease_expires_at=got.lease_expires_at,
     )
 
@@ -108,8 +116,9 @@ def get_item(request: Request, user: CurrentUser, item_id: str) -> dict[str, Any
     project = request.app.state.project
     access = service.item_access(project, item_id, user.name)
     if not user.is_reviewer and access.leased_queue is None and access.answered_queue is None:
-        raise HTTPException(status.HTTP_403_FORBIDDEN,
-                            detail=f"Item {item_id!r} is not assigned to {user.name}.")
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, detail=f"Item {item_id!r} is not assigned to {user.name}."
+        )
     mode = access.leased_queue or access.answered_queue
     blind = not user.is_reviewer or mode in ("audit", "crowd")
     detail = service.item_detail(project, item_id, blind=blind)
@@ -117,8 +126,9 @@ def get_item(request: Request, user: CurrentUser, item_id: str) -> dict[str, Any
     return detail
 
 
-@router.post("/items/{item_id}/answers", status_code=status.HTTP_201_CREATED,
-             response_model=AnswerOut)
+@router.post(
+    "/items/{item_id}/answers", status_code=status.HTTP_201_CREATED, response_model=AnswerOut
+)
 def answer(request: Request, user: CurrentUser, item_id: str, body: AnswerIn) -> AnswerOut:
     """Record your answer (a class, a list of classes, or a skip); 201 once committed.
 

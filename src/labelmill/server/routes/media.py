@@ -28,5 +28,8 @@ def media(request: Request, user: CurrentUser, item_id: str) -> FileResponse:
     kind = mimetypes.guess_type(path.name)[0]
     if kind not in _IMAGE_TYPES:
         raise NotFoundError(f"No image for item {item_id!r}.")
-    return FileResponse(path, media_type=kind, headers={"Cache-Control": "private, max-age=3600",
-                                                         "X-Content-Type-Options": "nosniff"})
+    return FileResponse(
+        path,
+        media_type=kind,
+        headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"},
+    )

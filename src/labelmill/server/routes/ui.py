@@ -27,8 +27,10 @@ def _render(request: Request, template: str, code: int = 200, **context: Any) ->
     context.setdefault("user", None)
     context.setdefault("csrf", "")
     return state.templates.TemplateResponse(
-        request, template, {"project": state.project.name, "schema": state.project.schema,
-                            **context}, status_code=code,
+        request,
+        template,
+        {"project": state.project.name, "schema": state.project.schema, **context},
+        status_code=code,
     )
 
 
@@ -47,8 +49,9 @@ def _page_user(request: Request, *, admin: bool = False) -> tuple[Principal, str
     if user is None or user.via != "session":
         return RedirectResponse(f"/login?next={quote(request.url.path)}", status.HTTP_303_SEE_OTHER)
     if admin and user.role != "admin":
-        return _render(request, "forbidden.html", 403, user=user,
-                       csrf=request.cookies.get(CSRF_COOKIE, ""))
+        return _render(
+            request, "forbidden.html", 403, user=user, csrf=request.cookies.get(CSRF_COOKIE, "")
+        )
     return user, request.cookies.get(CSRF_COOKIE, "")
 
 
@@ -67,8 +70,14 @@ def healthz() -> dict[str, str]:
 def login_page(request: Request, next: str = "/label") -> Response:  # noqa: A002
     token = secrets.token_urlsafe(24)
     response = _render(request, "login.html", login_csrf=token, next=_safe_next(next))
-    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
-                        secure=request.app.state.settings.cookie_secure, max_age=3600)
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=request.app.state.settings.cookie_secure,
+        max_age=3600,
+    )
     return response
 
 
@@ -83,24 +92,51 @@ async def login_submit(
     state = request.app.state
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not (cookie and csrf_token and hmac.compare_digest(cookie, csrf_token)):
-        return _render(request, "login.html", 403, error="The form expired; please try again.",
-                       login_csrf=cookie, next=_safe_next(next))
+        return _render(
+            request,
+            "login.html",
+            403,
+            error="The form expired; please try again.",
+            login_csrf=cookie,
+            next=_safe_next(next),
+        )
     try:
         name = await run_in_threadpool(login, request, username, password)
     except AuthError as exc:
-        return _render(request, "login.html", 401, error=str(exc), login_csrf=cookie,
-                       next=_safe_next(next), username=username)
+        return _render(
+            request,
+            "login.html",
+            401,
+            error=str(exc),
+            login_csrf=cookie,
+            next=_safe_next(next),
+            username=username,
+        )
     except HTTPException as exc:  # 429 from the rate limit
-        return _render(request, "login.html", exc.status_code, error=exc.detail,
-                       login_csrf=cookie, next=_safe_next(next), username=username)
+        return _render(
+            request,
+            "login.html",
+            exc.status_code,
+            error=exc.detail,
+            login_csrf=cookie,
+            next=_safe_next(next),
+            username=username,
+        )
     session = state.signer.sign(name, kind="session")
     response = RedirectResponse(_safe_next(next), status.HTTP_303_SEE_OTHER)
     secure = state.settings.cookie_secure
     lifetime = state.settings.token_seconds
-    response.set_cookie(SESSION_COOKIE, session, httponly=True, samesite="lax", secure=secure,
-                        max_age=lifetime)
-    response.set_cookie(CSRF_COOKIE, state.signer.csrf_for(session), httponly=False,
-                        samesite="lax", secure=secure, max_age=lifetime)
+    response.set_cookie(
+        SESSION_COOKIE, session, httponly=True, samesite="lax", secure=secure, max_age=lifetime
+    )
+    response.set_cookie(
+        CSRF_COOKIE,
+        state.signer.csrf_for(session),
+        httponly=False,
+        samesite="lax",
+        secure=secure,
+        max_age=lifetime,
+    )
     response.delete_cookie(LOGIN_CSRF_COOKIE)
     return response
 
@@ -154,5 +190,6 @@ def rounds_page(request: Request) -> Response:
     if isinstance(got, Response):
         return got
     user, csrf = got
-    return _render(request, "rounds.html", user=user, csrf=csrf,
-                   settings=request.app.state.project.settings)
+    return _render(
+        request, "rounds.html", user=user, csrf=csrf, settings=request.app.state.project.settings
+    )
