@@ -171,24 +171,17 @@ def random_baseline(
     project, frame: pd.DataFrame, seed: int, budgets: list[int]
 ) -> dict[int, float]:
     """Random order by hand + the same end model on the same features (labeled = right)."""
-    from labelmill.features import FeatureCache, make_featurizer
     from labelmill.learn import EndModel
-    from labelmill.pipeline.round import _load, _payload_loader
+    from labelmill.pipeline.round_data import load_features, load_round_data
 
-    data = _load(project)
-    featurizer = make_featurizer(project.schema.data_type)
-    loader = _payload_loader(project, data)
-    featurizer.fit(
-        loader(np.arange(len(data.pks))) if project.schema.data_type == "tabular" else []
-    )
-    X = FeatureCache(CACHE / "features").get_or_compute(featurizer, data.hashes, loader).X
-    with project.store.session() as s:
-        from sqlalchemy import select
+    data = load_round_data(project.store)
+    X, _ = load_features(project.store, project.schema, project.settings, data, project.feature_dir)
+    truth_by_id = dict(zip(frame["id"].astype(str), frame["truth"], strict=True))
+    with project.store.session() as session:
+        from labelmill.store.queries import items as item_sql
 
-        from labelmill.store import Item
-
-        truth_by_pk = {pk: meta["truth"] for pk, meta in s.execute(select(Item.pk, Item.meta))}
-    y = np.array([project.schema.index(truth_by_pk[int(pk)]) for pk in data.pks])
+        ids = item_sql.item_ids(session, [int(pk) for pk in data.pks])
+    y = np.array([project.schema.index(truth_by_id[ids[int(pk)]]) for pk in data.pks])
     order = np.random.default_rng(seed).permutation(len(y))
     out = {}
     for b in budgets:

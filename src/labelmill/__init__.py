@@ -9,11 +9,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["Project", "Schema", "__version__"]
+__all__ = ["Project", "ProjectSettings", "Schema", "__version__"]
 
 if TYPE_CHECKING:
     from labelmill.project import Project
     from labelmill.schema import Schema
+    from labelmill.settings import ProjectSettings
 
 
 def __getattr__(name: str) -> Any:
@@ -21,6 +22,10 @@ def __getattr__(name: str) -> Any:
         from labelmill.project import Project
 
         return Project
+    if name == "ProjectSettings":
+        from labelmill.settings import ProjectSettings
+
+        return ProjectSettings
     if name == "Schema":
         from labelmill.schema import Schema
 

@@ -1,8 +1,11 @@
 """A labelmill project: a folder with ``labelmill.yaml`` (schema + settings) and a database.
 
 :class:`Project` holds the operations that the CLI and the server both call. It keeps no
-logic of its own beyond wiring: importing lives in :mod:`labelmill.imports`, export in
-:mod:`labelmill.export`, the labeling round in :mod:`labelmill.pipeline`.
+logic of its own beyond wiring: engine functions take ``(store, schema, settings)``;
+importing lives in :mod:`labelmill.ingest`, the queues and answers in
+:mod:`labelmill.review`, the round in :mod:`labelmill.pipeline`, exports in
+:mod:`labelmill.export`, people in :mod:`labelmill.users`, read views in
+:mod:`labelmill.views`.
 """
 
 from __future__ import annotations
@@ -14,31 +17,24 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
-from sqlalchemy import func, select
 
-from labelmill import review
+from labelmill import review, users, views
 from labelmill.exceptions import ConfigError, ProjectError
-from labelmill.imports import ImportReport, OnError, columns_from, import_items
+from labelmill.ingest import ImportReport, OnError, columns_from, import_items
 from labelmill.review import QueueItem
 from labelmill.schema import Schema
-from labelmill.store import Item, Label, Round, Source, Store, User, Vote
+from labelmill.settings import ProjectSettings
+from labelmill.store import Store
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from labelmill.pipeline import CurveRow, RoundResult
 
-__all__ = ["CONFIG_FILE", "DEFAULT_SETTINGS", "Project"]
+__all__ = ["CONFIG_FILE", "Project"]
 
 CONFIG_FILE = "labelmill.yaml"
 DATABASE_FILE = "labelmill.db"
-DEFAULT_SETTINGS: dict[str, Any] = {
-    "target_accuracy": 0.95,
-    "confidence": 0.95,
-    "seed": 0,
-    "audit_fraction": 0.3,
-    "batch_size": 50,
-}
 
 
 class Project:
@@ -58,7 +54,7 @@ class Project:
     """
 
     def __init__(
-        self, path: Path, schema: Schema, store: Store, settings: dict[str, Any], name: str
+        self, path: Path, schema: Schema, store: Store, settings: ProjectSettings, name: str
     ) -> None:
         self.path = path
         self.schema = schema
@@ -77,7 +73,7 @@ class Project:
         data_type: str = "text",
         fields: Sequence[str] = (),
         db_url: str | None = None,
-        settings: dict[str, Any] | None = None,
+        settings: ProjectSettings | dict[str, Any] | None = None,
     ) -> Project:
         """Create a project folder, its ``labelmill.yaml`` and its database.
 
@@ -91,8 +87,8 @@ class Project:
             See :class:`labelmill.schema.Schema`.
         db_url : str, optional
             SQLAlchemy URL of the database; default: SQLite file ``labelmill.db`` in the folder.
-        settings : dict, optional
-            Overrides of :data:`DEFAULT_SETTINGS`.
+        settings : ProjectSettings or dict, optional
+            The project's settings (default: :class:`~labelmill.settings.ProjectSettings`).
         """
         folder = Path(path)
         if (folder / CONFIG_FILE).exists():
@@ -108,19 +104,21 @@ class Project:
             data_type=data_type,
             fields=tuple(fields),
         )
-        merged = _check_settings({**DEFAULT_SETTINGS, **(settings or {})})
+        if not isinstance(settings, ProjectSettings):
+            settings = ProjectSettings.from_dict(settings)
         folder.mkdir(parents=True, exist_ok=True)
         store = Store(db_url or _default_url(folder))
         store.migrate()
+        name = folder.resolve().name
         config = {
             "labelmill": 1,
-            "name": folder.resolve().name,
+            "name": name,
             "schema": schema.to_dict(),
             "database": db_url,
-            "settings": merged,
+            "settings": settings.to_dict(),
         }
         _write_yaml(folder / CONFIG_FILE, config)
-        return cls(folder, schema, store, merged, config["name"])
+        return cls(folder, schema, store, settings, name)
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], *, db_url: str | None = None) -> Project:
@@ -145,7 +143,10 @@ class Project:
         if not isinstance(config, dict) or "schema" not in config:
             raise ProjectError(f"{config_path} has no 'schema' section; was it edited by hand?")
         schema = Schema.from_dict(config["schema"])
-        settings = _check_settings({**DEFAULT_SETTINGS, **(config.get("settings") or {})})
+        try:
+            settings = ProjectSettings.from_dict(config.get("settings"))
+        except ConfigError as exc:
+            raise ConfigError(f"{config_path}: {exc}") from None
         store = Store(db_url or config.get("database") or _default_url(folder))
         store.migrate()
         return cls(folder, schema, store, settings, config.get("name") or folder.name)
@@ -163,14 +164,18 @@ class Project:
     def __repr__(self) -> str:
         return f"Project({str(self.path)!r}, classes={list(self.schema.classes)})"
 
-    def save_settings(self, **changes: Any) -> None:
-        """Change settings in ``labelmill.yaml`` (validated, written atomically)."""
-        merged = _check_settings({**self.settings, **changes})
-        config_path = self.path / CONFIG_FILE
-        config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
-        config["settings"] = merged
-        _write_yaml(config_path, config)
-        self.settings = merged
+    def save_settings(self, **changes: Any) -> dict[str, tuple[Any, Any]]:
+        """Change settings in ``labelmill.yaml`` (checked, written atomically); ``None``
+        values leave a setting as it is. Returns name -> (old, new) of what changed."""
+        updated = self.settings.replace(**changes)
+        changed = updated.changes_from(self.settings)
+        if changed:
+            config_path = self.path / CONFIG_FILE
+            config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+            config["settings"] = updated.to_dict()
+            _write_yaml(config_path, config)
+            self.settings = updated
+        return changed
 
     # -- items ---------------------------------------------------------------------------
     def import_items(
@@ -240,7 +245,7 @@ class Project:
             actor=actor,
             progress=progress,
             total_callback=total_callback,
-            seed=int(self.settings["seed"]),
+            seed=self.settings.seed,
         )
 
     # -- the engine ----------------------------------------------------------------------
@@ -254,17 +259,22 @@ class Project:
         """
         from labelmill.pipeline import register_rules
 
-        return dict(register_rules(self, path, actor=actor))
+        return dict(register_rules(self.store, self.schema, self.settings, Path(path), actor=actor))
 
     def run_round(
         self,
         *,
         target_accuracy: float | None = None,
         confidence: float | None = None,
+        strategy: str | None = None,
         progress: Callable[[str, float], None] | None = None,
         actor: str = "library",
     ) -> RoundResult:
         """Run one labeling round (see :mod:`labelmill.pipeline.round`).
+
+        ``target_accuracy``, ``confidence`` and ``strategy``, when given, become the
+        project's settings first (saved in ``labelmill.yaml``): the guarantee and the size
+        of the audit sample are the project's, so the review queue follows them too.
 
         Raises
         ------
@@ -273,20 +283,61 @@ class Project:
         """
         from labelmill.pipeline import run_round
 
+        self.save_settings(
+            target_accuracy=target_accuracy, confidence=confidence, strategy=strategy
+        )
         return run_round(
-            self,
-            target_accuracy=target_accuracy,
-            confidence=confidence,
+            self.store,
+            self.schema,
+            self.settings,
+            feature_dir=self.feature_dir,
             progress=progress,
             actor=actor,
         )
 
-    def simulate(self, *, oracle_column: str, budget: int, **options: Any) -> list[CurveRow]:
-        """Rounds with a simulated reviewer answering from ``oracle_column``; see
+    def simulate(
+        self,
+        *,
+        oracle_column: str,
+        budget: int,
+        batch_size: int | None = None,
+        strategy: str | None = None,
+        audit_fraction: float | None = None,
+        seed: int | None = None,
+        target_accuracy: float | None = None,
+        confidence: float | None = None,
+        out: str | os.PathLike[str] | None = None,
+        echo: Callable[[CurveRow], None] | None = None,
+    ) -> list[CurveRow]:
+        """Rounds with a simulated reviewer answering from ``oracle_column``, with the
+        project's settings overridden for the simulation only (nothing is saved); see
         :func:`labelmill.pipeline.simulate`."""
         from labelmill.pipeline import simulate
 
-        return simulate(self, oracle_column=oracle_column, budget=budget, **options)
+        settings = self.settings.replace(
+            batch_size=batch_size,
+            strategy=strategy,
+            audit_fraction=audit_fraction,
+            seed=seed,
+            target_accuracy=target_accuracy,
+            confidence=confidence,
+        )
+        return simulate(
+            self.store,
+            self.schema,
+            settings,
+            oracle_column=oracle_column,
+            budget=budget,
+            feature_dir=self.feature_dir,
+            audit_minimum=_audit_minimum,
+            out=out,
+            echo=echo,
+        )
+
+    @property
+    def feature_dir(self) -> Path:
+        """Where feature vectors are cached (``settings.feature_cache`` or ``features/``)."""
+        return Path(self.settings.feature_cache or self.path / "features")
 
     # -- people --------------------------------------------------------------------------
     def next_items(
@@ -296,7 +347,7 @@ class Project:
         queue: str = "review",
         user: str | None = None,
         lease_seconds: float = 600.0,
-        overlap: int = 3,
+        overlap: int | None = None,
     ) -> list[QueueItem]:
         """The next items for a person to label (see :mod:`labelmill.review`).
 
@@ -306,16 +357,13 @@ class Project:
             How many items.
         queue : {"review", "audit", "crowd"}
             ``review`` mixes in blind ``audit`` items until the audit sample is as large as
-            the threshold policy needs, then at ``audit_fraction`` of the answers.
+            the threshold policy needs at the project's target, then at ``audit_fraction``
+            of the answers.
         user : str, optional
             Lease the items to this user so nobody else is served them meanwhile.
+        overlap : int, optional
+            Crowd mode: answers per item (default: the project's ``overlap`` setting).
         """
-        from labelmill.quality import required_audit_size
-
-        minimum = required_audit_size(
-            target_accuracy=self.settings["target_accuracy"],
-            confidence=self.settings["confidence"],
-        )
         return review.next_items(
             self.store,
             self.schema,
@@ -323,9 +371,9 @@ class Project:
             n=n,
             user=user,
             lease_seconds=lease_seconds,
-            overlap=overlap,
-            audit_minimum=minimum,
-            audit_fraction=self.settings["audit_fraction"],
+            overlap=overlap or self.settings.overlap,
+            audit_minimum=_audit_minimum(self.settings),
+            audit_fraction=self.settings.audit_fraction,
         )
 
     def add_answer(
@@ -346,46 +394,71 @@ class Project:
         """Withdraw ``user``'s latest answer on ``item_id``."""
         review.undo_answer(self.store, self.schema, item_id, user=user)
 
+    def add_user(
+        self, name: str, password: str, *, role: str = "annotator", actor: str = "library"
+    ) -> users.UserInfo:
+        """Create a user who can log in to ``labelmill serve`` (or reset their password and
+        role); see :func:`labelmill.users.add_user`."""
+        return users.add_user(self.store, name, password, role=role, actor=actor)
+
+    def get_user(self, name: str) -> users.UserInfo:
+        return users.get_user(self.store, name)
+
+    def list_users(self) -> list[users.UserInfo]:
+        return users.list_users(self.store)
+
+    def verify_user(self, name: str, password: str) -> users.UserInfo:
+        """The user if ``password`` is theirs and they are active (else AuthError)."""
+        return users.verify_user(self.store, name, password)
+
+    def set_user_role(self, name: str, role: str, *, actor: str = "library") -> users.UserInfo:
+        return users.set_role(self.store, name, role, actor=actor)
+
+    def set_user_active(self, name: str, active: bool, *, actor: str = "library") -> users.UserInfo:
+        return users.set_active(self.store, name, active, actor=actor)
+
+    def remove_user(self, name: str, *, actor: str = "library") -> None:
+        users.remove_user(self.store, name, actor=actor)
+
     # -- reading ---------------------------------------------------------------------------
     def status(self) -> dict[str, Any]:
-        """Counts by status, sources by kind, votes, users and the last round."""
-        with self.store.session() as session:
-            by_status = dict(
-                session.execute(select(Label.status, func.count()).group_by(Label.status)).all()
-            )
-            sources = dict(
-                session.execute(
-                    select(Source.kind, func.count()).where(Source.active).group_by(Source.kind)
-                ).all()
-            )
-            n_items = session.scalar(select(func.count()).select_from(Item)) or 0
-            n_votes = session.scalar(select(func.count()).select_from(Vote)) or 0
-            n_users = session.scalar(select(func.count()).select_from(User)) or 0
-            last = session.scalars(select(Round).order_by(Round.id.desc()).limit(1)).first()
-            last_round = None
-            if last is not None:
-                last_round = {
-                    "id": last.id,
-                    "status": last.status,
-                    "stage": last.stage,
-                    "error": last.error,
-                    "results": last.results,
-                    "started_at": last.started_at.isoformat() if last.started_at else None,
-                }
-        statuses = ("unlabeled", "auto", "review", "human", "gold")
+        """Counts by status, sources by kind, votes, users, the last round and settings."""
         return {
             "project": self.name,
             "path": str(self.path),
             "database": self.store.safe_url,
             "schema": self.schema.to_dict(),
-            "items": n_items,
-            "by_status": {s: int(by_status.get(s, 0)) for s in statuses},
-            "sources": {k: int(v) for k, v in sources.items()},
-            "votes": n_votes,
-            "users": n_users,
-            "last_round": last_round,
-            "settings": dict(self.settings),
+            **views.status(self.store),
+            "settings": self.settings.to_dict(),
         }
+
+    def rounds(self, limit: int = 20) -> list[dict[str, Any]]:
+        """The latest rounds, newest first (status, stage, error, times, results)."""
+        return views.list_rounds(self.store, limit)
+
+    def item(self, item_id: str, *, blind: bool = False) -> dict[str, Any]:
+        """One item: its payload and, unless ``blind``, label, status, confidence and votes."""
+        return views.item_detail(self.store, self.schema, item_id, blind=blind)
+
+    def item_access(self, item_id: str, user: str) -> tuple[str | None, str | None]:
+        """(queue of ``user``'s live lease on the item, queue of their latest answer)."""
+        return views.item_access(self.store, item_id, user)
+
+    def rule_spans(self, text: Any, sources: list[str]) -> list[dict[str, Any]]:
+        """Spans of ``text`` matched by the rules named in ``sources`` (``"rule:NAME"``)."""
+        return views.rule_spans(self.store, text, sources)
+
+    def media_file(self, item_id: str) -> Path:
+        """The checked image file of an item (NotFoundError otherwise)."""
+        return views.media_file(self.store, self.schema, item_id)
+
+    def rules_table(self) -> list[dict[str, Any]]:
+        """Rule versions with their votes and coverage."""
+        return views.rules_table(self.store)
+
+    def dashboard(self) -> dict[str, Any]:
+        """Progress, accuracy estimates, agreement and the learning curve."""
+        return views.dashboard(self.store)
 
     def export(
         self,
@@ -395,9 +468,9 @@ class Project:
         statuses: Sequence[str] | None = None,
     ) -> int:
         """Write the labeled data set to ``path`` (jsonl, csv or parquet); returns the row count."""
-        from labelmill.export import export_project
+        from labelmill.export import export_rows
 
-        return export_project(self, path, fmt=format, statuses=statuses)
+        return export_rows(self.store, self.schema, path, fmt=format, statuses=statuses)
 
     def to_frame(self, *, statuses: Sequence[str] | None = None) -> pd.DataFrame:
         """The export rows as a pandas DataFrame (for notebooks; loads everything)."""
@@ -405,28 +478,21 @@ class Project:
 
         from labelmill.export import iter_export_rows
 
-        rows = [r for chunk in iter_export_rows(self, statuses=statuses) for r in chunk]
-        return pd.DataFrame(rows)
+        chunks = iter_export_rows(self.store, self.schema, statuses=statuses)
+        return pd.DataFrame([row for chunk in chunks for row in chunk])
+
+
+def _audit_minimum(settings: ProjectSettings) -> int:
+    """The audit sample size the threshold policy needs at the settings' target."""
+    from labelmill.quality import required_audit_size
+
+    return required_audit_size(
+        target_accuracy=settings.target_accuracy, confidence=settings.confidence
+    )
 
 
 def _default_url(folder: Path) -> str:
     return f"sqlite:///{(folder / DATABASE_FILE).resolve()}"
-
-
-def _check_settings(settings: dict[str, Any]) -> dict[str, Any]:
-    for key in ("target_accuracy", "confidence", "audit_fraction"):
-        value = settings.get(key)
-        if not isinstance(value, int | float) or isinstance(value, bool) or not 0 < value < 1:
-            raise ConfigError(
-                f"The setting {key!r} must be a number in (0, 1). Got {value!r} instead."
-            )
-    for key in ("seed", "batch_size"):
-        value = settings.get(key)
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise ConfigError(
-                f"The setting {key!r} must be a non-negative integer. Got {value!r} instead."
-            )
-    return settings
 
 
 def _write_yaml(path: Path, data: dict[str, Any]) -> None:

@@ -26,11 +26,13 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from labelmill.enums import Role
 from labelmill.exceptions import AuthError, ConfigError, NotFoundError
-from labelmill.store import AuditLog, Lease, Store, User
+from labelmill.store import Store, User
+from labelmill.store.queries import queues as queue_sql
+from labelmill.store.queries import users as sql
 
 __all__ = [
     "ROLES",
@@ -45,7 +47,7 @@ __all__ = [
     "verify_user",
 ]
 
-ROLES = ("admin", "reviewer", "annotator")
+ROLES = tuple(r.value for r in Role)
 MIN_PASSWORD_LENGTH = 8
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
 _UNUSABLE = "!"
@@ -119,15 +121,13 @@ def add_user(
     hashed = hash_password(password)
 
     def work(session: Session) -> UserInfo:
-        user = session.scalars(select(User).where(User.name == name)).first()
+        user = sql.find_user(session, name)
         action = "user.update" if user is not None else "user.add"
         if user is None:
-            user = User(name=name, role=role, password_hash=hashed, active=True)
-            session.add(user)
+            user = sql.add_user(session, name, role, hashed)
         else:
             user.role, user.password_hash, user.active = role, hashed, True
-        session.flush()
-        session.add(AuditLog(actor=actor, action=action, target=name, details={"role": role}))
+        queue_sql.log_action(session, actor, action, name, {"role": role})
         return _info(user)
 
     return store.write(work)
@@ -136,13 +136,13 @@ def add_user(
 def list_users(store: Store) -> list[UserInfo]:
     """Every user, by name."""
     with store.session() as session:
-        return [_info(u) for u in session.scalars(select(User).order_by(User.name))]
+        return [_info(u) for u in sql.all_users(session)]
 
 
 def get_user(store: Store, name: str) -> UserInfo:
     """User ``name``; raises :class:`NotFoundError` when there is none."""
     with store.session() as session:
-        user = session.scalars(select(User).where(User.name == name)).first()
+        user = sql.find_user(session, name)
         if user is None:
             raise NotFoundError(
                 f"No user named {name!r}; add one with: labelmill users PROJECT add {name}"
@@ -154,17 +154,13 @@ def set_active(store: Store, name: str, active: bool, *, actor: str = "library")
     """Enable or disable a user's login (answers stay)."""
 
     def work(session: Session) -> UserInfo:
-        user = session.scalars(select(User).where(User.name == name)).first()
+        user = sql.find_user(session, name)
         if user is None:
             raise NotFoundError(f"No user named {name!r}.")
         user.active = bool(active)
         if not active:
-            session.execute(delete(Lease).where(Lease.user_id == user.id))
-        session.add(
-            AuditLog(
-                actor=actor, action="user.active", target=name, details={"active": bool(active)}
-            )
-        )
+            sql.drop_leases(session, user.id)
+        queue_sql.log_action(session, actor, "user.active", name, {"active": bool(active)})
         return _info(user)
 
     return store.write(work)
@@ -175,11 +171,11 @@ def set_role(store: Store, name: str, role: str, *, actor: str = "library") -> U
     check_role(role)
 
     def work(session: Session) -> UserInfo:
-        user = session.scalars(select(User).where(User.name == name)).first()
+        user = sql.find_user(session, name)
         if user is None:
             raise NotFoundError(f"No user named {name!r}.")
         user.role = role
-        session.add(AuditLog(actor=actor, action="user.role", target=name, details={"role": role}))
+        queue_sql.log_action(session, actor, "user.role", name, {"role": role})
         return _info(user)
 
     return store.write(work)
@@ -193,13 +189,13 @@ def remove_user(store: Store, name: str, *, actor: str = "library") -> None:
     """
 
     def work(session: Session) -> None:
-        user = session.scalars(select(User).where(User.name == name)).first()
+        user = sql.find_user(session, name)
         if user is None:
             raise NotFoundError(f"No user named {name!r}.")
         user.active = False
         user.password_hash = _UNUSABLE
-        session.execute(delete(Lease).where(Lease.user_id == user.id))
-        session.add(AuditLog(actor=actor, action="user.remove", target=name, details=None))
+        sql.drop_leases(session, user.id)
+        queue_sql.log_action(session, actor, "user.remove", name, None)
 
     store.write(work)
 
@@ -215,7 +211,7 @@ def verify_user(store: Store, name: str, password: str) -> UserInfo:
     """
     failure = AuthError("Wrong user name or password.")
     with store.session() as session:
-        user = session.scalars(select(User).where(User.name == name)).first()
+        user = sql.find_user(session, name)
         info = _info(user) if user is not None else None
         stored = user.password_hash if user is not None else None
     hasher = _hasher()
@@ -232,7 +228,7 @@ def verify_user(store: Store, name: str, password: str) -> UserInfo:
         new_hash = hasher.hash(password)
 
         def rehash(session: Session) -> None:
-            row = session.scalars(select(User).where(User.name == name)).first()
+            row = sql.find_user(session, name)
             if row is not None:
                 row.password_hash = new_hash
 

@@ -54,7 +54,7 @@ def test_audit_answers_unlock_auto_accept_with_a_guarantee(with_rules):
     assert result.n_audit == 70
     assert result.threshold is not None
     assert result.counts["auto"] > 0 and result.counts["gold"] == 70
-    assert result.auto_accuracy["lower"] >= 0.95
+    assert result.auto_accuracy.bound >= 0.95
     assert "95% confidence" in result.guarantee
     frame = labels(project)
     auto = frame[frame["status"] == "auto"]
@@ -116,16 +116,18 @@ def test_a_single_class(tmp_path, make_project):
 def test_target_accuracy_outside_the_unit_interval(with_rules, value):
     project, _ = with_rules
     with pytest.raises(
-        ConfigError, match=r"'target_accuracy' parameter of run_round must be a float in \(0, 1\)"
+        ConfigError,
+        match=rf"The setting 'target_accuracy' must be a number in \(0, 1\)\. Got {value}",
     ):
         project.run_round(target_accuracy=value)
+    assert project.settings.target_accuracy == 0.95  # nothing saved
 
 
 def test_failed_round_leaves_earlier_rounds_untouched(with_rules, tmp_path):
     project, _ = with_rules
     first = project.run_round()
     before = labels(project)[["label", "status", "confidence", "round"]]
-    project.settings["featurizer"] = {"kind": "no-such-kind"}
+    project.save_settings(featurizer={"kind": "no-such-kind"})
     with pytest.raises(RoundError, match="Round .* failed: .*'kind' option of a text featurizer"):
         project.run_round()
     after = labels(project)[["label", "status", "confidence", "round"]]
@@ -176,7 +178,7 @@ def test_labels_rows_carry_posteriors_summing_to_one(with_rules):
 
 
 def test_many_rule_labeled_rows_train_on_a_sample_people_always(with_rules, monkeypatch):
-    import labelmill.pipeline.round as round_module
+    import labelmill.pipeline.steps as steps
 
     project, truth = with_rules
     for entry in project.next_items(6, queue="review", user="ann"):
@@ -184,7 +186,7 @@ def test_many_rule_labeled_rows_train_on_a_sample_people_always(with_rules, monk
     covered = project.run_round().n_trained - 6
     assert covered > 25  # the keyword rules cover most of the 120 items
 
-    monkeypatch.setattr(round_module, "MAX_WEAK_ROWS", 25)
+    monkeypatch.setattr(steps, "MAX_WEAK_ROWS", 25)
     first = project.run_round()
     assert first.status == "done" and first.n_trained == 6 + 25
     before = labels(project)["label"]
@@ -194,3 +196,17 @@ def test_many_rule_labeled_rows_train_on_a_sample_people_always(with_rules, monk
     assert after["label"].equals(before)
     human = after[after["status"] == "human"]
     assert len(human) == 6 and all(human["label"] == [truth[i] for i in human.index])
+
+
+def test_stages_report_in_the_order_they_run(with_rules):
+    """The progress callback sees every stage once, in order, with a rising fraction (the
+    bug: 'load' was listed before 'rules', so the fraction went backwards)."""
+    from labelmill.pipeline import STAGES
+
+    project, _ = with_rules
+    seen: list[tuple[str, float]] = []
+    project.run_round(progress=lambda stage, fraction: seen.append((stage, fraction)))
+    assert [stage for stage, _ in seen] == [*STAGES, "done"]
+    fractions = [fraction for _, fraction in seen]
+    assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] == 1.0
+    assert STAGES[:2] == ("rules", "load")

@@ -67,7 +67,12 @@ def machine_label(
                 version="1",
                 definition={
                     "file": "rules.yaml",
-                    "rule": {"kind": "keywords", "name": rule, "keywords": ["cash prize"]},
+                    "rule": {
+                        "kind": "keywords",
+                        "name": rule,
+                        "keywords": ["cash prize"],
+                        "label": label,
+                    },
                 },
             )
             session.add(source)
@@ -324,7 +329,7 @@ def test_stats_reads_the_last_round(server: Server) -> None:
     results = {
         "threshold": 0.9,
         "guarantee": "auto labels are >= 95% accurate",
-        "auto_accuracy": {"estimate": 0.97, "lower": 0.95, "upper": 0.99, "n": 80},
+        "auto_accuracy": {"estimate": 0.97, "lower": 0.95, "upper": 0.99, "bound": 0.95, "n": 80},
         "audit_accuracy": 0.91,
         "n_audit": 100,
         "n_human": 120,
@@ -399,7 +404,7 @@ def test_runs_start_in_background_and_report(server: Server, monkeypatch: Any) -
     calls = []
 
     def fake_round(**params: Any) -> None:
-        calls.append(params)
+        calls.append({k: v for k, v in params.items() if k != "actor"})
         server.project.store.write(lambda s: s.add(Round(status="running", stage="train")))
         time.sleep(0.3)
 
@@ -423,15 +428,6 @@ def test_failed_run_is_reported(server: Server, monkeypatch: Any) -> None:
     server.app.state.runner.join(5)
     job = server.get("/api/runs", "ada").json()["job"]
     assert job["state"] == "failed" and "no rules yet" in job["error"]
-
-
-def test_runs_unavailable_without_run_round(server: Server) -> None:
-    class Bare:
-        pass
-
-    server.app.state.runner.project = Bare()
-    response = server.post("/api/runs", "ada", json={})
-    assert response.status_code == 409 and "labelmill run PROJECT" in response.json()["detail"]
 
 
 def test_openapi_lists_the_routes(server: Server) -> None:
@@ -479,40 +475,35 @@ def test_create_app_opens_the_project_itself(server: Server, server_factory: Any
     made.project.close()
 
 
-def test_rule_spans_cover_keyword_and_regex_rules(server: Server) -> None:
-    from labelmill.server.service import rule_spans
+def test_rule_spans_are_the_rules_own_matches(server: Server, tmp_path: Any) -> None:
+    """Highlights come from each rule's own matcher: a case-sensitive rule does not light up
+    other cases, and a rule with word_boundary: false matches inside words (the bug: spans
+    were rebuilt as case-insensitive whole words)."""
+    rules = tmp_path / "spans.yaml"
+    rules.write_text(
+        """
+rules:
+  - {name: money, kind: regex, pattern: '\\$\\d+', label: spam}
+  - {name: shouty, kind: keywords, keywords: [WIN], case_sensitive: true, label: spam}
+  - {name: inside, kind: keywords, keywords: [free], word_boundary: false, label: spam}
+"""
+    )
+    project = server.project
+    project.register_rules(rules)
+    text = "WIN $100 or win; carefree!"
+    names = ["rule:money", "rule:shouty", "rule:inside", "model:m", "human:ann"]
+    spans = project.rule_spans(text, names)
+    assert [(text[s["start"] : s["end"]], s["source"]) for s in spans] == [
+        ("WIN", "shouty"),
+        ("$100", "money"),
+        ("free", "inside"),
+    ]
+    from labelmill.lf import load_rules
 
-    def add(session: Any) -> None:
-        session.add(
-            Source(
-                kind="rule",
-                name="money",
-                version="1",
-                definition={"rule": {"kind": "regex", "pattern": r"\$\d+"}},
-            )
-        )
-        session.add(
-            Source(
-                kind="rule",
-                name="words",
-                version="1",
-                definition={"rule": {"kind": "keywords", "keywords": ["win", "cash"]}},
-            )
-        )
-        session.add(
-            Source(
-                kind="rule",
-                name="broken",
-                version="1",
-                definition={"rule": {"kind": "regex", "pattern": "("}},
-            )
-        )
-
-    server.project.store.write(add)
-    text = "Win $100 cash, win!"
-    spans = rule_spans(server.project, text, ["rule:money", "rule:words", "rule:broken", "model:m"])
-    assert [text[s["start"] : s["end"]] for s in spans] == ["Win", "$100", "cash", "win"]
-    assert rule_spans(server.project, text, ["human:ann"]) == []
+    for rule in load_rules(rules, classes=project.schema.classes):
+        ours = {(s["start"], s["end"]) for s in spans if s["source"] == rule.name}
+        assert ours == set(rule.spans(text)), rule.name
+    assert project.rule_spans(text, ["human:ann"]) == []
 
 
 def test_multilabel_and_tabular_projects(
@@ -562,3 +553,53 @@ def test_every_response_carries_the_security_headers(shared_server: Server) -> N
     docs = client.get("/docs")
     assert "content-security-policy" not in docs.headers
     assert docs.headers["x-frame-options"] == "DENY"
+
+
+def test_dashboard_interval_comes_from_a_real_round(
+    tmp_path: Any, password_hash: str, password: str
+) -> None:
+    """The dashboard's auto-accuracy interval has both ends after a real round certified a
+    threshold (the bug: the round wrote no 'upper', the dashboard showed [lower, -])."""
+    import numpy as np
+    import pandas as pd
+
+    from labelmill import Project
+    from labelmill.server import ServerSettings, create_app
+    from labelmill.store import User
+
+    rng = np.random.default_rng(0)
+    words = {"spam": ["win", "cash", "prize", "free"], "ham": ["lunch", "notes", "meeting"]}
+    truth = ["spam" if i % 2 else "ham" for i in range(400)]
+    texts = [f"{rng.choice(words[t])} {rng.choice(words[t])} {i}" for i, t in enumerate(truth)]
+    ids = [f"m{i}" for i in range(400)]
+    project = Project.init(
+        tmp_path / "p",
+        classes=["spam", "ham"],
+        settings={"featurizer": {"kind": "hashing", "n_features": 128}},
+    )
+    project.import_items(pd.DataFrame({"id": ids, "text": texts}), id_column="id")
+    answer = dict(zip(ids, truth, strict=True))
+    for entry in project.next_items(60, queue="review", user="ann"):
+        project.add_answer(entry.item_id, answer[entry.item_id], user="ann")
+    project.run_round()
+    for entry in project.next_items(150, queue="audit", user="ann"):
+        project.add_answer(entry.item_id, answer[entry.item_id], user="ann", queue="audit")
+    result = project.run_round()
+    assert result.threshold is not None and result.auto_accuracy is not None
+    project.store.write(
+        lambda s: s.add(User(name="ada", role="admin", password_hash=password_hash, active=True))
+    )
+    from fastapi.testclient import TestClient
+
+    app = create_app(ServerSettings(project=project.path, secret_key="k" * 32), project=project)
+    with TestClient(app) as client:
+        token = client.post(
+            "/api/auth/token", data={"username": "ada", "password": password}
+        ).json()["access_token"]
+        stats = client.get("/api/stats", headers={"Authorization": f"Bearer {token}"}).json()
+    auto = stats["accuracy"]["auto"]
+    expected = result.auto_accuracy
+    assert (auto["lower"], auto["upper"], auto["n"]) == (expected.lower, expected.upper, expected.n)
+    assert auto["lower"] <= auto["estimate"] <= auto["upper"] <= 1.0
+    assert stats["curve"][-1]["auto_upper"] == expected.upper
+    project.close()

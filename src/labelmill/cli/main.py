@@ -9,7 +9,6 @@ exit status 1.
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -17,7 +16,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from labelmill import __version__
+from labelmill.enums import Status
 from labelmill.exceptions import LabelmillError
+from labelmill.settings import STRATEGY_NAMES, ProjectSettings
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -103,8 +104,20 @@ def progress_bar(description: str) -> Iterator[tuple[Callable[[int], None], Call
     show_default=True,
 )
 @click.option("--fields", default="", help="Tabular: the columns to featurize and show.")
-@click.option("--target-accuracy", type=float, default=0.95, show_default=True)
-@click.option("--confidence", type=float, default=0.95, show_default=True)
+@click.option(
+    "--target-accuracy",
+    type=float,
+    default=ProjectSettings().target_accuracy,
+    show_default=True,
+    help="Accuracy the auto-accepted labels must reach.",
+)
+@click.option(
+    "--confidence",
+    type=float,
+    default=ProjectSettings().confidence,
+    show_default=True,
+    help="Confidence of that guarantee.",
+)
 @DB_OPTION
 def init(
     project: str,
@@ -255,7 +268,7 @@ def status(project: str, as_json: bool, db_url: str | None) -> None:
     "--status",
     "statuses",
     multiple=True,
-    type=click.Choice(["unlabeled", "auto", "review", "human", "gold"]),
+    type=click.Choice([s.value for s in Status]),
     help="Only items with this status (repeatable; default: all).",
 )
 @DB_OPTION
@@ -297,15 +310,33 @@ def rules(project: str, file: str, db_url: str | None) -> None:
     default=None,
     help="Confidence of that guarantee (default: the project's).",
 )
+@click.option(
+    "--strategy",
+    type=click.Choice(STRATEGY_NAMES),
+    default=None,
+    help="Active-learning strategy ordering the review queue (default: the project's).",
+)
 @DB_OPTION
 def run(
-    project: str, target_accuracy: float | None, confidence: float | None, db_url: str | None
+    project: str,
+    target_accuracy: float | None,
+    confidence: float | None,
+    strategy: str | None,
+    db_url: str | None,
 ) -> None:
-    """Run a labeling round: rules, aggregate, featurize, train, calibrate, route."""
-    with open_project(project, db_url) as opened, stage_bar() as progress:
-        result = opened.run_round(
-            target_accuracy=target_accuracy, confidence=confidence, progress=progress, actor="cli"
+    """Run a labeling round: rules, aggregate, featurize, train, calibrate, route.
+
+    --target-accuracy, --confidence and --strategy change the project's settings (saved in
+    labelmill.yaml): the review queue sizes the blind audit for the same target.
+    """
+    with open_project(project, db_url) as opened:
+        changed = opened.save_settings(
+            target_accuracy=target_accuracy, confidence=confidence, strategy=strategy
         )
+        for name, (old, new) in changed.items():
+            click.echo(f"Setting {name}: {old} -> {new} (saved in labelmill.yaml).")
+        with stage_bar() as progress:
+            result = opened.run_round(progress=progress, actor="cli")
     click.echo(f"Round {result.round_id} done.")
     for line in result.summary():
         click.echo(f"  {line}")
@@ -339,18 +370,20 @@ def stage_bar() -> Iterator[Callable[[str, float], None]]:
     help="Metadata column with the true labels; hidden from everything else.",
 )
 @click.option("--budget", type=int, required=True, help="Simulated human labels to spend.")
-@click.option("--batch-size", type=int, default=None, help="Labels per round (default 50).")
+@click.option(
+    "--batch-size", type=int, default=None, help="Labels per round (default: the project's)."
+)
 @click.option(
     "--strategy",
+    type=click.Choice(STRATEGY_NAMES),
     default=None,
-    help="Active-learning strategy: auto (default), random, least_confidence, margin, "
-    "entropy, committee, kcenter, cluster, hybrid.",
+    help="Active-learning strategy (default: the project's; auto is the bandit).",
 )
 @click.option(
     "--audit-fraction",
     type=float,
     default=None,
-    help="Share of answers spent on the blind random audit sample (default 0.3).",
+    help="Share of answers spent on the blind random audit sample (default: the project's).",
 )
 @click.option("--seed", type=int, default=None)
 @click.option("--target-accuracy", type=float, default=None)
@@ -387,7 +420,7 @@ def simulate(
             out=out,
             target_accuracy=target_accuracy,
             confidence=confidence,
-            echo=print_curve_row,
+            echo=CurvePrinter(),
         )
         spent = _answers_spent(curve)
         if spent < budget and not opened.next_items(1, queue="review"):
@@ -406,23 +439,30 @@ def _answers_spent(curve: list[Any]) -> int:
     return (last.human_labels + last.audit_labels) - (first.human_labels + first.audit_labels)
 
 
-def print_curve_row(row: Any) -> None:
-    def pct(value: float | None) -> str:
-        return "   -  " if value is None else f"{value:6.1%}"
+class CurvePrinter:
+    """Prints a simulation's learning curve, one line per round, under a header."""
 
-    if row.round and getattr(print_curve_row, "_header_done", False) is False:
-        click.echo(
-            "round  human  audit  threshold  auto   est.acc(auto)  true acc(auto)  "
-            "true acc(all)  strategy"
+    def __init__(self, echo: Callable[[str], None] = click.echo) -> None:
+        self.echo = echo
+        self._header_done = False
+
+    def __call__(self, row: Any) -> None:
+        def pct(value: float | None) -> str:
+            return "   -  " if value is None else f"{value:6.1%}"
+
+        if not self._header_done:
+            self.echo(
+                "round  human  audit  threshold  auto   est.acc(auto)  true acc(auto)  "
+                "true acc(all)  strategy"
+            )
+            self._header_done = True
+        threshold = "   -  " if row.threshold is None else f"{row.threshold:6.3f}"
+        self.echo(
+            f"{row.round:5d}  {row.human_labels:5d}  {row.audit_labels:5d}  {threshold:>9}  "
+            f"{pct(row.auto_share)}  {pct(row.auto_accuracy_estimated):>13}  "
+            f"{pct(row.auto_accuracy_true):>14}  {pct(row.accuracy_all_true):>13}  "
+            f"{row.strategy or '-'}"
         )
-        print_curve_row._header_done = True  # type: ignore[attr-defined]
-    threshold = "   -  " if row.threshold is None else f"{row.threshold:6.3f}"
-    click.echo(
-        f"{row.round:5d}  {row.human_labels:5d}  {row.audit_labels:5d}  {threshold:>9}  "
-        f"{pct(row.auto_share)}  {pct(row.auto_accuracy_estimated):>13}  "
-        f"{pct(row.auto_accuracy_true):>14}  {pct(row.accuracy_all_true):>13}  "
-        f"{row.strategy or '-'}"
-    )
 
 
 # -- demo ---------------------------------------------------------------------------------
@@ -437,7 +477,7 @@ def demo(folder: str | None) -> None:
     """Run the labeling loop on a bundled sample of the YouTube Spam Collection."""
     from labelmill.demo import run_demo
 
-    run_demo(folder, echo=click.echo)
+    run_demo(folder, echo=click.echo, curve=CurvePrinter())
 
 
 def _register_server_commands() -> None:
@@ -450,4 +490,4 @@ def _register_server_commands() -> None:
 _register_server_commands()
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

@@ -6,7 +6,11 @@ Registered in :mod:`labelmill.cli.main` with ``cli.add_command(serve)`` and
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
+
+from labelmill.enums import Role
 
 __all__ = ["serve", "users"]
 
@@ -41,10 +45,9 @@ _DB = click.option(
 )
 @click.option(
     "--overlap",
-    type=int,
-    default=3,
-    show_default=True,
-    help="Crowd mode: distinct people per item.",
+    type=click.IntRange(1, 50),
+    default=None,
+    help="Crowd mode: distinct people per item (default: the project's overlap setting).",
 )
 @click.option(
     "--cookie-secure/--no-cookie-secure",
@@ -65,7 +68,7 @@ def serve(
     db_url: str | None,
     secret_key: str | None,
     lease_seconds: float,
-    overlap: int,
+    overlap: int | None,
     cookie_secure: bool,
     log_level: str,
 ) -> None:
@@ -74,11 +77,10 @@ def serve(
 
     from labelmill.exceptions import ConfigError
     from labelmill.server import ServerSettings, create_app
-    from labelmill.users import list_users
 
     try:
         settings = ServerSettings(
-            project=project,
+            project=Path(project),
             database_url=db_url,
             secret_key=secret_key,
             lease_seconds=lease_seconds,
@@ -88,7 +90,7 @@ def serve(
     except ValueError as exc:
         raise ConfigError(f"Bad server option: {exc}") from None
     app = create_app(settings)
-    if not any(u.can_login and u.active for u in list_users(app.state.project.store)):
+    if not any(u.can_login and u.active for u in app.state.project.list_users()):
         click.echo(
             f"Note: nobody can log in yet; add someone with: "
             f"labelmill users {project} add NAME --role admin",
@@ -117,7 +119,7 @@ def _open(ctx: click.Context):  # noqa: ANN202 - a Project, imported lazily for 
 @click.argument("name")
 @click.option(
     "--role",
-    type=click.Choice(["admin", "reviewer", "annotator"]),
+    type=click.Choice([r.value for r in Role]),
     default="annotator",
     show_default=True,
 )
@@ -130,12 +132,10 @@ def _open(ctx: click.Context):  # noqa: ANN202 - a Project, imported lazily for 
 @click.pass_context
 def add(ctx: click.Context, name: str, role: str, password: str | None) -> None:
     """Add user NAME (or set a new password and role for an existing one)."""
-    from labelmill.users import add_user
-
     if password is None:
         password = click.prompt(f"Password for {name}", hide_input=True, confirmation_prompt=True)
     with _open(ctx) as project:
-        info = add_user(project.store, name, password, role=role, actor="cli")
+        info = project.add_user(name, password, role=role, actor="cli")
     click.echo(f"User {info.name} ({info.role}) can log in.")
 
 
@@ -143,10 +143,8 @@ def add(ctx: click.Context, name: str, role: str, password: str | None) -> None:
 @click.pass_context
 def list_(ctx: click.Context) -> None:
     """List users with their role and state."""
-    from labelmill.users import list_users
-
     with _open(ctx) as project:
-        found = list_users(project.store)
+        found = project.list_users()
     if not found:
         click.echo("No users yet.")
     for u in found:
@@ -162,10 +160,8 @@ def list_(ctx: click.Context) -> None:
 @click.pass_context
 def remove(ctx: click.Context, name: str) -> None:
     """Remove NAME's login (their answers stay, as provenance)."""
-    from labelmill.users import remove_user
-
     with _open(ctx) as project:
-        remove_user(project.store, name, actor="cli")
+        project.remove_user(name, actor="cli")
     click.echo(f"User {name} can no longer log in.")
 
 
@@ -174,10 +170,8 @@ def remove(ctx: click.Context, name: str) -> None:
 @click.pass_context
 def disable(ctx: click.Context, name: str) -> None:
     """Stop NAME from logging in (reversible with enable)."""
-    from labelmill.users import set_active
-
     with _open(ctx) as project:
-        set_active(project.store, name, False, actor="cli")
+        project.set_user_active(name, False, actor="cli")
     click.echo(f"User {name} is disabled.")
 
 
@@ -186,8 +180,6 @@ def disable(ctx: click.Context, name: str) -> None:
 @click.pass_context
 def enable(ctx: click.Context, name: str) -> None:
     """Let NAME log in again."""
-    from labelmill.users import set_active
-
     with _open(ctx) as project:
-        set_active(project.store, name, True, actor="cli")
+        project.set_user_active(name, True, actor="cli")
     click.echo(f"User {name} is enabled.")

@@ -27,6 +27,7 @@ def run_demo(
     budget: int = 500,
     featurizer: dict[str, Any] | None = None,
     echo: Callable[[str], None] = print,
+    curve: Callable[[Any], None] | None = None,
 ) -> Path:
     """Run the demo; returns the project folder.
 
@@ -38,6 +39,10 @@ def run_demo(
         Simulated human answers to spend (blind audit answers included).
     featurizer : dict, optional
         Featurizer options (default: the packaged MiniLM sentence embeddings).
+    echo : callable
+        Prints a line of the demo's story.
+    curve : callable, optional
+        Called with each round's learning-curve row (:class:`labelmill.pipeline.CurveRow`).
     """
     from labelmill.project import Project
 
@@ -53,26 +58,22 @@ def run_demo(
     registered = project.register_rules(RULES)
     echo(f"3. Registered {len(registered)} keyword/regex rules from {RULES.name}.")
     echo(f"4. Labeling rounds; a simulated reviewer answers {budget} questions, 100 per round:")
-    from labelmill.cli.main import print_curve_row
-
-    curve = project.simulate(
-        oracle_column="class", budget=budget, batch_size=100, echo=print_curve_row
-    )
+    rows = project.simulate(oracle_column="class", budget=budget, batch_size=100, echo=curve)
     last = project.status()["last_round"] or {}
     results = last.get("results") or {}
     echo("5. Where it ended:")
     for line in results.get("summary", []):
         echo(f"   {line}")
-    if curve:
-        final = curve[-1]
+    if rows:
+        final = rows[-1]
         echo(
             f"   true accuracy over all {sum(project.status()['by_status'].values())} items: "
             f"{final.accuracy_all_true:.1%} after {final.human_labels + final.audit_labels} "
             "human answers"
         )
     out = project.path / "labels.jsonl"
-    rows = project.export(out)
-    echo(f"6. Exported {rows} labeled rows with status, confidence and provenance to {out}")
+    exported = project.export(out)
+    echo(f"6. Exported {exported} labeled rows with status, confidence and provenance to {out}")
     echo(f"   Next: labelmill status {project.path}   |   labelmill serve {project.path}")
     project.close()
     return project.path

@@ -16,7 +16,7 @@ from labelmill.lf._core import (
     labeling_function,
     preprocessor,
 )
-from labelmill.lf._load import load_rules, rules_from_dicts
+from labelmill.lf._load import load_rules, rule_from_definition, rules_from_dicts
 from labelmill.lf._rules import (
     KeywordRule,
     LookupRule,
@@ -43,5 +43,6 @@ __all__ = [
     "labeling_function",
     "load_rules",
     "preprocessor",
+    "rule_from_definition",
     "rules_from_dicts",
 ]

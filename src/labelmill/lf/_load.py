@@ -16,7 +16,7 @@ from labelmill.exceptions import InputError
 from labelmill.lf._core import LabelingFunction
 from labelmill.lf._rules import RULE_KINDS, ModelRule, Rule
 
-__all__ = ["load_rules", "rules_from_dicts"]
+__all__ = ["load_rules", "rule_from_definition", "rules_from_dicts"]
 
 AnyRule = Rule | LabelingFunction
 
@@ -248,3 +248,14 @@ def _load_python(p: Path) -> list[AnyRule]:
     except Exception:  # pragma: no cover - cloudpickle missing or too old
         pass
     return [v for v in vars(module).values() if isinstance(v, (LabelingFunction, Rule))]
+
+
+def rule_from_definition(definition: dict[str, Any]) -> Rule | None:
+    """The declarative rule a stored definition describes (``Rule.definition``), or None for
+    definitions of other kinds (Python labeling functions) or ones that no longer build."""
+    if not isinstance(definition, dict) or definition.get("kind") not in RULE_KINDS:
+        return None
+    try:
+        return rules_from_dicts([definition], source="<stored rule>")[0]
+    except InputError:
+        return None

@@ -101,6 +101,15 @@ class Rule:
                 col.non_ascii_values()
                 col.special()
 
+    def spans(self, text: Any) -> list[tuple[int, int]]:
+        """Character spans ``(start, end)`` of ``text`` where the rule matches: the matches
+        its vote comes from, with its own case and word-boundary settings. Empty for rules
+        that do not match text (thresholds, lookups, models) and for non-text values."""
+        compiled: re.Pattern[str] | None = getattr(self, "_compiled", None)
+        if compiled is None or not isinstance(text, str):
+            return []
+        return [m.span() for m in compiled.finditer(text) if m.end() > m.start()]
+
     def __call__(self, x: Any) -> int:
         """Vote on one row-like object (used when rules are mixed into row-wise code)."""
         frame = pd.DataFrame({c: [x[c]] for c in self.columns()})

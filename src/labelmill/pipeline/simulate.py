@@ -1,9 +1,9 @@
 """Simulated labeling: rounds with a reviewer who answers from a column kept out of the rest.
 
-The oracle column is read here and nowhere else: it is added to the project's
-``hidden_columns`` for the whole simulation (rules and exports of the rounds cannot see
-it), the featurizers only read the payload, and the simulated reviewer's answers arrive
-through the same :meth:`Project.add_answer` as a person's. Each round adds one row to the
+The oracle column is read here and nowhere else: it is added to the ``hidden_columns`` of
+the simulation's settings (rules and exports of the rounds cannot see it), the
+featurizers only read the payload, and the simulated reviewer's answers arrive through
+the same :func:`labelmill.review.add_answer` as a person's. Each round adds one row to the
 learning curve.
 """
 
@@ -11,21 +11,24 @@ from __future__ import annotations
 
 import csv
 import os
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sqlalchemy import select
 
+from labelmill.enums import Status
 from labelmill.exceptions import ConfigError, InputError, RoundError
-from labelmill.store import Item, Label
+from labelmill.pipeline.results import RoundResult
+from labelmill.pipeline.round import run_round
+from labelmill.review import add_answer, next_items
+from labelmill.schema import Schema
+from labelmill.settings import ProjectSettings
+from labelmill.store import Store
+from labelmill.store.queries import items as item_sql
 
-if TYPE_CHECKING:
-    from labelmill.project import Project
-
-__all__ = ["CurveRow", "simulate"]
+__all__ = ["ORACLE_USER", "CurveRow", "simulate"]
 
 ORACLE_USER = "oracle"
 
@@ -48,86 +51,82 @@ class CurveRow:
 
 
 def simulate(
-    project: Project,
+    store: Store,
+    schema: Schema,
+    settings: ProjectSettings,
     *,
     oracle_column: str,
     budget: int,
-    batch_size: int | None = None,
-    strategy: str | None = None,
-    audit_fraction: float | None = None,
-    seed: int | None = None,
+    feature_dir: Path,
+    audit_minimum: Callable[[ProjectSettings], int],
     out: str | os.PathLike[str] | None = None,
-    target_accuracy: float | None = None,
-    confidence: float | None = None,
     echo: Callable[[CurveRow], None] | None = None,
 ) -> list[CurveRow]:
-    """Spend ``budget`` simulated human labels, ``batch_size`` per round; see the module docstring.
+    """Spend ``budget`` simulated human labels, ``settings.batch_size`` per round.
 
-    Returns the learning curve (also written to ``out`` as CSV when given).
+    Parameters
+    ----------
+    settings : ProjectSettings
+        The simulation's settings (the project's, with any overrides applied by the
+        caller); ``oracle_column`` is added to its hidden columns here.
+    audit_minimum : callable
+        The audit sample size the threshold policy needs under given settings.
+    out : path, optional
+        Where to write the learning curve as CSV (checked before the first round).
+
+    Returns the learning curve.
     """
-    import time
-
-    if not isinstance(budget, int) or budget < 0:
+    if not isinstance(budget, int) or isinstance(budget, bool) or budget < 0:
         raise ConfigError(f"The 'budget' of simulate must be an integer >= 0. Got {budget!r}.")
-    oracle = _oracle(project, oracle_column)
-    changes: dict[str, Any] = {}
-    for key, value in (
-        ("batch_size", batch_size),
-        ("strategy", strategy),
-        ("audit_fraction", audit_fraction),
-        ("seed", seed),
-    ):
-        if value is not None:
-            changes[key] = value
-    if strategy is not None:
-        from labelmill.active import STRATEGIES
-
-        if strategy != "auto" and strategy not in STRATEGIES:
-            raise ConfigError(
-                f"Unknown strategy {strategy!r}. Expected 'auto' or one of "
-                f"{', '.join(sorted(STRATEGIES))}."
-            )
-    saved = dict(project.settings)
-    hidden = sorted(set(saved.get("hidden_columns") or ()) | {oracle_column})
-    project.settings = {**saved, **changes, "hidden_columns": hidden}
-    step = int(project.settings.get("batch_size", 50))
-    if step < 1:
-        raise ConfigError(f"The 'batch_size' of simulate must be >= 1. Got {step}.")
+    oracle = _oracle(store, schema, oracle_column)
+    settings = settings.replace(hidden_columns=(*settings.hidden_columns, oracle_column))
+    minimum = audit_minimum(settings)
     curve: list[CurveRow] = []
     spent = 0
-    try:
-        while True:
-            start = time.perf_counter()
-            try:
-                result = project.run_round(target_accuracy=target_accuracy, confidence=confidence)
-            except RoundError:
-                if curve or spent >= budget:  # a cold start (no labels yet) may fail; later not
-                    raise
-            else:
-                row = _measure(project, oracle, result, time.perf_counter() - start)
-                curve.append(row)
-                if echo is not None:
-                    echo(row)
-            if spent >= budget:
-                break
-            served = project.next_items(min(step, budget - spent), queue="review", user=ORACLE_USER)
-            if not served:
-                break
-            for entry in served:
-                project.add_answer(
-                    entry.item_id, oracle[entry.item_id], user=ORACLE_USER, queue=entry.mode
-                )
-            spent += len(served)
-    finally:
-        project.settings = saved
+    while True:
+        start = time.perf_counter()
+        try:
+            result = run_round(store, schema, settings, feature_dir=feature_dir)
+        except RoundError:
+            if curve or spent >= budget:  # a cold start (no labels yet) may fail; later not
+                raise
+        else:
+            row = _measure(store, schema, oracle, result, time.perf_counter() - start)
+            curve.append(row)
+            if echo is not None:
+                echo(row)
+        if spent >= budget:
+            break
+        served = next_items(
+            store,
+            schema,
+            n=min(settings.batch_size, budget - spent),
+            queue="review",
+            user=ORACLE_USER,
+            overlap=settings.overlap,
+            audit_minimum=minimum,
+            audit_fraction=settings.audit_fraction,
+        )
+        if not served:
+            break
+        for entry in served:
+            add_answer(
+                store,
+                schema,
+                entry.item_id,
+                oracle[entry.item_id],
+                user=ORACLE_USER,
+                queue=entry.mode,
+            )
+        spent += len(served)
     if out is not None:
         _write_curve(Path(out), curve)
     return curve
 
 
-def _oracle(project: Project, column: str) -> dict[str, str]:
-    with project.store.session() as session:
-        rows = session.execute(select(Item.item_id, Item.meta)).all()
+def _oracle(store: Store, schema: Schema, column: str) -> dict[str, str]:
+    with store.session() as session:
+        rows = item_sql.metas(session)
     if not rows:
         raise InputError("The project has no items to simulate on; import some first.")
     answers = {}
@@ -138,37 +137,36 @@ def _oracle(project: Project, column: str) -> dict[str, str]:
                 f"data with --meta-column {column} (it must not be the --gold-column)."
             )
         answers[item_id] = str(meta[column])
-    unknown = sorted({a for a in answers.values()} - set(project.schema.classes))
+    unknown = sorted({a for a in answers.values()} - set(schema.classes))
     if unknown:
         raise InputError(
             f"The oracle column {column!r} holds values that are not classes of the project: "
-            f"{unknown[:5]}; the classes are {list(project.schema.classes)}."
+            f"{unknown[:5]}; the classes are {list(schema.classes)}."
         )
     return answers
 
 
-def _measure(project: Project, oracle: dict[str, str], result: Any, seconds: float) -> CurveRow:
-    schema = project.schema
-    with project.store.session() as session:
-        rows = session.execute(
-            select(Item.item_id, Label.label, Label.status).join(Label, Label.item_pk == Item.pk)
-        ).all()
-    truth = np.array([schema.index(oracle[r[0]]) for r in rows])
-    label = np.array([r[1] for r in rows])
-    status = np.array([r[2] for r in rows])
-    auto = status == "auto"
-    estimate = result.auto_accuracy or {}
+def _measure(
+    store: Store, schema: Schema, oracle: dict[str, str], result: RoundResult, seconds: float
+) -> CurveRow:
+    with store.session() as session:
+        rows = item_sql.round_rows(session)
+    truth = np.array([schema.index(oracle[r[5]]) for r in rows])
+    label = np.array([r[4] for r in rows])
+    status = np.array([r[3] for r in rows])
+    auto = status == Status.AUTO
+    estimate = result.auto_accuracy
     return CurveRow(
         round=result.round_id,
         human_labels=result.n_human,
         audit_labels=result.n_audit,
         threshold=result.threshold,
         auto_share=float(auto.mean()),
-        auto_accuracy_estimated=estimate.get("estimate"),
-        auto_accuracy_lower=estimate.get("lower"),
+        auto_accuracy_estimated=estimate.estimate if estimate else None,
+        auto_accuracy_lower=estimate.bound if estimate else None,
         auto_accuracy_true=float((label[auto] == truth[auto]).mean()) if auto.any() else None,
         accuracy_all_true=float((label == truth).mean()),
-        strategy=(result.strategy or {}).get("chosen") or (result.strategy or {}).get("strategy"),
+        strategy=result.strategy.used if result.strategy else None,
         seconds=round(seconds, 2),
     )
 

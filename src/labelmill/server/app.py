@@ -59,7 +59,7 @@ def create_app(settings: ServerSettings, *, project: Project | None = None) -> F
         if project is not None
         else Project.open(settings.project, db_url=settings.database_url)
     )
-    service.refresh_statistics(opened)
+    opened.store.analyze()  # SQLite's planner needs table statistics to serve fast
     secret = settings.secret_key
     if secret is None:
         secret = secrets.token_urlsafe(32)

@@ -27,8 +27,8 @@ from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, status
 
+from labelmill.enums import Role
 from labelmill.exceptions import AuthError, NotFoundError
-from labelmill.users import get_user
 
 __all__ = [
     "CSRF_COOKIE",
@@ -162,7 +162,7 @@ class Principal:
 
     @property
     def is_reviewer(self) -> bool:
-        return self.role in ("admin", "reviewer")
+        return self.role in (Role.ADMIN, Role.REVIEWER)
 
 
 def client_address(request: Request) -> str:
@@ -191,7 +191,7 @@ def authenticate(request: Request) -> Principal | None:
         kind, via = "session", "session"
     try:
         name = state.signer.verify(token.strip(), kind=kind)
-        user = get_user(state.project.store, name)
+        user = state.project.get_user(name)
     except (AuthError, NotFoundError):
         raise _unauthorized("The token or session is not valid; log in again.") from None
     if not user.active or not user.can_login:
@@ -229,7 +229,3 @@ def require_roles(*roles: str) -> Any:
         return user
 
     return check
-
-
-CurrentUser = Annotated[Principal, Depends(current_user)]
-AdminUser = Annotated[Principal, Depends(require_roles("admin"))]

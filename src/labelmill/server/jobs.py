@@ -37,20 +37,11 @@ class RoundRunner:
         self.last: dict[str, Any] = {"state": "idle"}
 
     @property
-    def available(self) -> bool:
-        return hasattr(self.project, "run_round")
-
-    @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
     def start(self, *, actor: str, **params: Any) -> dict[str, Any]:
         """Start a round in a thread; raises :class:`ProjectError` if one is running."""
-        if not self.available:
-            raise ProjectError(
-                "This version of labelmill cannot run rounds from the server yet; "
-                "run: labelmill run PROJECT"
-            )
         with self._lock:
             if self.running:
                 raise ProjectError("A round is already running; wait for it to finish.")
@@ -70,7 +61,7 @@ class RoundRunner:
     def _run(self, **params: Any) -> None:
         try:
             kwargs = {k: v for k, v in params.items() if v is not None}
-            self.project.run_round(**kwargs)  # type: ignore[attr-defined]
+            self.project.run_round(actor=self.last["actor"], **kwargs)
             self.last = {**self.last, "state": "done", "finished": time.time()}
         except Exception as exc:  # noqa: BLE001 - reported to the UI; the round row says why too
             logger.exception("round failed")

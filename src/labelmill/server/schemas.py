@@ -7,20 +7,23 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from labelmill.enums import Queue, Role
+from labelmill.settings import STRATEGY_NAMES
+
 __all__ = [
     "AnswerIn",
     "AnswerOut",
+    "ItemOut",
     "NextItemOut",
     "RoundIn",
+    "RoundOut",
     "SettingsIn",
+    "StatsOut",
     "TokenOut",
     "UserIn",
     "UserOut",
     "UserPatch",
 ]
-
-Queue = Literal["review", "audit", "crowd"]
-Role = Literal["admin", "reviewer", "annotator"]
 
 
 class TokenOut(BaseModel):
@@ -79,7 +82,7 @@ class UserIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=100)
     password: str = Field(min_length=8, max_length=1000)
-    role: Role = "annotator"
+    role: Role = Role.ANNOTATOR
 
 
 class UserPatch(BaseModel):
@@ -99,14 +102,90 @@ class UserOut(BaseModel):
 
 
 class RoundIn(BaseModel):
+    """Settings of the project to change before the round (saved), all optional."""
+
     model_config = ConfigDict(extra="forbid")
     target_accuracy: float | None = Field(default=None, gt=0, lt=1)
     confidence: float | None = Field(default=None, gt=0, lt=1)
+    strategy: Literal[STRATEGY_NAMES] | None = None  # type: ignore[valid-type]
 
 
 class SettingsIn(BaseModel):
+    """Project settings to change (written to labelmill.yaml): the scalar settings of
+    :class:`~labelmill.settings.ProjectSettings`, all optional, checked by it on save."""
+
     model_config = ConfigDict(extra="forbid")
-    target_accuracy: float | None = Field(default=None, gt=0, lt=1)
-    confidence: float | None = Field(default=None, gt=0, lt=1)
-    audit_fraction: float | None = Field(default=None, gt=0, lt=1)
-    batch_size: int | None = Field(default=None, ge=1)
+    target_accuracy: float | None = None
+    confidence: float | None = None
+    audit_fraction: float | None = None
+    batch_size: int | None = None
+    strategy: str | None = None
+    overlap: int | None = None
+
+
+class AccuracyOut(BaseModel):
+    estimate: float
+    lower: float
+    upper: float
+    n: int
+
+
+class RoundAccuracyOut(BaseModel):
+    threshold: float | None = None
+    guarantee: str | None = None
+    auto: AccuracyOut | None = None
+    audit_accuracy: float | None = None
+    n_audit: int | None = None
+    summary: list[str] = Field(default_factory=list)
+
+
+class CurvePointOut(BaseModel):
+    round: int
+    n_human: int | None = None
+    n_audit: int | None = None
+    audit_accuracy: float | None = None
+    auto_estimate: float | None = None
+    auto_lower: float | None = None
+    auto_upper: float | None = None
+    auto: int | None = None
+
+
+class StatsOut(BaseModel):
+    """What the dashboard shows."""
+
+    items: int
+    by_status: dict[str, int]
+    leased: int
+    answers: int
+    answers_per_user: list[dict[str, Any]]
+    last_round: dict[str, Any] | None = None
+    accuracy: RoundAccuracyOut
+    agreement: dict[str, Any]
+    curve: list[CurvePointOut]
+
+
+class RoundOut(BaseModel):
+    """One labeling round as the rounds page lists it."""
+
+    id: int
+    status: str
+    stage: str | None = None
+    error: str | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    summary: list[str] = Field(default_factory=list)
+    threshold: float | None = None
+
+
+class ItemOut(BaseModel):
+    """An item; label, status, confidence, posterior and votes only when not blind."""
+
+    item_id: str
+    mode: str | None = None
+    payload: Any
+    meta: dict[str, Any] | None = None
+    label: str | list[str] | None = None
+    status: str | None = None
+    confidence: float | None = None
+    posterior: list[float] | None = None
+    votes: list[dict[str, Any]] | None = None

@@ -31,7 +31,8 @@ class ServerSettings(BaseSettings):
     lease_seconds : float
         How long an item served to a person stays theirs before others can get it.
     overlap : int
-        Crowd mode: how many distinct people answer each item.
+        Crowd mode: how many distinct people answer each item (default: the project's
+        ``overlap`` setting).
     cookie_secure : bool
         Send the session cookie over HTTPS only (set it behind TLS).
     login_attempts, login_window_seconds : int
@@ -48,7 +49,7 @@ class ServerSettings(BaseSettings):
     secret_key: str | None = Field(default=None, min_length=16)
     token_seconds: int = Field(default=8 * 3600, gt=0)
     lease_seconds: float = Field(default=600.0, gt=0)
-    overlap: int = Field(default=3, ge=1, le=50)
+    overlap: int | None = Field(default=None, ge=1, le=50)
     cookie_secure: bool = False
     login_attempts: int = Field(default=5, ge=1)
     login_window_seconds: int = Field(default=60, gt=0)

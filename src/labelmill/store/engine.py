@@ -146,5 +146,20 @@ class Store:
                 delay *= 2
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def analyze(self) -> None:
+        """Give SQLite's query planner fresh table statistics (``ANALYZE``).
+
+        Without them SQLite guesses that ``labels.status = 'unlabeled'`` is selective and
+        sorts the whole queue on every request instead of walking ``items.random_key``
+        (about 3 s instead of 30 ms per item served at a million items). PostgreSQL keeps
+        its own statistics (autovacuum), so this does nothing there.
+        """
+        if self.dialect != "sqlite":
+            return
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA analysis_limit=0")
+            conn.exec_driver_sql("ANALYZE")
+            conn.commit()
+
     def dispose(self) -> None:
         self.engine.dispose()

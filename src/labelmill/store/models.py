@@ -50,9 +50,7 @@ __all__ = [
 # SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit key.
 BigKey = BigInteger().with_variant(Integer(), "sqlite")
 
-SOURCE_KINDS = ("rule", "model", "human", "crowd", "import")
-STATUSES = ("unlabeled", "auto", "review", "human", "gold")
-ROUND_STATES = ("running", "done", "failed")
+# The words stored in kind, status, queue and role columns: labelmill.enums.
 
 
 def utcnow() -> datetime:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import mimetypes
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
 from labelmill.exceptions import NotFoundError
-from labelmill.server import service
-from labelmill.server.auth import CurrentUser
+from labelmill.server.deps import CurrentUser, ProjectDep
 
 __all__ = ["router"]
 
@@ -18,13 +17,13 @@ _IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp
 
 
 @router.get("/media/{item_id}")
-def media(request: Request, user: CurrentUser, item_id: str) -> FileResponse:
+def media(project: ProjectDep, user: CurrentUser, item_id: str) -> FileResponse:
     """Serve the image file of ``item_id`` (404 for unknown items and non-image projects).
 
     Only the path stored with the item at import is ever opened; see
-    :func:`labelmill.server.service.media_path`.
+    :func:`labelmill.views.media_file`.
     """
-    path = service.media_path(request.app.state.project, item_id)
+    path = project.media_file(item_id)
     kind = mimetypes.guess_type(path.name)[0]
     if kind not in _IMAGE_TYPES:
         raise NotFoundError(f"No image for item {item_id!r}.")

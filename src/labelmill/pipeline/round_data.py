@@ -1,0 +1,234 @@
+"""What a round reads from the store and writes back (the round's data I/O).
+
+:func:`load_round_data` reads everything a round decides from, aligned by position;
+:func:`load_features` featurizes the items through the feature cache;
+:func:`write_round` writes every label of the round, the learners' new state and the
+round's result in one transaction, so a crash mid-round leaves the previous round's labels.
+:class:`RoundRecord` keeps the ``rounds`` row (status, stage, failure) current.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from labelmill.enums import Queue, Stage, Status
+from labelmill.exceptions import RoundError
+from labelmill.schema import Schema
+from labelmill.settings import ProjectSettings
+from labelmill.store import Store
+from labelmill.store.queries import items as item_sql
+from labelmill.store.queries import rounds as round_sql
+from labelmill.store.queries import sources as source_sql
+
+__all__ = [
+    "STATE_KEYS",
+    "RoundData",
+    "RoundLabels",
+    "RoundRecord",
+    "load_features",
+    "load_round_data",
+    "write_round",
+]
+
+Progress = Callable[[str, float], None]
+#: learner state persisted between rounds (``settings`` table): key -> JSON value
+STATE_KEYS = ("bandit", "stopping")
+_MACHINE = (Status.AUTO, Status.REVIEW)
+
+
+@dataclass
+class RoundData:
+    """Everything a round reads from the store, aligned by position (pk order)."""
+
+    pks: np.ndarray
+    hashes: list[str]
+    random_keys: np.ndarray
+    status: np.ndarray  # object array of status strings
+    human: np.ndarray  # class (or -1): review answers and imported gold
+    audit: np.ndarray  # class (or -1): blind audit answers
+    L: np.ndarray  # (n, m) votes of rule, model and crowd sources, -1 abstain
+    source_ids: list[int]
+    source_versions: dict[str, str]
+    state: dict[str, Any] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.pks)
+
+
+@dataclass
+class RoundLabels:
+    """What a round decided for every item (aligned with :class:`RoundData`)."""
+
+    label: np.ndarray  # final class per item
+    status: np.ndarray  # object array of statuses
+    proba: np.ndarray  # (n, k) shown probabilities (calibrated)
+    priority: np.ndarray  # review-queue order, higher first
+
+
+def load_round_data(store: Store) -> RoundData:
+    """Read items, people's answers, imported gold, votes and learner state."""
+    with store.session() as session:
+        rows = item_sql.round_rows(session)
+        n = len(rows)
+        pks = np.fromiter((r[0] for r in rows), dtype=np.int64, count=n)
+        position = {int(pk): i for i, pk in enumerate(pks)}
+        status = np.array([r[3] for r in rows], dtype=object)
+        human = np.full(n, -1, dtype=np.int64)
+        audit = np.full(n, -1, dtype=np.int64)
+        for item_pk, _kind, _user, label, queue in source_sql.latest_answers(session):
+            i = position[item_pk]
+            if queue == Queue.AUDIT:
+                audit[i], human[i] = label, -1
+            elif audit[i] < 0:
+                human[i] = label
+        for item_pk, label in source_sql.imported_gold(session).items():
+            j = position.get(item_pk)
+            if j is not None and audit[j] < 0:
+                human[j] = label
+        sources = source_sql.active_sources(session)
+        column = {sid: j for j, (sid, *_rest) in enumerate(sources)}
+        L = np.full((n, len(sources)), -1, dtype=np.int64)
+        for item_pk, source_id, label in source_sql.latest_votes(session, list(column)):
+            L[position[item_pk], column[source_id]] = label
+        state = {key: round_sql.get_state(session, key) for key in STATE_KEYS}
+    return RoundData(
+        pks=pks,
+        hashes=[r[1] for r in rows],
+        random_keys=np.fromiter((r[2] for r in rows), dtype=np.float64, count=n),
+        status=status,
+        human=human,
+        audit=audit,
+        L=L,
+        source_ids=[s[0] for s in sources],
+        source_versions={f"{kind}:{name}": version for _id, kind, name, version in sources},
+        state=state,
+    )
+
+
+def load_features(
+    store: Store,
+    schema: Schema,
+    settings: ProjectSettings,
+    data: RoundData,
+    feature_dir: Path,
+) -> tuple[np.ndarray, str]:
+    """The feature matrix of every item (through the cache) and the featurizer's version.
+
+    Raises
+    ------
+    RoundError
+        Some items cannot be featurized (naming the first ones and why).
+    """
+    from labelmill.features import FeatureCache, make_featurizer
+
+    featurizer = make_featurizer(schema.data_type, **settings.featurizer)
+
+    def payloads(positions: np.ndarray) -> list[Any]:
+        wanted = [int(data.pks[i]) for i in positions]
+        with store.session() as session:
+            found = item_sql.payloads(session, wanted)
+        return [found[pk] for pk in wanted]
+
+    everything = np.arange(len(data))
+    featurizer.fit(payloads(everything) if schema.data_type == "tabular" else [])
+    cache = FeatureCache(Path(settings.feature_cache) if settings.feature_cache else feature_dir)
+    batch = cache.get_or_compute(featurizer, data.hashes, payloads)
+    if batch.failed.any():
+        bad = np.flatnonzero(batch.failed)[:5]
+        with store.session() as session:
+            ids = item_sql.item_ids(session, [int(data.pks[i]) for i in bad])
+        reasons = "; ".join(
+            f"{ids.get(int(data.pks[i]), i)}: {batch.reasons.get(int(i), 'failed')}" for i in bad
+        )
+        raise RoundError(
+            f"Features could not be computed for {int(batch.failed.sum())} item(s) "
+            f"(first ones: {reasons}). Fix or remove those items and run again."
+        )
+    return np.asarray(batch.X, dtype=np.float32), featurizer.version
+
+
+def write_round(
+    store: Store,
+    data: RoundData,
+    round_id: int,
+    labels: RoundLabels,
+    results: dict[str, Any],
+    state: dict[str, Any],
+) -> None:
+    """Write the machine labels (``auto``/``review`` items), the learners' state and the
+    round's results in one transaction; people's labels are left as they are."""
+    now = datetime.now(UTC)
+    rounded = np.round(labels.proba, 5)
+    conf = rounded.max(axis=1)
+    machine = np.flatnonzero(np.isin(labels.status, _MACHINE))
+    rows = [
+        {
+            "item_pk": int(data.pks[i]),
+            "label": int(labels.label[i]),
+            "status": str(labels.status[i]),
+            "confidence": float(conf[i]),
+            "posterior": rounded[i].tolist(),
+            "round_id": round_id,
+            "sources": data.source_ids or None,
+            "priority": float(labels.priority[i]),
+            "updated_at": now,
+        }
+        for i in machine
+    ]
+
+    def work(session: Session) -> None:
+        item_sql.update_labels(session, rows)
+        for key, value in state.items():
+            round_sql.put_state(session, key, value)
+        round_sql.finish_round(session, round_id, results)
+
+    store.write(work, retries=3)
+
+
+class RoundRecord:
+    """The ``rounds`` row of a running round: its stage, timing, and failure.
+
+    Parameters
+    ----------
+    store : Store
+    params : dict
+        Recorded with the round (its settings and who started it).
+    progress : callable, optional
+        Called with ``(stage, fraction done)`` as stages start.
+    """
+
+    def __init__(self, store: Store, params: dict[str, Any], progress: Progress | None) -> None:
+        self.store, self.progress = store, progress
+        self.id: int = store.write(lambda s: round_sql.start_round(s, params, Stage.RULES))
+        self.seconds: dict[str, float] = {}
+        self._stage: str | None = None
+        self._start = 0.0
+
+    def stage(self, stage: Stage) -> None:
+        """Close the current stage and start ``stage``."""
+        self._close()
+        self._stage, self._start = stage.value, time.perf_counter()
+        self.store.write(lambda s: round_sql.set_stage(s, self.id, stage.value))
+        if self.progress is not None:
+            self.progress(stage.value, list(Stage).index(stage) / len(Stage))
+
+    def done(self) -> None:
+        self._close()
+        self._stage = None
+        if self.progress is not None:
+            self.progress("done", 1.0)
+
+    def fail(self, reason: str) -> None:
+        self.store.write(lambda s: round_sql.fail_round(s, self.id, reason))
+
+    def _close(self) -> None:
+        if self._stage is not None:
+            self.seconds[self._stage] = round(time.perf_counter() - self._start, 3)

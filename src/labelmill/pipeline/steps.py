@@ -1,0 +1,183 @@
+"""The steps of a round that are more than one library call: pure functions over arrays.
+
+No store access here: :mod:`labelmill.pipeline.round` feeds them what
+:mod:`labelmill.pipeline.round_data` read, and writes back what they return.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from labelmill.settings import ProjectSettings
+
+__all__ = [
+    "HUMAN_WEIGHT",
+    "MAX_WEAK_ROWS",
+    "aggregate",
+    "calibrate_on_audit",
+    "committee_members",
+    "end_model",
+    "order_review_queue",
+    "stopping_verdict",
+    "weak_sample",
+]
+
+HUMAN_WEIGHT = 2.0  # a person's label counts twice a rule posterior in training
+_MIN_CALIBRATION = 30  # fewer audit labels: show the model's raw confidence
+_STOP_SET = 2000
+# Rows labeled only by the aggregator beyond this many train on a seeded random sample of
+# this size (people's labels always train): at 100,000 rows the head's fit took 80% of a
+# round, and a linear head on embeddings gains nothing from more soft-labeled rows.
+MAX_WEAK_ROWS = 20_000
+
+
+def aggregate(L: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    """Posteriors of the label model over the votes ``L``, which items any source covers,
+    and a description of the aggregator."""
+    n = L.shape[0]
+    covered = np.asarray((L >= 0).any(axis=1)) if L.size else np.zeros(n, dtype=bool)
+    posterior = np.full((n, k), 1.0 / k)
+    if not covered.any():
+        return posterior, covered, {"name": None, "sources": int(L.shape[1])}
+    from labelmill.labelmodel import LabelModel
+
+    model = LabelModel(cardinality=k, random_state=seed)
+    model.fit(L)
+    posterior = model.predict_proba(L)
+    return posterior, covered, {"name": repr(model), "sources": int(L.shape[1])}
+
+
+def weak_sample(weak: np.ndarray, seed: int) -> np.ndarray:
+    """``weak`` (rows labeled by the aggregator only), cut to a seeded random sample of
+    :data:`MAX_WEAK_ROWS` rows when it has more."""
+    rows = np.flatnonzero(weak)
+    if rows.size <= MAX_WEAK_ROWS:
+        return weak
+    rng = np.random.default_rng([seed, 11])
+    keep = np.zeros_like(weak)
+    keep[rng.choice(rows, size=MAX_WEAK_ROWS, replace=False)] = True
+    return keep
+
+
+def end_model(settings: ProjectSettings, k: int, seed: int) -> Any:
+    """The end model the settings ask for (not fitted)."""
+    from labelmill.learn import EndModel
+
+    return EndModel(n_classes=k, random_state=seed, **settings.end_model)
+
+
+def calibrate_on_audit(
+    proba: np.ndarray, audited: np.ndarray, audit_labels: np.ndarray, seed: int
+) -> tuple[np.ndarray, float | None, float | None]:
+    """Isotonic top-label calibration on the audit sample (order-preserving), with the
+    expected calibration error before and after, 'after' measured by 2-fold cross-fitting
+    so that it is not in-sample."""
+    if audited.sum() < _MIN_CALIBRATION:
+        return proba, None, None
+    from labelmill.learn import IsotonicCalibrator, expected_calibration_error
+
+    p_audit, y_audit = proba[audited], audit_labels[audited]
+    before = expected_calibration_error(y_audit, p_audit)
+    rng = np.random.default_rng(seed)
+    fold = rng.permutation(len(y_audit)) % 2
+    cross = np.empty_like(p_audit)
+    for f in (0, 1):
+        fit_on, apply_to = fold != f, fold == f
+        if fit_on.sum() < 5:
+            return proba, before, None
+        calibrator = IsotonicCalibrator().fit(p_audit[fit_on], y_audit[fit_on])
+        cross[apply_to] = calibrator.transform(p_audit[apply_to])
+    after = expected_calibration_error(y_audit, cross)
+    calibrated = IsotonicCalibrator().fit(p_audit, y_audit).transform(proba)
+    return calibrated, float(before), float(after)
+
+
+def committee_members(
+    settings: ProjectSettings,
+    X: np.ndarray,
+    rows: np.ndarray,
+    Y: np.ndarray,
+    weights: np.ndarray,
+    posterior: np.ndarray,
+    covered: np.ndarray,
+    k: int,
+    seed: int,
+) -> list[np.ndarray] | None:
+    """Committee members besides the end model: the label model's posterior (rules vs model
+    disagreement) when rules cover items, else a model fit on a bootstrap of the training
+    rows (``rows``, with targets ``Y`` and ``weights``)."""
+    if settings.strategy not in ("auto", "committee"):
+        return None
+    if covered.any():
+        return [posterior]
+    rng = np.random.default_rng([seed, 7])
+    sample = rng.choice(rows.size, size=rows.size, replace=True)
+    member = end_model(settings, k, seed + 1)
+    member.fit(X[rows[sample]], Y[sample], sample_weight=weights[sample])
+    return [member.predict_proba(X)]
+
+
+def order_review_queue(
+    settings: ProjectSettings,
+    proba: np.ndarray,
+    X: np.ndarray,
+    committee: list[np.ndarray] | None,
+    pool: np.ndarray,
+    correct_audit: np.ndarray,
+    bandit_state: dict[str, Any] | None,
+    seed: int,
+    round_id: int,
+) -> tuple[np.ndarray, dict[str, Any] | None, dict[str, Any] | None]:
+    """Review-queue priorities (the strategy's batch first, then the least confident), a
+    description of the choice, and the bandit's new state (None when unchanged)."""
+    from labelmill.active import StrategyBandit, query
+
+    priority = 1.0 - proba.max(axis=1)  # in [0, 1): least confident first
+    if not pool.any():
+        return priority, None, None
+    strategy = settings.strategy
+    batch_size = min(settings.batch_size, int(pool.sum()))
+    bandit = StrategyBandit.from_dict(bandit_state) if bandit_state else StrategyBandit()
+    chosen = query(
+        proba,
+        X,
+        labeled_mask=~pool,
+        batch_size=batch_size,
+        strategy=strategy,
+        random_state=np.random.default_rng([seed, round_id]),
+        committee=committee,
+        bandit=bandit,
+        audit_accuracy=float(correct_audit.mean()) if correct_audit.size else None,
+    )
+    priority[chosen] = 2.0 + (len(chosen) - np.arange(len(chosen))) / max(len(chosen), 1)
+    info: dict[str, Any] = {"strategy": strategy, "batch": int(len(chosen))}
+    if strategy != "auto":
+        return priority, info, None
+    info.update({"chosen": bandit.last_choice, "bandit": bandit.report()})
+    return priority, info, bandit.to_dict()
+
+
+def stopping_verdict(
+    random_keys: np.ndarray,
+    predicted: np.ndarray,
+    coverage: float | None,
+    state: dict[str, Any] | None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The stopping rule's verdict on this round's predictions of a fixed stop set (the
+    first items in random-key order) and its new state."""
+    from labelmill.active import StoppingRule
+
+    stop_set = np.argsort(random_keys, kind="stable")[:_STOP_SET]
+    rule = StoppingRule.from_dict(state) if state else StoppingRule()
+    if rule.previous_ is not None and len(rule.previous_) != len(stop_set):
+        rule = StoppingRule()  # items were added: start comparing afresh
+    decision = rule.update(predicted[stop_set], coverage)
+    verdict = {
+        "stop": decision.stop,
+        "reason": decision.reason,
+        "kappa": decision.kappa,
+        "coverage_gain": decision.coverage_gain,
+    }
+    return verdict, rule.to_dict()

@@ -1,0 +1,176 @@
+"""Serving items to people: the review, audit and crowd queues.
+
+Three queues (:class:`~labelmill.enums.Queue`):
+
+- ``review``: items whose machine label is not trusted yet, in the order the last round's
+  active-learning strategy chose (``labels.priority``); before any round, unlabeled items
+  in random order. It mixes in ``audit`` items (see below) until the audit sample is as
+  large as the threshold policy needs (and then at ``audit_fraction`` of the answers).
+- ``audit``: the random audit sample, in the fixed random order of ``items.random_key``,
+  served *blind* (no suggestion, no votes). Its answers are gold: used to choose the
+  auto-accept threshold and to estimate accuracy, never to train.
+- ``crowd``: every item goes to ``overlap`` distinct people; nobody sees another's answer.
+  Crowd answers are votes of per-worker sources, combined by the aggregator in the next
+  round.
+
+An item handed to someone is leased so that nobody else is served it until the lease
+expires or the answer arrives. The statements live in :mod:`labelmill.store.queries.queues`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from labelmill.enums import Queue
+from labelmill.exceptions import ConfigError
+from labelmill.schema import Schema
+from labelmill.store import Store
+from labelmill.store.queries import queues as sql
+
+__all__ = ["QueueItem", "audit_quota", "check_queue", "next_items"]
+
+
+@dataclass
+class QueueItem:
+    """An item served to a person, with what they may see."""
+
+    item_id: str
+    payload: Any
+    mode: str  # "review", "audit" (blind) or "crowd" (blind to others' answers)
+    suggestion: str | list[str] | None = None
+    confidence: float | None = None
+    votes: list[dict[str, Any]] = field(default_factory=list)
+    lease_expires_at: datetime | None = None
+
+
+def check_queue(queue: Any) -> Queue:
+    """``queue`` as a :class:`Queue`, or a :class:`ConfigError` naming the choices."""
+    try:
+        return Queue(queue)
+    except ValueError:
+        names = ", ".join(q.value for q in Queue)
+        raise ConfigError(f"The queue must be one of {names}. Got {queue!r} instead.") from None
+
+
+def audit_quota(session: Session, n: int, *, minimum: int, fraction: float) -> int:
+    """How many of the next ``n`` review items should come from the audit sample: enough to
+    reach ``minimum`` audit answers first, then ``fraction`` of all answers. Before any round
+    has produced a model, only ``fraction``: audit answers cannot train the first model."""
+    answers = sql.answer_counts(session)
+    audited = answers.get(Queue.AUDIT, 0)
+    total = sum(answers.values())
+    if not sql.any_round_done(session):
+        minimum = 0
+    wanted = max(minimum - audited, math.ceil(fraction * (total + n)) - audited)
+    return max(0, min(n, wanted))
+
+
+def next_items(
+    store: Store,
+    schema: Schema,
+    *,
+    queue: str = "review",
+    n: int = 1,
+    user: str | None = None,
+    lease_seconds: float = 600.0,
+    overlap: int = 3,
+    audit_minimum: int = 59,
+    audit_fraction: float = 0.3,
+) -> list[QueueItem]:
+    """Serve up to ``n`` items of ``queue``, leasing them to ``user`` when one is given.
+
+    Items leased to someone else, and items ``user`` already answered, are skipped.
+    Returns fewer than ``n`` (possibly none) when the queue runs dry.
+    """
+    mode_asked = check_queue(queue)
+    if n < 1:
+        raise ConfigError(f"The number of items to serve must be at least 1. Got {n} instead.")
+
+    def work(session: Session) -> list[QueueItem]:
+        now = datetime.now(UTC)
+        sql.expire_leases(session, now)
+        if user is None:  # no leases: a plain ordered list
+            pks = sql.peek_items(session, mode_asked, n, overlap)
+            return _queue_items(session, schema, pks, mode_asked)
+        server = _Server(session, schema, sql.user_id(session, user), now, lease_seconds, overlap)
+        n_audit = 0
+        if mode_asked == Queue.REVIEW:
+            n_audit = audit_quota(session, n, minimum=audit_minimum, fraction=audit_fraction)
+        served: list[QueueItem] = []
+        while len(served) < n:
+            mode = Queue.AUDIT if len(served) < n_audit else mode_asked
+            got = server.serve_one(mode)
+            if got is None and mode == Queue.AUDIT and mode_asked == Queue.REVIEW:
+                got = server.serve_one(Queue.REVIEW)
+            if got is None:
+                break
+            served.append(got)
+        return served
+
+    return store.write(work)
+
+
+class _Server:
+    """Serves one user's items within one transaction, leasing each (see :func:`next_items`)."""
+
+    def __init__(
+        self,
+        session: Session,
+        schema: Schema,
+        user_id: int,
+        now: datetime,
+        lease_seconds: float,
+        overlap: int,
+    ) -> None:
+        self.session, self.schema, self.user_id, self.overlap = session, schema, user_id, overlap
+        self.expires = now + timedelta(seconds=lease_seconds)
+        self.sources = sql.person_source_ids(session, user_id)
+        self.served: list[int] = []
+
+    def serve_one(self, mode: Queue) -> QueueItem | None:
+        slots = self.overlap if mode == Queue.CROWD else 1
+        params = {
+            "user_id": self.user_id,
+            "sources": self.sources,
+            "slots": slots,
+            "overlap": self.overlap,
+            "skip": self.served,
+        }
+        # An item this user already holds comes back first (a page reload, a retry).
+        held = sql.held_item(self.session, mode, params)
+        if held is not None:
+            sql.renew_lease(self.session, held, self.user_id, self.expires)
+            return self._item(held, mode)
+        for pk in sql.candidate_items(self.session, mode, params):
+            if sql.take_lease(self.session, pk, self.user_id, mode, slots, self.expires):
+                return self._item(pk, mode)
+        return None
+
+    def _item(self, pk: int, mode: Queue) -> QueueItem:
+        self.served.append(pk)
+        served = _queue_items(self.session, self.schema, [pk], mode)[0]
+        served.lease_expires_at = self.expires
+        return served
+
+
+def _queue_items(session: Session, schema: Schema, pks: list[int], mode: Queue) -> list[QueueItem]:
+    """What a person may see of the items ``pks`` (in that order) served in ``mode``."""
+    rows = sql.shown_rows(session, pks)
+    out = []
+    for pk in pks:
+        row = rows[pk]
+        served = QueueItem(item_id=row.item_id, payload=row.payload, mode=mode.value)
+        if mode == Queue.REVIEW:
+            served.suggestion = schema.decode(row.label) if row.label != -1 else None
+            served.confidence = row.confidence
+            served.votes = [
+                {"source": f"{kind}:{name}", "label": schema.decode(value), "score": score}
+                for kind, name, value, score in sql.machine_votes(session, pk)
+            ]
+        out.append(served)
+    return out

@@ -1,0 +1,208 @@
+"""A project's settings: one frozen, typed model with every key and its default, written once.
+
+:class:`ProjectSettings` is read from ``labelmill.yaml`` when a project opens and checked
+there; a round or a simulation that needs other values derives its own copy with
+:meth:`ProjectSettings.replace` and passes it down, so nothing patches shared state. The
+server's settings schema and the CLI's options take their names, defaults and checks from
+here.
+
+Examples
+--------
+>>> s = ProjectSettings()
+>>> s.target_accuracy, s.batch_size
+(0.95, 50)
+>>> s.replace(target_accuracy=0.99).target_accuracy
+0.99
+>>> ProjectSettings.from_dict({"target_accuracy": 1.5})  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+labelmill.exceptions.ConfigError: The setting 'target_accuracy' must be a number in (0, 1)...
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from labelmill.exceptions import ConfigError
+
+__all__ = ["STRATEGY_NAMES", "ProjectSettings"]
+
+#: the query strategies of :mod:`labelmill.active` and "auto" (the bandit); a test keeps
+#: this list equal to the registry, which is not imported here (it loads numpy)
+STRATEGY_NAMES = (
+    "auto",
+    "random",
+    "least_confidence",
+    "margin",
+    "entropy",
+    "committee",
+    "kcenter",
+    "cluster",
+    "hybrid",
+)
+
+
+class ProjectSettings(BaseModel):
+    """Everything a project lets its user set, with its default.
+
+    Parameters
+    ----------
+    target_accuracy : float in (0, 1), default 0.95
+        The accuracy that ``auto`` labels must reach.
+    confidence : float in (0, 1), default 0.95
+        The probability with which they reach it (the guarantee's level).
+    seed : int >= 0, default 0
+        Seeds everything random in a round and the order of the audit sample.
+    audit_fraction : float in (0, 1), default 0.3
+        The share of people's answers taken by the blind audit once it has its minimum size.
+    batch_size : int >= 1, default 50
+        Items chosen per round by active learning (and answers per simulated round).
+    strategy : str, default "auto"
+        The active-learning strategy ordering the review queue; ``auto`` is the bandit.
+    overlap : int >= 1, default 3
+        Crowd mode: how many distinct people answer each item.
+    featurizer : dict
+        Options of the featurizer (see :func:`labelmill.features.make_featurizer`).
+    feature_cache : str, optional
+        Folder of the feature cache; default ``features`` in the project folder.
+    end_model : dict
+        Options of the end model (see :class:`labelmill.learn.EndModel`).
+    hidden_columns : tuple of str
+        Metadata columns that rules, featurizers and exports never see (the oracle column
+        of a simulation is added for its duration).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=False)
+
+    target_accuracy: float = 0.95
+    confidence: float = 0.95
+    seed: int = 0
+    audit_fraction: float = 0.3
+    batch_size: int = 50
+    strategy: str = "auto"
+    overlap: int = 3
+    featurizer: dict[str, Any] = {}
+    feature_cache: str | None = None
+    end_model: dict[str, Any] = {}
+    hidden_columns: tuple[str, ...] = ()
+
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise _config_error(exc) from None
+
+    @field_validator("target_accuracy", "confidence", "audit_fraction", mode="before")
+    @classmethod
+    def _open_unit(cls, value: Any) -> float:
+        if not _is_number(value) or not 0 < value < 1:
+            raise ValueError("must be a number in (0, 1)")
+        return float(value)
+
+    @field_validator("seed", mode="before")
+    @classmethod
+    def _non_negative_int(cls, value: Any) -> int:
+        if not _is_int(value) or value < 0:
+            raise ValueError("must be a non-negative integer")
+        return int(value)
+
+    @field_validator("batch_size", "overlap", mode="before")
+    @classmethod
+    def _positive_int(cls, value: Any) -> int:
+        if not _is_int(value) or value < 1:
+            raise ValueError("must be a positive integer")
+        return int(value)
+
+    @field_validator("strategy", mode="before")
+    @classmethod
+    def _strategy(cls, value: Any) -> str:
+        if value not in STRATEGY_NAMES:
+            raise ValueError(f"must be one of {', '.join(STRATEGY_NAMES)}")
+        return str(value)
+
+    @field_validator("featurizer", "end_model", mode="before")
+    @classmethod
+    def _options(cls, value: Any) -> dict[str, Any]:
+        if value is None:
+            return {}
+        if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+            raise ValueError("must be a mapping of option names to values")
+        return copy.deepcopy(value)
+
+    @field_validator("feature_cache", mode="before")
+    @classmethod
+    def _folder(cls, value: Any) -> str | None:
+        if value is None or (isinstance(value, str) and value.strip()):
+            return value
+        if hasattr(value, "__fspath__"):
+            return str(value)
+        raise ValueError("must be a folder path")
+
+    @field_validator("hidden_columns", mode="before")
+    @classmethod
+    def _columns(cls, value: Any) -> tuple[str, ...]:
+        if value is None:
+            return ()
+        if isinstance(value, str) or not all(isinstance(c, str) for c in value):
+            raise ValueError("must be a list of column names")
+        return tuple(sorted(set(value)))
+
+    # -- building ---------------------------------------------------------------------------
+    @classmethod
+    def from_dict(cls, values: dict[str, Any] | None) -> ProjectSettings:
+        """Settings from a mapping (e.g. the ``settings`` of ``labelmill.yaml``), checked.
+
+        Raises
+        ------
+        ConfigError
+            An unknown key or a bad value, naming the setting, what it must be and what
+            came.
+        """
+        if values is not None and not isinstance(values, dict):
+            raise ConfigError(
+                f"The settings must be a mapping of names to values. Got {values!r} instead."
+            )
+        return cls(**(values or {}))
+
+    def replace(self, **changes: Any) -> ProjectSettings:
+        """A copy with ``changes`` applied and checked (``None`` values leave a setting as it
+        is, so optional command-line options can be passed straight through)."""
+        given = {k: v for k, v in changes.items() if v is not None}
+        if not given:
+            return self
+        return ProjectSettings.from_dict({**self.to_dict(), **given})
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values (lists, not tuples) as written to ``labelmill.yaml``."""
+        out = self.model_dump()
+        out["hidden_columns"] = list(self.hidden_columns)
+        return copy.deepcopy(out)
+
+    def changes_from(self, other: ProjectSettings) -> dict[str, tuple[Any, Any]]:
+        """Setting name -> (other's value, this value) where the two differ."""
+        mine, theirs = self.to_dict(), other.to_dict()
+        return {k: (theirs[k], v) for k, v in mine.items() if theirs[k] != v}
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _config_error(exc: ValidationError) -> ConfigError:
+    first = exc.errors()[0]
+    name = ".".join(str(part) for part in first["loc"]) or "settings"
+    if first["type"] == "extra_forbidden":
+        known = ", ".join(ProjectSettings.model_fields)
+        return ConfigError(
+            f"{name!r} is not a setting of labelmill; the settings are: {known}. "
+            "Check its spelling in labelmill.yaml."
+        )
+    message = str(first.get("ctx", {}).get("error") or first["msg"])
+    return ConfigError(f"The setting {name!r} {message}. Got {first.get('input')!r} instead.")

@@ -1,0 +1,251 @@
+"""Items and their current labels: lookups, counts, pages for rules, rounds and exports.
+
+Functions take a session and never commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from labelmill.exceptions import NotFoundError
+from labelmill.store.models import Import, Item, Label, Lease, Source, User, Vote
+
+__all__ = [
+    "count_items",
+    "count_live_leases",
+    "count_users",
+    "count_votes",
+    "existing_hashes",
+    "existing_ids",
+    "export_page",
+    "insert_items",
+    "insert_labels",
+    "item_ids",
+    "item_pk",
+    "item_page",
+    "item_votes",
+    "item_with_label",
+    "labeled_rows",
+    "max_item_pk",
+    "media_row",
+    "metas",
+    "payloads",
+    "round_rows",
+    "status_counts",
+    "update_labels",
+]
+
+_IN_CHUNK = 5000  # values per IN (...) list: SQLite allows 32,766 bound parameters
+
+
+def item_pk(session: Session, item_id: str) -> int:
+    """The internal key of the item imported as ``item_id``.
+
+    Raises
+    ------
+    NotFoundError
+        No such item.
+    """
+    pk = session.scalar(select(Item.pk).where(Item.item_id == item_id))
+    if pk is None:
+        raise NotFoundError(f"No item with id {item_id!r} in this project.")
+    return int(pk)
+
+
+def label_row(session: Session, pk: int) -> Label | None:
+    """The label row of an item, to change in the caller's transaction."""
+    return session.get(Label, pk)
+
+
+def count_items(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(Item)) or 0)
+
+
+def count_votes(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(Vote)) or 0)
+
+
+def count_users(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(User)) or 0)
+
+
+def count_live_leases(session: Session, now: datetime) -> int:
+    return int(
+        session.scalar(select(func.count()).select_from(Lease).where(Lease.expires_at >= now)) or 0
+    )
+
+
+def max_item_pk(session: Session) -> int:
+    return int(session.scalar(select(func.max(Item.pk))) or 0)
+
+
+def status_counts(session: Session) -> dict[str, int]:
+    """Items per label status (statuses with no item left out)."""
+    rows = session.execute(select(Label.status, func.count()).group_by(Label.status)).all()
+    return {str(status): int(n) for status, n in rows}
+
+
+def source_counts(session: Session) -> dict[str, int]:
+    """Active sources per kind."""
+    rows = session.execute(
+        select(Source.kind, func.count()).where(Source.active).group_by(Source.kind)
+    ).all()
+    return {str(kind): int(n) for kind, n in rows}
+
+
+def item_page(session: Session, after_pk: int, limit: int) -> list[tuple[int, str, Any, Any]]:
+    """(pk, item_id, payload, meta) of up to ``limit`` items after ``after_pk``, in pk order."""
+    rows = session.execute(
+        select(Item.pk, Item.item_id, Item.payload, Item.meta)
+        .where(Item.pk > after_pk)
+        .order_by(Item.pk)
+        .limit(limit)
+    ).all()
+    return [(int(r[0]), str(r[1]), r[2], r[3]) for r in rows]
+
+
+def payloads(session: Session, pks: Sequence[int]) -> dict[int, Any]:
+    """pk -> payload of the items ``pks``."""
+    out: dict[int, Any] = {}
+    for start in range(0, len(pks), _IN_CHUNK):
+        chunk = [int(pk) for pk in pks[start : start + _IN_CHUNK]]
+        rows = session.execute(select(Item.pk, Item.payload).where(Item.pk.in_(chunk)))
+        out.update((int(pk), payload) for pk, payload in rows)
+    return out
+
+
+def item_ids(session: Session, pks: Sequence[int]) -> dict[int, str]:
+    """pk -> imported id of the items ``pks``."""
+    out: dict[int, str] = {}
+    for start in range(0, len(pks), _IN_CHUNK):
+        chunk = [int(pk) for pk in pks[start : start + _IN_CHUNK]]
+        rows = session.execute(select(Item.pk, Item.item_id).where(Item.pk.in_(chunk)))
+        out.update((int(pk), str(item_id)) for pk, item_id in rows)
+    return out
+
+
+def metas(session: Session) -> list[tuple[str, dict[str, Any] | None]]:
+    """(item_id, metadata) of every item."""
+    return [(str(i), m) for i, m in session.execute(select(Item.item_id, Item.meta))]
+
+
+def round_rows(session: Session) -> list[tuple[int, str, float, str, int, str]]:
+    """(pk, content_hash, random_key, status, label, item_id) of every item, in pk order."""
+    rows = session.execute(
+        select(Item.pk, Item.content_hash, Item.random_key, Label.status, Label.label, Item.item_id)
+        .join(Label, Label.item_pk == Item.pk)
+        .order_by(Item.pk)
+    ).all()
+    return [(int(r[0]), str(r[1]), float(r[2]), str(r[3]), int(r[4]), str(r[5])) for r in rows]
+
+
+def update_labels(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Bulk update of label rows (dicts keyed by ``item_pk`` plus the columns to set)."""
+    for start in range(0, len(rows), _IN_CHUNK):
+        session.execute(update(Label), rows[start : start + _IN_CHUNK])
+
+
+def export_page(
+    session: Session, after_pk: int, limit: int, statuses: Sequence[str] | None
+) -> list[tuple[Item, Label]]:
+    """(item, label) pairs after ``after_pk`` in pk order, of the given statuses."""
+    query = (
+        select(Item, Label)
+        .join(Label, Label.item_pk == Item.pk)
+        .where(Item.pk > after_pk)
+        .order_by(Item.pk)
+        .limit(limit)
+    )
+    if statuses:
+        query = query.where(Label.status.in_(list(statuses)))
+    return [(row[0], row[1]) for row in session.execute(query).all()]
+
+
+def labeled_rows(
+    session: Session, statuses: Sequence[str] | None
+) -> list[tuple[int, str, Any, int, str, list[float] | None]]:
+    """(pk, item_id, payload, label, status, posterior) of labeled items, in pk order."""
+    query = (
+        select(Item.pk, Item.item_id, Item.payload, Label.label, Label.status, Label.posterior)
+        .join(Label, Label.item_pk == Item.pk)
+        .where(Label.label != -1)
+        .order_by(Item.pk)
+    )
+    if statuses:
+        query = query.where(Label.status.in_(list(statuses)))
+    return [tuple(r) for r in session.execute(query).all()]  # type: ignore[misc]
+
+
+def item_with_label(session: Session, item_id: str) -> tuple[Item, Label]:
+    """The item imported as ``item_id`` and its label row (NotFoundError when missing)."""
+    row = session.execute(
+        select(Item, Label).join(Label, Label.item_pk == Item.pk).where(Item.item_id == item_id)
+    ).first()
+    if row is None:
+        raise NotFoundError(f"No item with id {item_id!r} in this project.")
+    return row[0], row[1]
+
+
+def item_votes(session: Session, pk: int) -> list[tuple[str, str, int, Any, Any, Any]]:
+    """(kind, name, label, score, queue, created_at) of every vote on an item, oldest first."""
+    rows = session.execute(
+        select(Source.kind, Source.name, Vote.label, Vote.score, Vote.queue, Vote.created_at)
+        .join(Source, Source.id == Vote.source_id)
+        .where(Vote.item_pk == pk)
+        .order_by(Vote.id)
+    ).all()
+    return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+def media_row(session: Session, item_id: str) -> tuple[Any, str | None] | None:
+    """(stored payload, path of the import that brought it) of an item, or None."""
+    row = session.execute(
+        select(Item.payload, Import.path)
+        .outerjoin(Import, Import.id == Item.import_id)
+        .where(Item.item_id == item_id)
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+# -- writing imports ---------------------------------------------------------------------
+def start_import(session: Session, path: str) -> Import:
+    record = Import(path=path)
+    session.add(record)
+    session.flush()
+    return record
+
+
+def existing_hashes(
+    session: Session, hashes: Sequence[str], import_id: int
+) -> list[tuple[str, str, bool]]:
+    """(content_hash, item_id, from this import) of stored items with one of ``hashes``."""
+    rows = session.execute(
+        select(Item.content_hash, Item.item_id, Item.import_id == import_id).where(
+            Item.content_hash.in_(list(hashes))
+        )
+    )
+    return [(str(h), str(i), bool(here)) for h, i, here in rows]
+
+
+def existing_ids(session: Session, ids: Sequence[str]) -> set[str]:
+    return set(session.scalars(select(Item.item_id).where(Item.item_id.in_(list(ids)))))
+
+
+def insert_items(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Insert item rows; returns item_id -> pk."""
+    out = session.execute(insert(Item).returning(Item.item_id, Item.pk), rows).all()
+    return {str(item_id): int(pk) for item_id, pk in out}
+
+
+def insert_labels(session: Session, labels: list[dict[str, Any]]) -> None:
+    session.execute(insert(Label), labels)
+
+
+def insert_raw_votes(session: Session, votes: list[dict[str, Any]]) -> None:
+    if votes:
+        session.execute(insert(Vote), votes)

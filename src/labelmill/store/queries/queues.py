@@ -1,0 +1,421 @@
+"""The statements of the labeling queues: leases, serving order, answers and their counters.
+
+These run on the hot path of the server (about ten small statements per next + answer
+pair). Each shape of statement is built once, with bound parameters
+(``functools.cache``), since building a SQLAlchemy statement costs more than running it on
+an indexed table; only the parameter values change per request. Functions take a session
+and never commit: the caller's transaction decides.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, delete, exists, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from labelmill.enums import Queue, RoundState, SourceKind, Status
+from labelmill.store.dialect import dialect_of, insert_for
+from labelmill.store.models import AuditLog, Counter, Item, Label, Lease, Round, Source, User, Vote
+
+__all__ = [
+    "HUMAN_STATUSES",
+    "REVIEWABLE",
+    "add_person_vote",
+    "answer_counts",
+    "any_round_done",
+    "candidate_items",
+    "count_answer",
+    "expire_leases",
+    "held_item",
+    "lease_of",
+    "log_action",
+    "machine_votes",
+    "peek_items",
+    "person_source",
+    "person_source_ids",
+    "release_lease",
+    "renew_lease",
+    "set_person_label",
+    "shown_rows",
+    "take_lease",
+    "user_id",
+]
+
+HUMAN_STATUSES = (Status.HUMAN, Status.GOLD)
+REVIEWABLE = (Status.REVIEW, Status.UNLABELED)  # the statuses the review queue serves
+PEOPLE = (SourceKind.HUMAN, SourceKind.CROWD)
+_NOT_ABSTAIN = Vote.label != -1
+_CANDIDATES = 16
+
+
+# -- answer counters ---------------------------------------------------------------------
+@functools.cache
+def _answer_counts() -> Any:
+    names = [f"answers:{q}" for q in (Queue.REVIEW, Queue.AUDIT)]
+    return select(Counter.name, Counter.value).where(Counter.name.in_(names))
+
+
+def answer_counts(session: Session) -> dict[str, int]:
+    """People's answers so far per queue (``review``, ``audit``): running counts kept in
+    the transaction of each answer, so this reads two rows instead of counting votes."""
+    rows = session.execute(_answer_counts()).tuples().all()
+    return {name.split(":", 1)[1]: int(value) for name, value in rows}
+
+
+@functools.cache
+def _counter_increment(dialect: str, insert_of: Any) -> Any:
+    statement = insert_of(Counter)
+    return statement.on_conflict_do_update(
+        index_elements=["name"], set_={"value": Counter.value + statement.excluded.value}
+    )
+
+
+def count_answer(session: Session, queue: str) -> None:
+    """Add one to the count of people's answers in ``queue`` (an atomic upsert)."""
+    statement = _counter_increment(dialect_of(session), insert_for(session))
+    session.execute(statement, {"name": f"answers:{queue}", "value": 1})
+
+
+@functools.cache
+def _any_round_done() -> Any:
+    return select(Round.id).where(Round.status == RoundState.DONE).limit(1)
+
+
+def any_round_done(session: Session) -> bool:
+    """Whether a round has ever finished (a model exists)."""
+    return session.scalar(_any_round_done()) is not None
+
+
+# -- leases ------------------------------------------------------------------------------
+@functools.cache
+def _expired_leases() -> Any:
+    return delete(Lease).where(Lease.expires_at < bindparam("now"))
+
+
+def expire_leases(session: Session, now: datetime) -> None:
+    """Delete every lease that expired before ``now``."""
+    session.execute(_expired_leases(), {"now": now})
+
+
+@functools.cache
+def _lease_insert(dialect: str, insert_of: Any) -> Any:
+    """INSERT of a lease (values bound at execution) that does nothing if the slot is taken."""
+    return (
+        insert_of(Lease)
+        .on_conflict_do_nothing(index_elements=["item_pk", "slot"])
+        .returning(Lease.id)
+    )
+
+
+def take_lease(
+    session: Session, item_pk: int, user_id: int, queue: str, slots: int, expires: datetime
+) -> bool:
+    """Lease ``item_pk`` in its first free slot of ``0..slots-1``; False when all are taken.
+    The unique ``(item, slot)`` key settles races between servers."""
+    statement = _lease_insert(dialect_of(session), insert_for(session))
+    for slot in range(slots):
+        params = {
+            "item_pk": item_pk,
+            "slot": slot,
+            "user_id": user_id,
+            "queue": queue,
+            "expires_at": expires,
+        }
+        if session.scalar(statement, params) is not None:
+            return True
+    return False
+
+
+@functools.cache
+def _lease_renewal() -> Any:
+    return (
+        update(Lease)
+        .where(Lease.item_pk == bindparam("b_item_pk"), Lease.user_id == bindparam("b_user_id"))
+        .values(expires_at=bindparam("b_expires"))
+    )
+
+
+def renew_lease(session: Session, item_pk: int, user_id: int, expires: datetime) -> None:
+    session.execute(
+        _lease_renewal(), {"b_item_pk": item_pk, "b_user_id": user_id, "b_expires": expires}
+    )
+
+
+@functools.cache
+def _lease_release() -> Any:
+    return delete(Lease).where(
+        Lease.item_pk == bindparam("item_pk"), Lease.user_id == bindparam("user_id")
+    )
+
+
+def release_lease(session: Session, item_pk: int, user_id: int) -> None:
+    session.execute(_lease_release(), {"item_pk": item_pk, "user_id": user_id})
+
+
+def lease_of(session: Session, item_pk: int, user: str, now: datetime) -> str | None:
+    """The queue of ``user``'s live lease on the item, if any."""
+    return session.scalar(
+        select(Lease.queue)
+        .join(User, User.id == Lease.user_id)
+        .where(Lease.item_pk == item_pk, User.name == user, Lease.expires_at >= now)
+        .limit(1)
+    )
+
+
+# -- serving order -----------------------------------------------------------------------
+@functools.cache
+def _queue_pks(mode: str, part: str = "all", *, for_user: bool = False, held: bool = False) -> Any:
+    """The pks of a queue's items in serving order, as a statement with bound parameters.
+
+    The review order is ``priority DESC NULLS LAST, random_key DESC`` over the statuses
+    ``review`` and ``unlabeled`` (items no round has ranked have ``random_key - 1`` from
+    their import, so NULL is left only for rows written by hand). Asked in one piece, the
+    database sorts the whole queue on every request (a second at a million items); so
+    ``part`` asks for one status at a time (``:status``): the items with a priority
+    (``"priority"``, an ordered walk of the index on ``(status, priority)``), or those
+    without (``"rest"``), and :func:`_review_order` merges the parts. Those parts also
+    return the sort keys.
+
+    ``for_user`` leaves out items the user (``:sources``) answered and items leased to others
+    in every slot (``:user_id``, ``:slots``); ``held`` keeps only the items leased to
+    ``:user_id``. Always bound: ``:skip`` (pks already served in this call) and ``:limit``.
+    """
+    query = select(Item.pk).join(Label, Label.item_pk == Item.pk)
+    if mode == Queue.REVIEW and part != "all":
+        query = query.add_columns(Label.priority, Item.random_key)
+        query = query.where(Label.status == bindparam("status"))
+        if part == "priority":
+            query = query.where(Label.priority.is_not(None))
+            query = query.order_by(Label.priority.desc(), Item.random_key.desc())
+        else:
+            query = query.where(Label.priority.is_(None)).order_by(Item.random_key.desc())
+    elif mode == Queue.REVIEW:  # one piece: fine where few rows qualify (``held``)
+        query = query.where(Label.status.in_(REVIEWABLE))
+        query = query.order_by(Label.priority.desc().nulls_last(), Item.random_key.desc())
+    elif mode == Queue.AUDIT:
+        query = query.where(Label.status.not_in(HUMAN_STATUSES)).order_by(Item.random_key)
+    else:  # crowd: items with fewer than `overlap` crowd answers
+        crowd_answers = (
+            select(func.count())
+            .select_from(Vote)
+            .join(Source, Source.id == Vote.source_id)
+            .where(Vote.item_pk == Item.pk, Source.kind == SourceKind.CROWD, _NOT_ABSTAIN)
+            .scalar_subquery()
+        )
+        query = query.where(crowd_answers < bindparam("overlap"), Label.status != Status.GOLD)
+        query = query.order_by(Item.random_key)
+    if for_user:
+        answered = exists().where(
+            Vote.item_pk == Item.pk,
+            Vote.source_id.in_(bindparam("sources", expanding=True)),
+            _NOT_ABSTAIN,
+        )
+        leased_by_others = (
+            select(func.count())
+            .select_from(Lease)
+            .where(Lease.item_pk == Item.pk, Lease.user_id != bindparam("user_id"))
+            .scalar_subquery()
+        )
+        query = query.where(~answered, leased_by_others < bindparam("slots"))
+    if held:
+        # "pk IN (this user's leases)", not a correlated EXISTS: the database starts from the
+        # user's few leases instead of walking the whole queue (seconds at a million items).
+        query = query.where(
+            Item.pk.in_(select(Lease.item_pk).where(Lease.user_id == bindparam("user_id")))
+        )
+    return query.where(Item.pk.not_in(bindparam("skip", expanding=True))).limit(bindparam("limit"))
+
+
+def _review_order(session: Session, params: dict[str, Any], *, for_user: bool) -> list[int]:
+    """The first ``:limit`` pks of the review queue in its order, from up to four index walks
+    (see :func:`_queue_pks`)."""
+    rows: list[Any] = []
+    for part in ("priority", "rest"):
+        for status in REVIEWABLE:
+            statement = _queue_pks(Queue.REVIEW, part, for_user=for_user)
+            rows += session.execute(statement, {**params, "status": status}).all()
+        if len(rows) >= params["limit"]:  # items with a priority all come first
+            break
+    rows.sort(key=lambda r: (r.priority is None, -(r.priority or 0.0), -r.random_key))
+    return [r.pk for r in rows[: params["limit"]]]
+
+
+def held_item(session: Session, mode: str, params: dict[str, Any]) -> int | None:
+    """An item of ``mode``'s queue that the user (``params["user_id"]``) already holds."""
+    return session.scalar(_queue_pks(mode, for_user=True, held=True), {**params, "limit": 1})
+
+
+def candidate_items(session: Session, mode: str, params: dict[str, Any]) -> list[int]:
+    """The first pks of a user's queue in serving order (a few, for races with other servers).
+
+    ``params``: ``user_id``, ``sources`` (the user's source ids), ``slots``, ``overlap`` and
+    ``skip`` (pks already served in this call).
+    """
+    params = {**params, "limit": _CANDIDATES}
+    if mode == Queue.REVIEW:
+        return _review_order(session, params, for_user=True)
+    return list(session.scalars(_queue_pks(mode, for_user=True), params))
+
+
+def peek_items(session: Session, mode: str, n: int, overlap: int) -> list[int]:
+    """The first ``n`` pks of a queue in serving order, for nobody in particular."""
+    params: dict[str, Any] = {"skip": [], "limit": n, "overlap": overlap}
+    if mode == Queue.REVIEW:
+        return _review_order(session, params, for_user=False)
+    return list(session.scalars(_queue_pks(mode), params))
+
+
+# -- what a person sees ------------------------------------------------------------------
+@functools.cache
+def _shown_rows() -> Any:
+    return (
+        select(Item.pk, Item.item_id, Item.payload, Label.label, Label.confidence)
+        .join(Label, Label.item_pk == Item.pk)
+        .where(Item.pk.in_(bindparam("pks", expanding=True)))
+    )
+
+
+def shown_rows(session: Session, pks: Sequence[int]) -> dict[int, Any]:
+    """pk -> row (pk, item_id, payload, label, confidence) of the items ``pks``."""
+    return {row.pk: row for row in session.execute(_shown_rows(), {"pks": list(pks)})}
+
+
+@functools.cache
+def _machine_votes() -> Any:
+    return (
+        select(Source.kind, Source.name, Vote.label, Vote.score)
+        .join(Source, Source.id == Vote.source_id)
+        .where(
+            Vote.item_pk == bindparam("pk"),
+            _NOT_ABSTAIN,
+            Source.kind.in_((SourceKind.RULE, SourceKind.MODEL)),
+        )
+        .order_by(Vote.id.desc())
+        .limit(50)
+    )
+
+
+def machine_votes(session: Session, pk: int) -> list[tuple[str, str, int, float | None]]:
+    """(kind, name, label, score) of the latest rule and model votes on an item."""
+    return [tuple(r) for r in session.execute(_machine_votes(), {"pk": pk})]  # type: ignore[misc]
+
+
+# -- people and their answers ------------------------------------------------------------
+@functools.cache
+def _user_by_name() -> Any:
+    return select(User.id).where(User.name == bindparam("name"))
+
+
+def user_id(session: Session, name: str) -> int:
+    """The id of user ``name``; a user row (annotator, no password) is created for library
+    and simulation use when missing."""
+    found = session.scalar(_user_by_name(), {"name": name})
+    if found is not None:
+        return int(found)
+    user = User(name=name, role="annotator", password_hash="!", active=True)
+    session.add(user)
+    session.flush()
+    return user.id
+
+
+@functools.cache
+def _people_sources() -> Any:
+    name = select(User.name).where(User.id == bindparam("user_id")).scalar_subquery()
+    return select(Source.id).where(Source.kind.in_(PEOPLE), Source.name == name)
+
+
+def person_source_ids(session: Session, user_id: int) -> list[int]:
+    """The source ids under which user ``user_id`` answers (review/audit and crowd)."""
+    return list(session.scalars(_people_sources(), {"user_id": user_id}))
+
+
+@functools.cache
+def _source_by_name() -> Any:
+    return select(Source.id).where(
+        Source.kind == bindparam("kind"), Source.name == bindparam("name"), Source.version == "1"
+    )
+
+
+def person_source(session: Session, user: str, kind: str) -> int:
+    """The source id of ``user``'s answers of ``kind`` (human or crowd), created if new."""
+    found = session.scalar(_source_by_name(), {"kind": kind, "name": user})
+    if found is not None:
+        return int(found)
+    source = Source(kind=kind, name=user, version="1", definition={"user": user})
+    session.add(source)
+    session.flush()
+    return source.id
+
+
+def add_person_vote(
+    session: Session, item_pk: int, source_id: int, label: int, queue: str, now: datetime
+) -> None:
+    """Append a person's vote (``label`` -1 withdraws their earlier answer)."""
+    session.execute(
+        insert(Vote),
+        [
+            {
+                "item_pk": item_pk,
+                "source_id": source_id,
+                "label": label,
+                "queue": queue,
+                "score": None,
+                "round_id": None,
+                "created_at": now,
+            }
+        ],
+    )
+
+
+@functools.cache
+def _label_update() -> Any:
+    return (
+        update(Label)
+        .where(Label.item_pk == bindparam("b_item_pk"))
+        .values(
+            label=bindparam("b_label"),
+            status=bindparam("b_status"),
+            confidence=1.0,
+            sources=bindparam("b_sources", type_=Label.sources.type),
+            updated_at=bindparam("b_now"),
+        )
+    )
+
+
+def set_person_label(
+    session: Session, item_pk: int, label: int, status: str, source_id: int, now: datetime
+) -> None:
+    """Make a person's answer the item's current label (status ``human`` or ``gold``)."""
+    params = {"b_item_pk": item_pk, "b_label": label, "b_status": status, "b_now": now}
+    session.execute(_label_update(), {**params, "b_sources": [source_id]})
+
+
+def last_person_vote(session: Session, item_pk: int, user: str) -> tuple[Vote, Source] | None:
+    """``user``'s latest vote on the item (an answer, or the abstain of an undo)."""
+    row = session.execute(
+        select(Vote, Source)
+        .join(Source, Source.id == Vote.source_id)
+        .where(Vote.item_pk == item_pk, Source.name == user, Source.kind.in_(PEOPLE))
+        .order_by(Vote.id.desc())
+        .limit(1)
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+def log_action(
+    session: Session,
+    actor: str,
+    action: str,
+    target: str | None,
+    details: dict[str, Any] | None,
+    at: datetime | None = None,
+) -> None:
+    """Append one row to the audit log."""
+    row: dict[str, Any] = {"actor": actor, "action": action, "target": target, "details": details}
+    if at is not None:
+        row["at"] = at
+    session.execute(insert(AuditLog), [row])
