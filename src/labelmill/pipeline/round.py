@@ -33,14 +33,12 @@ from labelmill.enums import Stage, Status
 from labelmill.exceptions import LabelmillError, RoundError
 from labelmill.pipeline import steps
 from labelmill.pipeline.results import (
-    AutoAccuracy,
     RoundResult,
     StoppingInfo,
     StrategyInfo,
     Versions,
 )
 from labelmill.pipeline.round_data import (
-    RoundData,
     RoundLabels,
     RoundRecord,
     load_features,
@@ -123,7 +121,7 @@ def _run(
     record.stage(Stage.AGGREGATE)
     posterior, covered, aggregator = steps.aggregate(data.L, k, seed)
     trusted, audited = data.human >= 0, data.audit >= 0
-    _check_trainable(schema, data, trusted, covered)
+    steps.check_trainable(schema, data.human, data.L, trusted, covered)
     from labelmill.learn import training_targets
 
     weak = covered & ~trusted
@@ -151,7 +149,7 @@ def _run(
     shown, ece_before, ece_after = steps.calibrate_on_audit(proba, audited, data.audit, seed)
 
     record.stage(Stage.ROUTE)
-    from labelmill.quality import ThresholdPolicy, estimate_accuracy
+    from labelmill.quality import ThresholdPolicy
 
     routable = ~(trusted | audited)
     policy = ThresholdPolicy(settings.target_accuracy, settings.confidence)
@@ -184,18 +182,6 @@ def _run(
         data.state.get("stopping"),
     )
 
-    auto_accuracy = None
-    if decision.threshold is not None:
-        est = estimate_accuracy(
-            correct_audit[decision.accepts(raw_conf[audited])], confidence=settings.confidence
-        )
-        auto_accuracy = AutoAccuracy(
-            estimate=est.accuracy,
-            lower=est.lower,
-            upper=est.upper,
-            bound=decision.lower_bound,
-            n=est.n,
-        )
     result = RoundResult(
         round_id=record.id,
         status="done",
@@ -206,7 +192,9 @@ def _run(
         n_human=int(trusted.sum()),
         n_trained=int(rows.size),
         audit_accuracy=float(correct_audit.mean()) if audited.any() else None,
-        auto_accuracy=auto_accuracy,
+        auto_accuracy=steps.auto_accuracy(
+            decision, raw_conf[audited], correct_audit, settings.confidence
+        ),
         n_more_audit_needed=decision.n_more_needed,
         accepted_share_on_audit=decision.accepted_share_on_audit,
         ece_before=ece_before,
@@ -231,21 +219,3 @@ def _run(
     write_round(store, data, record.id, labels, result.to_dict(), state)
     record.done()
     return result
-
-
-def _check_trainable(
-    schema: Schema, data: RoundData, trusted: np.ndarray, covered: np.ndarray
-) -> None:
-    """Raise :class:`RoundError` unless there are labels of at least two classes."""
-    classes_seen = set(data.human[trusted].tolist()) | set(data.L[data.L >= 0].tolist())
-    if not (trusted | covered).any():
-        raise RoundError(
-            "No item has a label to learn from: no rule voted and nobody answered. Register "
-            "rules (labelmill rules) or label some items by hand (labelmill serve)."
-        )
-    if len(classes_seen) < 2:
-        only = schema.decode(next(iter(classes_seen))) if classes_seen else "none"
-        raise RoundError(
-            f"Only one class has labels so far ({only}); a model needs at least two. Label "
-            "items of the other classes or add rules that vote for them."
-        )

@@ -10,12 +10,17 @@ from typing import Any
 
 import numpy as np
 
+from labelmill.exceptions import RoundError
+from labelmill.pipeline.results import AutoAccuracy
+from labelmill.schema import Schema
 from labelmill.settings import ProjectSettings
 
 __all__ = [
     "HUMAN_WEIGHT",
     "MAX_WEAK_ROWS",
     "aggregate",
+    "auto_accuracy",
+    "check_trainable",
     "calibrate_on_audit",
     "committee_members",
     "end_model",
@@ -181,3 +186,37 @@ def stopping_verdict(
         "coverage_gain": decision.coverage_gain,
     }
     return verdict, rule.to_dict()
+
+
+def check_trainable(
+    schema: Schema, human: np.ndarray, L: np.ndarray, trusted: np.ndarray, covered: np.ndarray
+) -> None:
+    """Raise :class:`RoundError` unless people's labels and votes name two classes."""
+    classes_seen = set(human[trusted].tolist()) | set(L[L >= 0].tolist())
+    if not (trusted | covered).any():
+        raise RoundError(
+            "No item has a label to learn from: no rule voted and nobody answered. Register "
+            "rules (labelmill rules) or label some items by hand (labelmill serve)."
+        )
+    if len(classes_seen) < 2:
+        only = schema.decode(next(iter(classes_seen))) if classes_seen else "none"
+        raise RoundError(
+            f"Only one class has labels so far ({only}); a model needs at least two. Label "
+            "items of the other classes or add rules that vote for them."
+        )
+
+
+def auto_accuracy(
+    decision: Any, audit_scores: np.ndarray, correct_audit: np.ndarray, confidence: float
+) -> AutoAccuracy | None:
+    """Accuracy of the auto labels on the audit items above the chosen threshold, with its
+    exact interval and the bound that certified it (None when nothing is auto-accepted)."""
+    if decision.threshold is None:
+        return None
+    from labelmill.quality import estimate_accuracy
+
+    above = decision.accepts(audit_scores)
+    est = estimate_accuracy(correct_audit[above], confidence=confidence)
+    return AutoAccuracy(
+        estimate=est.accuracy, lower=est.lower, upper=est.upper, bound=decision.lower_bound, n=est.n
+    )
