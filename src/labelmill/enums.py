@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["Queue", "Role", "RoundState", "SourceKind", "Stage", "Status"]
+__all__ = ["Queue", "Role", "RoundState", "SourceKind", "Stage", "Status", "Strategy"]
 
 
 class Status(StrEnum):
@@ -82,3 +82,18 @@ class Stage(StrEnum):
     CALIBRATE = "calibrate"
     ROUTE = "route"
     WRITE = "write"
+
+
+class Strategy(StrEnum):
+    """How the review queue is ordered: an active-learning strategy of
+    :mod:`labelmill.active`, or ``auto``, the bandit that learns which one pays off."""
+
+    AUTO = "auto"
+    RANDOM = "random"
+    LEAST_CONFIDENCE = "least_confidence"
+    MARGIN = "margin"
+    ENTROPY = "entropy"
+    COMMITTEE = "committee"
+    KCENTER = "kcenter"
+    CLUSTER = "cluster"
+    HYBRID = "hybrid"

@@ -1,4 +1,4 @@
-"""A project's settings: one frozen, typed model with every key and its default, written once.
+"""A project's settings: one frozen, typed dataclass with every key and its default, written once.
 
 :class:`ProjectSettings` is read from ``labelmill.yaml`` when a project opens and checked
 there; a round or a simulation that needs other values derives its own copy with
@@ -22,30 +22,23 @@ labelmill.exceptions.ConfigError: The setting 'target_accuracy' must be a number
 from __future__ import annotations
 
 import copy
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
-
+from labelmill.enums import Strategy
 from labelmill.exceptions import ConfigError
 
 __all__ = ["STRATEGY_NAMES", "ProjectSettings"]
 
 #: the query strategies of :mod:`labelmill.active` and "auto" (the bandit); a test keeps
-#: this list equal to the registry, which is not imported here (it loads numpy)
-STRATEGY_NAMES = (
-    "auto",
-    "random",
-    "least_confidence",
-    "margin",
-    "entropy",
-    "committee",
-    "kcenter",
-    "cluster",
-    "hybrid",
-)
+#: them equal to the registry, which is not imported here (it loads numpy)
+STRATEGY_NAMES = tuple(s.value for s in Strategy)
 
 
-class ProjectSettings(BaseModel):
+@dataclass(frozen=True)
+class ProjectSettings:
     """Everything a project lets its user set, with its default.
 
     Parameters
@@ -73,9 +66,12 @@ class ProjectSettings(BaseModel):
     hidden_columns : tuple of str
         Metadata columns that rules, featurizers and exports never see (the oracle column
         of a simulation is added for its duration).
-    """
 
-    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=False)
+    Raises
+    ------
+    ConfigError
+        A bad value, naming the setting, what it must be and what came.
+    """
 
     target_accuracy: float = 0.95
     confidence: float = 0.95
@@ -84,71 +80,21 @@ class ProjectSettings(BaseModel):
     batch_size: int = 50
     strategy: str = "auto"
     overlap: int = 3
-    featurizer: dict[str, Any] = {}
+    featurizer: dict[str, Any] = field(default_factory=dict)
     feature_cache: str | None = None
-    end_model: dict[str, Any] = {}
+    end_model: dict[str, Any] = field(default_factory=dict)
     hidden_columns: tuple[str, ...] = ()
 
-    def __init__(self, **values: Any) -> None:
-        try:
-            super().__init__(**values)
-        except ValidationError as exc:
-            raise _config_error(exc) from None
-
-    @field_validator("target_accuracy", "confidence", "audit_fraction", mode="before")
-    @classmethod
-    def _open_unit(cls, value: Any) -> float:
-        if not _is_number(value) or not 0 < value < 1:
-            raise ValueError("must be a number in (0, 1)")
-        return float(value)
-
-    @field_validator("seed", mode="before")
-    @classmethod
-    def _non_negative_int(cls, value: Any) -> int:
-        if not _is_int(value) or value < 0:
-            raise ValueError("must be a non-negative integer")
-        return int(value)
-
-    @field_validator("batch_size", "overlap", mode="before")
-    @classmethod
-    def _positive_int(cls, value: Any) -> int:
-        if not _is_int(value) or value < 1:
-            raise ValueError("must be a positive integer")
-        return int(value)
-
-    @field_validator("strategy", mode="before")
-    @classmethod
-    def _strategy(cls, value: Any) -> str:
-        if value not in STRATEGY_NAMES:
-            raise ValueError(f"must be one of {', '.join(STRATEGY_NAMES)}")
-        return str(value)
-
-    @field_validator("featurizer", "end_model", mode="before")
-    @classmethod
-    def _options(cls, value: Any) -> dict[str, Any]:
-        if value is None:
-            return {}
-        if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
-            raise ValueError("must be a mapping of option names to values")
-        return copy.deepcopy(value)
-
-    @field_validator("feature_cache", mode="before")
-    @classmethod
-    def _folder(cls, value: Any) -> str | None:
-        if value is None or (isinstance(value, str) and value.strip()):
-            return value
-        if hasattr(value, "__fspath__"):
-            return str(value)
-        raise ValueError("must be a folder path")
-
-    @field_validator("hidden_columns", mode="before")
-    @classmethod
-    def _columns(cls, value: Any) -> tuple[str, ...]:
-        if value is None:
-            return ()
-        if isinstance(value, str) or not all(isinstance(c, str) for c in value):
-            raise ValueError("must be a list of column names")
-        return tuple(sorted(set(value)))
+    def __post_init__(self) -> None:
+        for item in dataclasses.fields(self):
+            value = getattr(self, item.name)
+            try:
+                checked = _CHECKS[item.name](value)
+            except ValueError as exc:
+                raise ConfigError(
+                    f"The setting {item.name!r} {exc}. Got {value!r} instead."
+                ) from None
+            object.__setattr__(self, item.name, checked)
 
     # -- building ---------------------------------------------------------------------------
     @classmethod
@@ -165,6 +111,13 @@ class ProjectSettings(BaseModel):
             raise ConfigError(
                 f"The settings must be a mapping of names to values. Got {values!r} instead."
             )
+        known = [f.name for f in dataclasses.fields(cls)]
+        for name in values or {}:
+            if name not in known:
+                raise ConfigError(
+                    f"{name!r} is not a setting of labelmill; the settings are: "
+                    f"{', '.join(known)}. Check its spelling in labelmill.yaml."
+                )
         return cls(**(values or {}))
 
     def replace(self, **changes: Any) -> ProjectSettings:
@@ -177,9 +130,9 @@ class ProjectSettings(BaseModel):
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values (lists, not tuples) as written to ``labelmill.yaml``."""
-        out = self.model_dump()
+        out = {f.name: copy.deepcopy(getattr(self, f.name)) for f in dataclasses.fields(self)}
         out["hidden_columns"] = list(self.hidden_columns)
-        return copy.deepcopy(out)
+        return out
 
     def changes_from(self, other: ProjectSettings) -> dict[str, tuple[Any, Any]]:
         """Setting name -> (other's value, this value) where the two differ."""
@@ -195,14 +148,64 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _config_error(exc: ValidationError) -> ConfigError:
-    first = exc.errors()[0]
-    name = ".".join(str(part) for part in first["loc"]) or "settings"
-    if first["type"] == "extra_forbidden":
-        known = ", ".join(ProjectSettings.model_fields)
-        return ConfigError(
-            f"{name!r} is not a setting of labelmill; the settings are: {known}. "
-            "Check its spelling in labelmill.yaml."
-        )
-    message = str(first.get("ctx", {}).get("error") or first["msg"])
-    return ConfigError(f"The setting {name!r} {message}. Got {first.get('input')!r} instead.")
+def _open_unit(value: Any) -> float:
+    if not _is_number(value) or not 0 < value < 1:
+        raise ValueError("must be a number in (0, 1)")
+    return float(value)
+
+
+def _non_negative_int(value: Any) -> int:
+    if not _is_int(value) or value < 0:
+        raise ValueError("must be a non-negative integer")
+    return int(value)
+
+
+def _positive_int(value: Any) -> int:
+    if not _is_int(value) or value < 1:
+        raise ValueError("must be a positive integer")
+    return int(value)
+
+
+def _strategy(value: Any) -> str:
+    if value not in STRATEGY_NAMES:
+        raise ValueError(f"must be one of {', '.join(STRATEGY_NAMES)}")
+    return str(value)
+
+
+def _options(value: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+        raise ValueError("must be a mapping of option names to values")
+    return copy.deepcopy(value)
+
+
+def _folder(value: Any) -> str | None:
+    if value is None or (isinstance(value, str) and value.strip()):
+        return value
+    if hasattr(value, "__fspath__"):
+        return str(value)
+    raise ValueError("must be a folder path")
+
+
+def _columns(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str) or not all(isinstance(c, str) for c in value):
+        raise ValueError("must be a list of column names")
+    return tuple(sorted(set(value)))
+
+
+_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "target_accuracy": _open_unit,
+    "confidence": _open_unit,
+    "seed": _non_negative_int,
+    "audit_fraction": _open_unit,
+    "batch_size": _positive_int,
+    "strategy": _strategy,
+    "overlap": _positive_int,
+    "featurizer": _options,
+    "feature_cache": _folder,
+    "end_model": _options,
+    "hidden_columns": _columns,
+}

@@ -16,9 +16,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from labelmill import __version__
-from labelmill.enums import Status
+from labelmill.enums import Status, Strategy
 from labelmill.exceptions import LabelmillError
-from labelmill.settings import STRATEGY_NAMES, ProjectSettings
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -107,16 +106,14 @@ def progress_bar(description: str) -> Iterator[tuple[Callable[[int], None], Call
 @click.option(
     "--target-accuracy",
     type=float,
-    default=ProjectSettings().target_accuracy,
-    show_default=True,
-    help="Accuracy the auto-accepted labels must reach.",
+    default=None,
+    help="Accuracy the auto-accepted labels must reach.  [default: 0.95]",
 )
 @click.option(
     "--confidence",
     type=float,
-    default=ProjectSettings().confidence,
-    show_default=True,
-    help="Confidence of that guarantee.",
+    default=None,
+    help="Confidence of that guarantee.  [default: 0.95]",
 )
 @DB_OPTION
 def init(
@@ -125,8 +122,8 @@ def init(
     task: str,
     data_type: str,
     fields: str,
-    target_accuracy: float,
-    confidence: float,
+    target_accuracy: float | None,
+    confidence: float | None,
     db_url: str | None,
 ) -> None:
     """Create a project folder with its schema and database."""
@@ -139,7 +136,11 @@ def init(
         data_type=data_type,
         fields=[f.strip() for f in fields.split(",") if f.strip()],
         db_url=db_url,
-        settings={"target_accuracy": target_accuracy, "confidence": confidence},
+        settings={
+            k: v
+            for k, v in (("target_accuracy", target_accuracy), ("confidence", confidence))
+            if v is not None
+        },
     )
     click.echo(
         f"Created project {created.name} at {created.path} "
@@ -312,7 +313,7 @@ def rules(project: str, file: str, db_url: str | None) -> None:
 )
 @click.option(
     "--strategy",
-    type=click.Choice(STRATEGY_NAMES),
+    type=click.Choice([s.value for s in Strategy]),
     default=None,
     help="Active-learning strategy ordering the review queue (default: the project's).",
 )
@@ -375,7 +376,7 @@ def stage_bar() -> Iterator[Callable[[str, float], None]]:
 )
 @click.option(
     "--strategy",
-    type=click.Choice(STRATEGY_NAMES),
+    type=click.Choice([s.value for s in Strategy]),
     default=None,
     help="Active-learning strategy (default: the project's; auto is the bandit).",
 )

@@ -7,8 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from labelmill.enums import Queue, Role
-from labelmill.settings import STRATEGY_NAMES
+from labelmill.enums import Queue, Role, Strategy
 
 __all__ = [
     "AnswerIn",
@@ -107,7 +106,7 @@ class RoundIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     target_accuracy: float | None = Field(default=None, gt=0, lt=1)
     confidence: float | None = Field(default=None, gt=0, lt=1)
-    strategy: Literal[STRATEGY_NAMES] | None = None  # type: ignore[valid-type]
+    strategy: Strategy | None = None
 
 
 class SettingsIn(BaseModel):
@@ -119,7 +118,7 @@ class SettingsIn(BaseModel):
     confidence: float | None = None
     audit_fraction: float | None = None
     batch_size: int | None = None
-    strategy: str | None = None
+    strategy: Strategy | None = None
     overlap: int | None = None
 
 

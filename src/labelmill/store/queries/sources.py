@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import numpy as np
 from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
@@ -97,8 +96,8 @@ def delete_votes(session: Session, source_id: int) -> None:
 def insert_votes(
     session: Session,
     source_id: int,
-    item_pks: Sequence[int] | np.ndarray,
-    labels: Sequence[int] | np.ndarray,
+    item_pks: Iterable[Any],
+    labels: Iterable[Any],
     *,
     round_id: int | None = None,
 ) -> None:
