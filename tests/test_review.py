@@ -120,14 +120,16 @@ def test_answer_counters_match_the_votes(project):
 
     from labelmill.store import Counter, Source, Vote
 
-    items = [q.item_id for q in project.next_items(6, user="ann", queue="audit")]
+    items = [q.item_id for q in project.next_items(3, user="ann", queue="audit")]
     project.add_answer(items[0], "spam", user="ann", queue="audit")
     project.add_answer(items[1], "ham", user="ann", queue="audit")
     project.add_answer(items[2], None, user="ann", queue="audit", skip=True)
-    project.add_answer(items[3], "ham", user="bob", queue="review")
-    project.undo_answer(items[3], user="bob")
-    project.add_answer(items[3], "spam", user="bob", queue="review")
-    project.add_answer(items[4], "spam", user="cat", queue="crowd")  # a crowd vote: not counted
+    others = [q.item_id for q in project.next_items(5, queue="audit")]
+    free = [i for i in others if i not in items]
+    project.add_answer(free[0], "ham", user="bob", queue="review")
+    project.undo_answer(free[0], user="bob")
+    project.add_answer(free[0], "spam", user="bob", queue="review")
+    project.add_answer(free[1], "spam", user="cat", queue="crowd")  # a crowd vote: not counted
     with project.store.session() as s:
         counts = dict(s.execute(sa.select(Counter.name, Counter.value)).tuples().all())
         votes = dict(
@@ -142,3 +144,114 @@ def test_answer_counters_match_the_votes(project):
         )
     assert counts == {"answers:audit": 2, "answers:review": 2}
     assert counts == {f"answers:{q}": n for q, n in votes.items()}
+
+
+# -- blind means blind -------------------------------------------------------------------------
+def _rank_for_review(project):
+    """Pretend a round ran: every item in review with a suggestion, and a done round."""
+    import sqlalchemy as sa
+
+    from labelmill.store import Label, Round
+
+    with project.store.session() as s:
+        s.execute(sa.update(Label).values(status="review", label=0, confidence=0.6, priority=0.5))
+        s.add(Round(status="done", stage="done"))
+
+
+def test_a_held_audit_lease_comes_back_blind_whatever_the_quota_says(project):
+    """The bug: a reload served an item leased as a blind audit in review mode (with the
+    suggestion) once other people's answers moved the audit quota, and the answer was still
+    recorded as a blind audit."""
+    _rank_for_review(project)
+    first = project.next_items(1, user="rev", queue="review")[0]
+    assert first.mode == "audit" and first.suggestion is None  # the audit sample is empty
+    # Others fill the audit sample: the quota now asks for review items.
+    for entry in project.next_items(10, user="other", queue="audit"):
+        project.add_answer(entry.item_id, "ham", user="other", queue="audit")
+    again = project.next_items(1, user="rev", queue="review")  # a page reload
+    assert [(e.item_id, e.mode, e.suggestion) for e in again] == [(first.item_id, "audit", None)]
+    assert project.add_answer(first.item_id, "spam", user="rev", queue="review") == "audit"
+
+
+def test_an_item_shown_with_its_suggestion_is_never_served_blind_to_that_person(project):
+    _rank_for_review(project)
+    project.save_settings(target_accuracy=0.5, confidence=0.5, audit_fraction=0.01)
+    seen = project.next_items(12, user="rev", queue="review")
+    reviewed = {e.item_id for e in seen if e.mode == "review"}
+    assert reviewed
+    for entry in seen:
+        project.add_answer(entry.item_id, None, user="rev", skip=True)
+    audited = {e.item_id for e in project.next_items(12, user="rev", queue="audit")}
+    assert not audited & reviewed
+    # Somebody else, who never saw the suggestion, may audit those items blind.
+    others = {e.item_id for e in project.next_items(12, user="fresh", queue="audit")}
+    assert reviewed <= others
+
+
+def test_an_item_seen_blind_is_not_shown_to_that_person_with_its_suggestion(project):
+    _rank_for_review(project)
+    blind = project.next_items(3, user="rev", queue="audit")
+    for entry in blind:
+        project.add_answer(entry.item_id, None, user="rev", skip=True)
+    project.save_settings(target_accuracy=0.5, confidence=0.5, audit_fraction=0.01)
+    shown = {e.item_id for e in project.next_items(12, user="rev", queue="review")}
+    assert not shown & {e.item_id for e in blind}
+
+
+def test_an_audit_answer_needs_an_audit_lease(project):
+    _rank_for_review(project)
+    with pytest.raises(ConfigError, match="holds no audit lease on item 'i3'.*audit queue"):
+        project.add_answer("i3", "spam", user="rev", queue="audit")
+    (entry,) = project.next_items(1, user="rev", queue="audit")
+    assert project.add_answer(entry.item_id, "spam", user="rev", queue="audit") == "audit"
+    project.undo_answer(entry.item_id, user="rev")  # re-answering one's own: still blind
+    assert project.add_answer(entry.item_id, "ham", user="rev", queue="audit") == "audit"
+
+
+def test_annotators_take_no_part_in_audits(project):
+    from labelmill.exceptions import AuthError
+    from labelmill.store import User
+
+    project.store.write(
+        lambda s: s.add(User(name="ann", role="annotator", password_hash="!", active=True))
+    )
+    _rank_for_review(project)
+    served = project.next_items(6, user="ann", queue="review")
+    assert served and all(e.mode == "review" for e in served)
+    with pytest.raises(AuthError, match="audit queue is answered by reviewers and admins"):
+        project.next_items(1, user="ann", queue="audit")
+    # A reviewer's review queue mixes the audit in (the sample is empty).
+    assert project.next_items(1, user="rev", queue="review")[0].mode == "audit"
+
+
+def test_nobody_answers_an_item_leased_to_someone_else(project):
+    _rank_for_review(project)
+    project.save_settings(target_accuracy=0.5, confidence=0.5, audit_fraction=0.01)
+    (entry,) = project.next_items(1, user="ann", queue="review")
+    with pytest.raises(ConfigError, match=f"{entry.item_id}' is being labeled by ann"):
+        project.add_answer(entry.item_id, "spam", user="rev", queue="review")
+
+
+def test_skip_passes_the_item(project):
+    """The bug: skip released the lease and the same item came straight back."""
+    _rank_for_review(project)
+    project.save_settings(target_accuracy=0.5, confidence=0.5, audit_fraction=0.01)
+    first = project.next_items(1, user="rev")[0]
+    project.add_answer(first.item_id, None, user="rev", skip=True, skip_reason="unclear")
+    assert project.next_items(1, user="rev")[0].item_id != first.item_id
+    # Others still get it.
+    assert first.item_id in {e.item_id for e in project.next_items(12, user="bob")}
+
+
+def test_crowd_overlap_counts_answers_and_leases_together(project):
+    """The bug: answers and leases were each checked against the overlap, not their sum
+    (overlap 3 gave up to 5 answers)."""
+    workers = [f"w{i}" for i in range(6)]
+    first = {w: project.next_items(1, user=w, queue="crowd", overlap=3)[0].item_id for w in workers}
+    assert sorted(first.values()).count(first["w0"]) == 3
+    for w in workers[:2]:  # two of the three holders answer...
+        project.add_answer(first[w], "spam", user=w, queue="crowd", overlap=3)
+    late = [project.next_items(1, user=f"late{i}", queue="crowd", overlap=3) for i in range(4)]
+    assert all(e[0].item_id != first["w0"] for e in late if e)  # ...the third still holds
+    with pytest.raises(ConfigError, match="already has its 3 crowd answers"):
+        project.add_answer(first["w0"], "ham", user="intruder", queue="crowd", overlap=3)

@@ -384,10 +384,21 @@ class Project:
         user: str,
         queue: str = "review",
         skip: bool = False,
-    ) -> None:
-        """Record a person's answer (one transaction); see :func:`labelmill.review.add_answer`."""
-        review.add_answer(
-            self.store, self.schema, item_id, label, user=user, queue=queue, skip=skip
+        skip_reason: str | None = None,
+        overlap: int | None = None,
+    ) -> str:
+        """Record a person's answer (one transaction) in the queue of their lease; returns
+        that queue. See :func:`labelmill.review.add_answer`."""
+        return review.add_answer(
+            self.store,
+            self.schema,
+            item_id,
+            label,
+            user=user,
+            queue=queue,
+            skip=skip,
+            skip_reason=skip_reason,
+            overlap=overlap or self.settings.overlap,
         )
 
     def undo_answer(self, item_id: str, *, user: str) -> None:

@@ -188,7 +188,8 @@ def test_next_shows_payload_and_classes_blind_in_audit(server: Server) -> None:
 
 def test_review_mode_shows_suggestion_votes_and_spans(server: Server) -> None:
     review_mode(server.project)
-    server.answer("ada", "m05", "ham", queue="audit")  # fills the (tiny) audit sample
+    audit = server.next("ada", "audit").json()["item_id"]
+    server.answer("ada", audit, "ham")  # fills the (tiny) audit sample
     machine_label(server.project, "m03", label=0, confidence=0.8)
     body = server.next("rev").json()
     assert body["item_id"] == "m03" and body["mode"] == "review"
@@ -257,16 +258,17 @@ def test_crowd_overlap_gives_an_item_to_distinct_people(server: Server) -> None:
 # -- answers ---------------------------------------------------------------------------------
 def test_answer_is_201_and_counts(server: Server) -> None:
     item = server.next("ann").json()
+    assert item["mode"] == "review"  # annotators take no part in blind audits
     response = server.answer("ann", item["item_id"], "spam")
     assert response.status_code == 201
     assert response.json() == {
         "item_id": item["item_id"],
-        "queue": "audit",
+        "queue": "review",
         "label": "spam",
         "skipped": False,
     }
     stats = server.get("/api/stats", "ann").json()
-    assert stats["by_status"]["gold"] == 1 and stats["answers"] == 1
+    assert stats["by_status"]["human"] == 1 and stats["answers"] == 1
     assert stats["answers_per_user"] == [{"user": "ann", "kind": "human", "answers": 1}]
 
 
@@ -314,12 +316,12 @@ def test_undo_and_reanswer(server: Server) -> None:
     item = server.next("ann").json()["item_id"]
     server.answer("ann", item, "spam")
     assert server.post(f"/api/items/{item}/undo", "ann").json() == {"item_id": item, "undone": True}
-    assert server.get("/api/stats", "ann").json()["by_status"]["gold"] == 0
+    assert server.get("/api/stats", "ann").json()["by_status"]["human"] == 0
     again = server.post(f"/api/items/{item}/undo", "ann")
     assert again.status_code == 404 and "no answer" in again.json()["detail"]
     # The annotator may answer the item again after an undo (same queue as before).
-    response = server.answer("ann", item, "ham")
-    assert response.status_code == 201 and response.json()["queue"] == "audit"
+    response = server.answer("ann", item, "ham", queue="crowd")
+    assert response.status_code == 201 and response.json()["queue"] == "review"
     deleted = server.client.delete(f"/api/items/{item}/answers", headers=server.headers("ann"))
     assert deleted.status_code == 200
 
@@ -603,3 +605,35 @@ def test_dashboard_interval_comes_from_a_real_round(
     assert auto["lower"] <= auto["estimate"] <= auto["upper"] <= 1.0
     assert stats["curve"][-1]["auto_upper"] == expected.upper
     project.close()
+
+
+def test_reloading_mid_audit_keeps_the_item_blind(server: Server) -> None:
+    """A reviewer reloads the labeling page while an audit item is on screen, after others
+    filled the audit sample: the same item comes back blind, and the answer is recorded as
+    the blind audit it was (the bug: it came back with the suggestion and votes)."""
+    project = server.project
+    project.save_settings(target_accuracy=0.6, confidence=0.6, audit_fraction=0.01)
+    machine_label(project, "m03", label=0, confidence=0.8)
+    for item in [f"m{i:02d}" for i in range(24)]:
+        machine_label(project, item, label=0, confidence=0.7)
+    from labelmill.store import Round
+
+    project.store.write(lambda s: s.add(Round(status="done", stage="done")))
+    first = server.next("rev").json()
+    assert first["mode"] == "audit" and first["suggestion"] is None and first["spans"] == []
+    for _ in range(4):  # others fill the audit sample meanwhile
+        other = server.next("ada", "audit").json()
+        server.answer("ada", other["item_id"], "ham")
+    assert server.next("ada").json()["mode"] == "review"  # the quota now asks for review
+    reload = server.next("rev").json()
+    assert reload["item_id"] == first["item_id"]
+    assert reload["mode"] == "audit" and reload["suggestion"] is None and reload["votes"] == []
+    detail = server.get(f"/api/items/{first['item_id']}", "rev").json()
+    assert detail["mode"] == "audit" and "votes" not in detail and "label" not in detail
+    answered = server.answer("rev", first["item_id"], "spam")
+    assert answered.status_code == 201 and answered.json()["queue"] == "audit"
+    with project.store.session() as session:
+        from labelmill.store.queries.sources import latest_answers
+
+        recorded = {(pk, user, queue) for pk, _k, user, _l, queue in latest_answers(session)}
+    assert any(user == "rev" and queue == "audit" for _pk, user, queue in recorded)

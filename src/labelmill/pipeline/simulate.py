@@ -117,6 +117,7 @@ def simulate(
                 oracle[entry.item_id],
                 user=ORACLE_USER,
                 queue=entry.mode,
+                overlap=settings.overlap,
             )
         spent += len(served)
     if out is not None:

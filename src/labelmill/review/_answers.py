@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from labelmill.enums import Queue, SourceKind, Status
-from labelmill.exceptions import NotFoundError
+from labelmill.exceptions import ConfigError, NotFoundError
 from labelmill.review._queues import check_queue
 from labelmill.schema import Schema
 from labelmill.store import Label, Store
@@ -16,6 +16,8 @@ from labelmill.store.queries import items as item_sql
 from labelmill.store.queries import queues as sql
 
 __all__ = ["add_answer", "undo_answer"]
+
+_QUEUES = tuple(q.value for q in Queue)
 
 
 def add_answer(
@@ -27,25 +29,47 @@ def add_answer(
     user: str,
     queue: str = "review",
     skip: bool = False,
-) -> None:
-    """Record one person's answer on an item, in one transaction.
+    skip_reason: str | None = None,
+    overlap: int = 3,
+) -> str:
+    """Record one person's answer on an item, in one transaction; returns the queue it was
+    recorded in.
 
-    ``label`` is a class name (a list of names for multi-label). In ``review`` the item
-    becomes ``human``; in ``audit`` it becomes ``gold`` (a blind, random check); in
-    ``crowd`` the answer is a vote of the worker's source and the item's label waits for
-    the aggregator. ``skip=True`` records nothing but releases the lease.
+    ``label`` is a class name (a list of names for multi-label). The answer belongs to the
+    queue the item was served to the person in (their lease); ``queue`` only matters when
+    they hold none. In ``review`` the item becomes ``human``; in ``audit`` it becomes
+    ``gold`` (a blind, random check); in ``crowd`` the answer is a vote of the worker's
+    source (keeping its slot, so answers plus open leases never exceed ``overlap``) and the
+    item's label waits for the aggregator. ``skip=True`` records the skip (with an optional
+    reason) and never serves the item to that person again.
+
+    Raises
+    ------
+    NotFoundError
+        No such item.
+    ConfigError
+        A blind audit answer without an audit lease (the person may have seen the
+        suggestion), an item someone else is labeling, or a crowd item that already has
+        its ``overlap`` answers.
     """
-    mode = check_queue(queue)
+    requested = check_queue(queue)
     value = None if skip else schema.encode(label)
 
-    def work(session: Session) -> None:
-        pk = item_sql.item_pk(session, item_id)
-        user_id = sql.user_id(session, user)
-        sql.release_lease(session, pk, user_id)
+    def work(session: Session) -> str:
         now = datetime.now(UTC)
+        pk = item_sql.item_pk(session, item_id)
+        user_id, _role = sql.user_row(session, user)
+        mode = _answer_mode(session, item_id, pk, user, user_id, requested, now)
         if value is None:
-            sql.log_action(session, user, "skip", item_id, {"queue": mode.value}, now)
-            return
+            sql.mark_skipped(session, pk, user_id, mode, skip_reason, now)
+            sql.release_lease(session, pk, user_id)
+            details = {"queue": mode.value, "reason": skip_reason}
+            sql.log_action(session, user, "skip", item_id, details, now)
+            return mode.value
+        if mode == Queue.CROWD:
+            _hold_crowd_slot(session, item_id, pk, user_id, overlap, now)
+        else:
+            sql.release_lease(session, pk, user_id)
         kind = SourceKind.CROWD if mode == Queue.CROWD else SourceKind.HUMAN
         source_id = sql.person_source(session, user, kind)
         sql.add_person_vote(session, pk, source_id, value, mode, now)
@@ -54,8 +78,57 @@ def add_answer(
             status = Status.GOLD if mode == Queue.AUDIT else Status.HUMAN
             sql.set_person_label(session, pk, value, status, source_id, now)
         sql.log_action(session, user, "answer", item_id, {"queue": mode.value, "label": value}, now)
+        return mode.value
 
-    store.write(work)
+    return store.write(work)
+
+
+def _answer_mode(
+    session: Session,
+    item_id: str,
+    pk: int,
+    user: str,
+    user_id: int,
+    requested: Queue,
+    now: datetime,
+) -> Queue:
+    """The queue an answer belongs to: the person's lease; else, after an undo, the queue
+    of the answer they withdrew; else ``requested`` (never a blind audit, and never an
+    item someone else is labeling)."""
+    lease = sql.open_lease(session, pk, user_id, now)
+    if lease is not None:
+        return Queue(lease[0])
+    last = sql.last_person_vote(session, pk, user)
+    if last is not None and last[0].label == -1 and last[0].queue in _QUEUES:
+        return Queue(last[0].queue)
+    if requested == Queue.AUDIT:
+        raise ConfigError(
+            f"{user} holds no audit lease on item {item_id!r}: a blind audit answer must come "
+            "from the audit queue (the item served without its suggestion). Get it with "
+            "next_items(queue='audit') or GET /api/items/next?queue=audit."
+        )
+    if requested != Queue.CROWD:
+        holder = sql.leased_to_another(session, pk, user_id, now)
+        if holder is not None:
+            raise ConfigError(
+                f"Item {item_id!r} is being labeled by {holder} (it is leased to them); "
+                "answer the items served to you."
+            )
+    return requested
+
+
+def _hold_crowd_slot(
+    session: Session, item_id: str, pk: int, user_id: int, overlap: int, now: datetime
+) -> None:
+    """Keep the worker's crowd slot for their answer, taking one if they hold none."""
+    if sql.open_lease(session, pk, user_id, now) is None:
+        far = now + timedelta(days=36500)
+        if not sql.take_lease(session, pk, user_id, Queue.CROWD, overlap, far):
+            raise ConfigError(
+                f"Item {item_id!r} already has its {overlap} crowd answers (or open leases); "
+                "answer the items the crowd queue serves you."
+            )
+    sql.keep_crowd_slot(session, pk, user_id)
 
 
 def undo_answer(store: Store, schema: Schema, item_id: str, *, user: str) -> None:
@@ -76,6 +149,8 @@ def undo_answer(store: Store, schema: Schema, item_id: str, *, user: str) -> Non
         row = item_sql.label_row(session, pk)
         if row is not None and source.kind == SourceKind.HUMAN:
             _machine_label_again(row)
+        if source.kind == SourceKind.CROWD:
+            sql.free_crowd_slot(session, pk, sql.user_id(session, user))
         sql.log_action(session, user, "undo", item_id, {"vote": vote.id}, now)
 
     store.write(work)

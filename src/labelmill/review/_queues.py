@@ -15,6 +15,16 @@ Three queues (:class:`~labelmill.enums.Queue`):
 
 An item handed to someone is leased so that nobody else is served it until the lease
 expires or the answer arrives. The statements live in :mod:`labelmill.store.queries.queues`.
+
+Blind means blind. *Blind* is a property of an answer: the person giving it never saw the
+machine's suggestion or votes for that item. So a lease belongs to one queue, and a page
+reload or retry serves the person's held lease again in that same mode; a person is never
+shown an item in a second mode (``served`` remembers the first); and only a live audit
+lease (or re-answering one's own withdrawn audit answer) records an answer as a blind audit
+(:func:`labelmill.review.add_answer`). Audits are answered by reviewers and admins: an
+annotator's review queue mixes in no audit items, and the audit queue refuses annotators.
+The audit sample stays the random-key order over items nobody has answered; that other
+people saw an item with its suggestion does not make one person's blind answer less blind.
 """
 
 from __future__ import annotations
@@ -26,13 +36,20 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from labelmill.enums import Queue
-from labelmill.exceptions import ConfigError
+from labelmill.enums import Queue, Role
+from labelmill.exceptions import AuthError, ConfigError
 from labelmill.schema import Schema
 from labelmill.store import Store
 from labelmill.store.queries import queues as sql
 
-__all__ = ["QueueItem", "audit_quota", "check_queue", "next_items"]
+__all__ = ["QueueItem", "audit_quota", "check_queue", "may_audit", "next_items"]
+
+#: which held leases a request for a queue gives back (review pages show audit items too)
+_HELD_FOR = {
+    Queue.REVIEW: (Queue.REVIEW, Queue.AUDIT),
+    Queue.AUDIT: (Queue.AUDIT,),
+    Queue.CROWD: (Queue.CROWD,),
+}
 
 
 @dataclass
@@ -55,6 +72,11 @@ def check_queue(queue: Any) -> Queue:
     except ValueError:
         names = ", ".join(q.value for q in Queue)
         raise ConfigError(f"The queue must be one of {names}. Got {queue!r} instead.") from None
+
+
+def may_audit(role: str) -> bool:
+    """Whether a person of ``role`` answers blind audits (whose answers become gold)."""
+    return role in (Role.ADMIN, Role.REVIEWER)
 
 
 def audit_quota(session: Session, n: int, *, minimum: int, fraction: float) -> int:
@@ -84,8 +106,14 @@ def next_items(
 ) -> list[QueueItem]:
     """Serve up to ``n`` items of ``queue``, leasing them to ``user`` when one is given.
 
-    Items leased to someone else, and items ``user`` already answered, are skipped.
-    Returns fewer than ``n`` (possibly none) when the queue runs dry.
+    Items leased to someone else, items ``user`` already answered, skipped, or was shown in
+    another mode are left out. Items ``user`` already holds come first, each in the mode it
+    was served in. Returns fewer than ``n`` (possibly none) when the queue runs dry.
+
+    Raises
+    ------
+    AuthError
+        An annotator asks for the audit queue (audits are for reviewers and admins).
     """
     mode_asked = check_queue(queue)
     if n < 1:
@@ -97,11 +125,19 @@ def next_items(
         if user is None:  # no leases: a plain ordered list
             pks = sql.peek_items(session, mode_asked, n, overlap)
             return _queue_items(session, schema, pks, mode_asked)
-        server = _Server(session, schema, sql.user_id(session, user), now, lease_seconds, overlap)
+        user_id, role = sql.user_row(session, user)
+        if mode_asked == Queue.AUDIT and not may_audit(role):
+            raise AuthError(
+                f"The audit queue is answered by reviewers and admins; {user} is {role}."
+            )
+        server = _Server(session, schema, user_id, now, lease_seconds, overlap)
+        served = server.held(_HELD_FOR[mode_asked], n)
         n_audit = 0
-        if mode_asked == Queue.REVIEW:
-            n_audit = audit_quota(session, n, minimum=audit_minimum, fraction=audit_fraction)
-        served: list[QueueItem] = []
+        if mode_asked == Queue.REVIEW and may_audit(role) and len(served) < n:
+            n_audit = audit_quota(
+                session, n - len(served), minimum=audit_minimum, fraction=audit_fraction
+            )
+            n_audit += len(served)
         while len(served) < n:
             mode = Queue.AUDIT if len(served) < n_audit else mode_asked
             got = server.serve_one(mode)
@@ -128,9 +164,18 @@ class _Server:
         overlap: int,
     ) -> None:
         self.session, self.schema, self.user_id, self.overlap = session, schema, user_id, overlap
-        self.expires = now + timedelta(seconds=lease_seconds)
+        self.now, self.expires = now, now + timedelta(seconds=lease_seconds)
         self.sources = sql.person_source_ids(session, user_id)
         self.served: list[int] = []
+
+    def held(self, queues: tuple[Queue, ...], n: int) -> list[QueueItem]:
+        """The items this user already holds (a page reload, a retry), renewed, each in the
+        mode of its lease."""
+        out = []
+        for pk, queue in sql.held_leases(self.session, self.user_id, queues, n):
+            sql.renew_lease(self.session, pk, self.user_id, self.expires)
+            out.append(self._item(pk, Queue(queue)))
+        return out
 
     def serve_one(self, mode: Queue) -> QueueItem | None:
         slots = self.overlap if mode == Queue.CROWD else 1
@@ -141,13 +186,9 @@ class _Server:
             "overlap": self.overlap,
             "skip": self.served,
         }
-        # An item this user already holds comes back first (a page reload, a retry).
-        held = sql.held_item(self.session, mode, params)
-        if held is not None:
-            sql.renew_lease(self.session, held, self.user_id, self.expires)
-            return self._item(held, mode)
         for pk in sql.candidate_items(self.session, mode, params):
             if sql.take_lease(self.session, pk, self.user_id, mode, slots, self.expires):
+                sql.record_served(self.session, pk, self.user_id, mode, self.now)
                 return self._item(pk, mode)
         return None
 

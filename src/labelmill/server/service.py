@@ -144,6 +144,7 @@ def answer(
     item_id: str,
     body: AnswerIn,
     *,
+    overlap: int | None,
     write_lock: Callable[[], Any],
 ) -> AnswerOut:
     """Record ``user``'s answer in the queue the item was served from (its lease)."""
@@ -154,12 +155,18 @@ def answer(
             detail=f"Item {item_id!r} is not assigned to {user.name} (or the lease expired); "
             "get one from GET /api/items/next.",
         )
-    queue = got.queue or body.queue or Queue.REVIEW
     label: Any = body.label
     if project.schema.multilabel and isinstance(label, str):
         label = [label]
     with write_lock():
-        project.add_answer(item_id, label, user=user.name, queue=queue, skip=body.skip)
+        queue = project.add_answer(
+            item_id,
+            label,
+            user=user.name,
+            queue=body.queue or Queue.REVIEW,
+            skip=body.skip,
+            overlap=overlap,
+        )
     shown = None if body.skip else project.schema.decode(project.schema.encode(label))
     return AnswerOut(item_id=item_id, queue=queue, label=shown, skipped=body.skip)
 

@@ -6,6 +6,7 @@ One table per concept of SPEC.md::
       │         └────── rounds >──┐      a round stamps what it produced
       └── labels (one per item) ──┘      the current decision, posterior and status
     users ──< leases >── items           who is working on what (server)
+    users ──< served >── items           what each person was shown, in which mode; skips
     imports, settings, audit_log         what came in, project settings, who changed what
 
 Integers everywhere a label is stored: a class index ``0..k-1`` (or a bit mask for
@@ -29,6 +30,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -41,6 +43,7 @@ __all__ = [
     "Label",
     "Lease",
     "Round",
+    "Served",
     "Setting",
     "Source",
     "User",
@@ -187,8 +190,9 @@ class Lease(Base):
     """An item handed to a user, until ``expires_at``.
 
     One row per (item, slot): the review and audit queues use slot 0 only, so an item is
-    leased to one person at a time; the crowd queue uses slots ``0..overlap-1``. The unique
-    key makes a double hand-out impossible even when two servers race.
+    leased to one person at a time; the crowd queue uses slots ``0..overlap-1``, and a crowd
+    answer keeps its slot (``answered``). The unique key makes a double hand-out impossible
+    even when two servers race.
     """
 
     __tablename__ = "leases"
@@ -202,6 +206,26 @@ class Lease(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     queue: Mapped[str] = mapped_column(String(20))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # A crowd answer keeps its slot: answers plus open leases never exceed the overlap.
+    answered: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class Served(Base):
+    """What a person was shown of an item: the queue (mode) it was first served to them in,
+    and their skip. The queues never show an item to a person in a second mode, so a blind
+    audit answer comes from someone who never saw the machine's suggestion."""
+
+    __tablename__ = "served"
+    item_pk: Mapped[int] = mapped_column(
+        ForeignKey("items.pk", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    queue: Mapped[str] = mapped_column(String(20))
+    first_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    skipped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    skip_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class AuditLog(Base):

@@ -89,14 +89,26 @@ def get_item(project: ProjectDep, user: CurrentUser, item_id: str) -> dict[str, 
     "/items/{item_id}/answers", status_code=status.HTTP_201_CREATED, response_model=AnswerOut
 )
 def answer(
-    request: Request, project: ProjectDep, user: CurrentUser, item_id: str, body: AnswerIn
+    request: Request,
+    project: ProjectDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    item_id: str,
+    body: AnswerIn,
 ) -> AnswerOut:
     """Record your answer (a class, a list of classes, or a skip); 201 once committed.
 
     The answer counts in the queue the item was served from (its lease). Annotators may
     answer only items leased to them (or re-answer after an undo).
     """
-    return service.answer(project, user, item_id, body, write_lock=request.app.state.write_lock)
+    return service.answer(
+        project,
+        user,
+        item_id,
+        body,
+        overlap=settings.overlap,
+        write_lock=request.app.state.write_lock,
+    )
 
 
 @router.post("/items/{item_id}/undo")

@@ -76,7 +76,12 @@ def count_users(session: Session) -> int:
 
 def count_live_leases(session: Session, now: datetime) -> int:
     return int(
-        session.scalar(select(func.count()).select_from(Lease).where(Lease.expires_at >= now)) or 0
+        session.scalar(
+            select(func.count())
+            .select_from(Lease)
+            .where(Lease.expires_at >= now, Lease.answered.is_(False))
+        )
+        or 0
     )
 
 

@@ -14,12 +14,23 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, exists, func, insert, select, update
+from sqlalchemy import bindparam, delete, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from labelmill.enums import Queue, RoundState, SourceKind, Status
+from labelmill.enums import Queue, Role, RoundState, SourceKind, Status
 from labelmill.store.dialect import dialect_of, insert_for
-from labelmill.store.models import AuditLog, Counter, Item, Label, Lease, Round, Source, User, Vote
+from labelmill.store.models import (
+    AuditLog,
+    Counter,
+    Item,
+    Label,
+    Lease,
+    Round,
+    Served,
+    Source,
+    User,
+    Vote,
+)
 
 __all__ = [
     "HUMAN_STATUSES",
@@ -30,7 +41,14 @@ __all__ = [
     "candidate_items",
     "count_answer",
     "expire_leases",
-    "held_item",
+    "free_crowd_slot",
+    "held_leases",
+    "keep_crowd_slot",
+    "leased_to_another",
+    "mark_skipped",
+    "open_lease",
+    "record_served",
+    "served_mode",
     "lease_of",
     "log_action",
     "machine_votes",
@@ -43,6 +61,7 @@ __all__ = [
     "shown_rows",
     "take_lease",
     "user_id",
+    "user_row",
 ]
 
 HUMAN_STATUSES = (Status.HUMAN, Status.GOLD)
@@ -93,7 +112,7 @@ def any_round_done(session: Session) -> bool:
 # -- leases ------------------------------------------------------------------------------
 @functools.cache
 def _expired_leases() -> Any:
-    return delete(Lease).where(Lease.expires_at < bindparam("now"))
+    return delete(Lease).where(Lease.expires_at < bindparam("now"), Lease.answered.is_(False))
 
 
 def expire_leases(session: Session, now: datetime) -> None:
@@ -162,13 +181,14 @@ def lease_of(session: Session, item_pk: int, user: str, now: datetime) -> str | 
         select(Lease.queue)
         .join(User, User.id == Lease.user_id)
         .where(Lease.item_pk == item_pk, User.name == user, Lease.expires_at >= now)
+        .where(Lease.answered.is_(False))
         .limit(1)
     )
 
 
 # -- serving order -----------------------------------------------------------------------
 @functools.cache
-def _queue_pks(mode: str, part: str = "all", *, for_user: bool = False, held: bool = False) -> Any:
+def _queue_pks(mode: str, part: str = "all", *, for_user: bool = False) -> Any:
     """The pks of a queue's items in serving order, as a statement with bound parameters.
 
     The review order is ``priority DESC NULLS LAST, random_key DESC`` over the statuses
@@ -180,9 +200,11 @@ def _queue_pks(mode: str, part: str = "all", *, for_user: bool = False, held: bo
     without (``"rest"``), and :func:`_review_order` merges the parts. Those parts also
     return the sort keys.
 
-    ``for_user`` leaves out items the user (``:sources``) answered and items leased to others
-    in every slot (``:user_id``, ``:slots``); ``held`` keeps only the items leased to
-    ``:user_id``. Always bound: ``:skip`` (pks already served in this call) and ``:limit``.
+    ``for_user`` leaves out items the user (``:sources``) answered, items leased to others
+    in every slot (``:user_id``, ``:slots``), and items the user was shown in another mode
+    or skipped (``served``: so a blind audit item was never seen with its suggestion by the
+    person answering it). Always bound: ``:skip`` (pks already served in this call) and
+    ``:limit``.
     """
     query = select(Item.pk).join(Label, Label.item_pk == Item.pk)
     if mode == Queue.REVIEW and part != "all":
@@ -193,7 +215,7 @@ def _queue_pks(mode: str, part: str = "all", *, for_user: bool = False, held: bo
             query = query.order_by(Label.priority.desc(), Item.random_key.desc())
         else:
             query = query.where(Label.priority.is_(None)).order_by(Item.random_key.desc())
-    elif mode == Queue.REVIEW:  # one piece: fine where few rows qualify (``held``)
+    elif mode == Queue.REVIEW:
         query = query.where(Label.status.in_(REVIEWABLE))
         query = query.order_by(Label.priority.desc().nulls_last(), Item.random_key.desc())
     elif mode == Queue.AUDIT:
@@ -220,13 +242,12 @@ def _queue_pks(mode: str, part: str = "all", *, for_user: bool = False, held: bo
             .where(Lease.item_pk == Item.pk, Lease.user_id != bindparam("user_id"))
             .scalar_subquery()
         )
-        query = query.where(~answered, leased_by_others < bindparam("slots"))
-    if held:
-        # "pk IN (this user's leases)", not a correlated EXISTS: the database starts from the
-        # user's few leases instead of walking the whole queue (seconds at a million items).
-        query = query.where(
-            Item.pk.in_(select(Lease.item_pk).where(Lease.user_id == bindparam("user_id")))
+        shown_otherwise = exists().where(
+            Served.item_pk == Item.pk,
+            Served.user_id == bindparam("user_id"),
+            or_(Served.queue != mode, Served.skipped_at.is_not(None)),
         )
+        query = query.where(~answered, leased_by_others < bindparam("slots"), ~shown_otherwise)
     return query.where(Item.pk.not_in(bindparam("skip", expanding=True))).limit(bindparam("limit"))
 
 
@@ -244,9 +265,107 @@ def _review_order(session: Session, params: dict[str, Any], *, for_user: bool) -
     return [r.pk for r in rows[: params["limit"]]]
 
 
-def held_item(session: Session, mode: str, params: dict[str, Any]) -> int | None:
-    """An item of ``mode``'s queue that the user (``params["user_id"]``) already holds."""
-    return session.scalar(_queue_pks(mode, for_user=True, held=True), {**params, "limit": 1})
+@functools.cache
+def _held_leases() -> Any:
+    return (
+        select(Lease.item_pk, Lease.queue)
+        .where(
+            Lease.user_id == bindparam("user_id"),
+            Lease.queue.in_(bindparam("queues", expanding=True)),
+            Lease.answered.is_(False),
+        )
+        .order_by(Lease.id)
+        .limit(bindparam("limit"))
+    )
+
+
+def held_leases(
+    session: Session, user_id: int, queues: Sequence[str], limit: int
+) -> list[tuple[int, str]]:
+    """(item_pk, queue) of the open leases the user holds in ``queues``, oldest first: a
+    page reload or a retry gets them back, each in the mode it was first served in."""
+    params = {"user_id": user_id, "queues": list(queues), "limit": limit}
+    return [(int(pk), str(q)) for pk, q in session.execute(_held_leases(), params)]
+
+
+@functools.cache
+def _served_insert(dialect: str, insert_of: Any) -> Any:
+    return insert_of(Served).on_conflict_do_nothing(index_elements=["item_pk", "user_id"])
+
+
+def record_served(session: Session, item_pk: int, user_id: int, queue: str, now: datetime) -> None:
+    """Remember that the user was shown the item in ``queue`` (the first mode only)."""
+    statement = _served_insert(dialect_of(session), insert_for(session))
+    params = {"item_pk": item_pk, "user_id": user_id, "queue": queue, "first_at": now}
+    session.execute(statement, params)
+
+
+def served_mode(session: Session, item_pk: int, user_id: int) -> str | None:
+    """The mode the user was first shown the item in, or None."""
+    return session.scalar(
+        select(Served.queue).where(Served.item_pk == item_pk, Served.user_id == user_id)
+    )
+
+
+def mark_skipped(
+    session: Session, item_pk: int, user_id: int, queue: str, reason: str | None, now: datetime
+) -> None:
+    """Record the user's skip: the item is not served to them again."""
+    record_served(session, item_pk, user_id, queue, now)
+    session.execute(
+        update(Served)
+        .where(Served.item_pk == item_pk, Served.user_id == user_id)
+        .values(skipped_at=now, skip_reason=reason)
+    )
+
+
+def open_lease(
+    session: Session, item_pk: int, user_id: int, now: datetime
+) -> tuple[str, int] | None:
+    """(queue, slot) of the user's live open lease on the item, or None."""
+    row = session.execute(
+        select(Lease.queue, Lease.slot).where(
+            Lease.item_pk == item_pk,
+            Lease.user_id == user_id,
+            Lease.expires_at >= now,
+            Lease.answered.is_(False),
+        )
+    ).first()
+    return None if row is None else (str(row[0]), int(row[1]))
+
+
+def leased_to_another(session: Session, item_pk: int, user_id: int, now: datetime) -> str | None:
+    """The name of someone else holding a live review/audit lease on the item, if any."""
+    return session.scalar(
+        select(User.name)
+        .join(Lease, Lease.user_id == User.id)
+        .where(
+            Lease.item_pk == item_pk,
+            Lease.user_id != user_id,
+            Lease.expires_at >= now,
+            Lease.answered.is_(False),
+            Lease.queue != Queue.CROWD,
+        )
+        .limit(1)
+    )
+
+
+def keep_crowd_slot(session: Session, item_pk: int, user_id: int) -> None:
+    """Turn the user's crowd lease on the item into an answered slot (never expires)."""
+    session.execute(
+        update(Lease)
+        .where(Lease.item_pk == item_pk, Lease.user_id == user_id)
+        .values(answered=True)
+    )
+
+
+def free_crowd_slot(session: Session, item_pk: int, user_id: int) -> None:
+    """Give back the slot of a withdrawn crowd answer."""
+    session.execute(
+        delete(Lease).where(
+            Lease.item_pk == item_pk, Lease.user_id == user_id, Lease.answered.is_(True)
+        )
+    )
 
 
 def candidate_items(session: Session, mode: str, params: dict[str, Any]) -> list[int]:
@@ -307,19 +426,25 @@ def machine_votes(session: Session, pk: int) -> list[tuple[str, str, int, float 
 # -- people and their answers ------------------------------------------------------------
 @functools.cache
 def _user_by_name() -> Any:
-    return select(User.id).where(User.name == bindparam("name"))
+    return select(User.id, User.role).where(User.name == bindparam("name"))
 
 
 def user_id(session: Session, name: str) -> int:
-    """The id of user ``name``; a user row (annotator, no password) is created for library
-    and simulation use when missing."""
-    found = session.scalar(_user_by_name(), {"name": name})
+    """The id of user ``name`` (see :func:`user_row`)."""
+    return user_row(session, name)[0]
+
+
+def user_row(session: Session, name: str) -> tuple[int, str]:
+    """(id, role) of user ``name``. A user the library or a simulation names for the first
+    time gets a row without a password (it cannot log in) and the role ``reviewer``: whoever
+    holds the project itself is trusted to answer audits."""
+    found = session.execute(_user_by_name(), {"name": name}).first()
     if found is not None:
-        return int(found)
-    user = User(name=name, role="annotator", password_hash="!", active=True)
+        return int(found[0]), str(found[1])
+    user = User(name=name, role=Role.REVIEWER, password_hash="!", active=True)
     session.add(user)
     session.flush()
-    return user.id
+    return user.id, user.role
 
 
 @functools.cache
