@@ -7,6 +7,9 @@ Public API::
     estimate_accuracy, estimate_accuracy_by_status, estimate_accuracy_by_group, AccuracyEstimate
     find_label_issues, label_quality_scores, rank_label_issues, compute_confident_joint
     estimate_noise_matrix, NoiseEstimate, cross_val_pred_probs, stratified_folds
+    run_checks, review_queue, CheckResult, CHECKS, find_conflicting_duplicates,
+    find_rule_conflicts, find_schema_violations, check_class_balance, find_outliers,
+    find_disagreeing_annotators, exact_interval
     find_duplicates
     classification_metrics
 """
@@ -21,8 +24,17 @@ from labelmill.quality._binomial import (
     estimate_accuracy,
     required_audit_size,
 )
+from labelmill.quality._check_suite import CHECKS, CheckResult, review_queue, run_checks
+from labelmill.quality._checks import (
+    check_class_balance,
+    find_conflicting_duplicates,
+    find_disagreeing_annotators,
+    find_rule_conflicts,
+    find_schema_violations,
+)
 from labelmill.quality._cross_val import cross_val_pred_probs, stratified_folds
 from labelmill.quality._duplicates import find_duplicates
+from labelmill.quality._intervals import exact_interval
 from labelmill.quality._label_issues import (
     compute_confident_joint,
     find_label_issues,
@@ -31,6 +43,7 @@ from labelmill.quality._label_issues import (
 )
 from labelmill.quality._metrics import classification_metrics
 from labelmill.quality._noise import NoiseEstimate, estimate_noise_matrix
+from labelmill.quality._outliers import find_outliers
 from labelmill.quality._threshold import (
     DEFAULT_THRESHOLDS,
     ThresholdDecision,
@@ -40,12 +53,15 @@ from labelmill.quality._threshold import (
 )
 
 __all__ = [
+    "CHECKS",
     "DEFAULT_THRESHOLDS",
     "AccuracyEstimate",
+    "CheckResult",
     "NoiseEstimate",
     "ThresholdDecision",
     "ThresholdPolicy",
     "ThresholdStep",
+    "check_class_balance",
     "choose_threshold",
     "classification_metrics",
     "clopper_pearson_interval",
@@ -56,10 +72,18 @@ __all__ = [
     "estimate_accuracy_by_group",
     "estimate_accuracy_by_status",
     "estimate_noise_matrix",
+    "exact_interval",
+    "find_conflicting_duplicates",
+    "find_disagreeing_annotators",
     "find_duplicates",
     "find_label_issues",
+    "find_outliers",
+    "find_rule_conflicts",
+    "find_schema_violations",
     "label_quality_scores",
     "rank_label_issues",
     "required_audit_size",
+    "review_queue",
+    "run_checks",
     "stratified_folds",
 ]
