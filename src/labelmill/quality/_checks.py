@@ -201,7 +201,9 @@ def find_conflicting_duplicates(
         labeled = y[members][y[members] >= 0]
         counts = np.bincount(labeled)
         majority = int(counts.argmax()) if np.sum(counts == counts.max()) == 1 else -1
-        summary = ", ".join(f"{_show(c, names)}: {int(counts[c])}" for c in np.flatnonzero(counts))
+        summary = ", ".join(
+            f"{_show(int(c), names)}: {int(counts[c])}" for c in np.flatnonzero(counts)
+        )
         exact = hashes is not None and np.unique(hashes[members]).size == 1
         kind = "exact" if exact else "near"
         what = "identical content" if exact else f"near-identical content (cosine >= {threshold})"
@@ -362,7 +364,7 @@ def find_schema_violations(
     ids = _ids(item_ids, len(values), owner)
     expected = ", ".join(repr(c) for c in names)
     k = len(names)
-    rows = []
+    rows: list[tuple[Any, Any, str, str | None]] = []
 
     def one(value: Any) -> tuple[str, str | None] | None:
         if isinstance(value, bool):
