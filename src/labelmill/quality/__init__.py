@@ -16,7 +16,12 @@ Public API::
 
 from __future__ import annotations
 
-from labelmill.quality._audit import estimate_accuracy_by_group, estimate_accuracy_by_status
+from labelmill.quality._audit import (
+    AUDIT_COLUMNS,
+    estimate_accuracy_by_group,
+    estimate_accuracy_by_status,
+    estimate_audit_accuracy,
+)
 from labelmill.quality._binomial import (
     AccuracyEstimate,
     clopper_pearson_interval,
@@ -53,6 +58,7 @@ from labelmill.quality._threshold import (
 )
 
 __all__ = [
+    "AUDIT_COLUMNS",
     "CHECKS",
     "DEFAULT_THRESHOLDS",
     "AccuracyEstimate",
@@ -71,6 +77,7 @@ __all__ = [
     "estimate_accuracy",
     "estimate_accuracy_by_group",
     "estimate_accuracy_by_status",
+    "estimate_audit_accuracy",
     "estimate_noise_matrix",
     "exact_interval",
     "find_conflicting_duplicates",
