@@ -42,7 +42,7 @@ def example_report(n_items: int = 2000, *, random_state: Any = 0) -> ReportInput
     --------
     >>> r = example_report(500)
     >>> r.dataset.n_items, r.audit.n_audited > 0, len(r.rounds)
-    (500, True, 3)
+    (500, True, 4)
     """
     from labelmill.quality import (
         analyze_slices,
