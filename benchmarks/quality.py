@@ -142,7 +142,10 @@ def prf(mask, truth):
 ISSUE_DATA = {"trec": load_trec, "ag_news": load_ag_news, "mnist": load_mnist, "adult": load_adult}
 EXTRA_DATA = {"sms_spam": load_sms, "youtube": load_youtube}
 DEV_SEEDS = (100, 101, 102)  # used while developing the method (not reported as results)
-REPORT_SEEDS = (0, 1, 2, 3, 4)  # first run after the method was frozen
+# Seeds 0-4 were the held-out run of the first version (fixed 10% anchors); after it, the
+# anchor size became adaptive (developed on DEV_SEEDS and sms_spam/youtube), so the
+# reported run uses seeds never run before.
+REPORT_SEEDS = (10, 11, 12, 13, 14)
 
 
 def bench_issues(seeds=REPORT_SEEDS, data=None) -> None:
@@ -167,7 +170,8 @@ def bench_issues(seeds=REPORT_SEEDS, data=None) -> None:
         ),
     }
     ours, peer = "labelmill (noise_posterior, default)", "cleanlab (default: prune_by_noise_rate)"
-    loaders = {**ISSUE_DATA} if data is None else {d: {**ISSUE_DATA, **EXTRA_DATA}[d] for d in data}
+    every = {**ISSUE_DATA, **EXTRA_DATA}
+    loaders = {**ISSUE_DATA} if data is None else {d: every[d] for d in data}
     print(f"seeds {list(seeds)}; F1 = median over seeds (precision / recall medians)\n")
     header = "| data | noise | rate | " + " | ".join(methods) + " | ours - cleanlab, per seed |"
     print(header)
@@ -399,6 +403,8 @@ def main(argv: list[str]) -> None:
     command = argv[0] if argv else "all"
     if command == "issues":
         seeds = DEV_SEEDS if "--dev" in argv else REPORT_SEEDS
+        if "--seeds" in argv:
+            seeds = tuple(int(x) for x in argv[argv.index("--seeds") + 1].split(","))
         data = argv[argv.index("--data") + 1].split(",") if "--data" in argv else None
         bench_issues(seeds, data)
         return

@@ -212,8 +212,10 @@ def test_label_issue_errors():
         find_label_issues([0, 1], p, return_indices_ranked_by="entropy")
     with pytest.raises(ConfigError, match=r"The 'method' parameter of label_quality_scores"):
         label_quality_scores([0, 1], p, method="entropy")
-    with pytest.raises(ConfigError, match=r"'anchor_fraction' parameter .* Got 0 instead"):
-        estimate_noise_matrix([0, 1], p, anchor_fraction=0)
+    with pytest.raises(ConfigError, match=r"'anchor_fractions' parameter .* Got \(0\.5, 0\.2\)"):
+        estimate_noise_matrix([0, 1], p, anchor_fractions=(0.5, 0.2))
+    with pytest.raises(ConfigError, match=r"'anchor_fractions' parameter .* Got 0 instead"):
+        estimate_noise_matrix([0, 1], p, anchor_fractions=0)
     with pytest.raises(ConfigError, match=r"'min_anchors' parameter .* Got 0\.5 instead"):
         estimate_noise_matrix([0, 1], p, min_anchors=0.5)
 

@@ -46,8 +46,6 @@ __all__ = [
 
 _METHODS = ("noise_posterior", "prune_by_class", "confident_learning", "self_confidence")
 _SCORES = ("noise_posterior", "self_confidence", "normalized_margin")
-_ANCHOR_FRACTION = 0.1
-_MIN_ANCHORS = 50
 
 
 def _posterior_error(
@@ -71,9 +69,7 @@ def _noise_posterior(
     p[j] * T[j, y]``), so a flagged item always suggests a different class.
     """
     scaled, _ = temperature_scale(y, p)
-    T, true_counts, _ = noise_from_calibrated(
-        y, scaled, anchor_fraction=_ANCHOR_FRACTION, min_anchors=_MIN_ANCHORS
-    )
+    T, true_counts, _ = noise_from_calibrated(y, scaled)
     q = _posterior_error(y, scaled, T)
     n_issues = int(np.clip(np.rint(np.sum(true_counts * (1.0 - np.diag(T)))), 0, y.shape[0]))
     rows = np.arange(y.shape[0])

@@ -9,9 +9,17 @@ Anchors
 Items a model is surest of for class ``j`` are almost all truly of class ``j``
 ("anchor points", Liu and Tao 2016; Patrini et al. 2017, "Making deep neural networks
 robust to label noise: a loss correction approach"), so the labels they were given
-estimate row ``j`` of ``T``. The anchors of class ``j`` are the ``anchor_fraction`` of
-the items labeled ``j`` (at least ``min_anchors``) with the highest probability of
-``j``, among the items whose most probable class is ``j``.
+estimate row ``j`` of ``T``. The anchors of class ``j`` are the items with the highest
+probability of ``j`` among those whose most probable class is ``j``.
+
+How many? Few anchors are pure but give a noisy estimate; many give a precise estimate
+but start to include items that are truly ambiguous, which look like label noise. The
+number is chosen per class by Lepski's method (Lepski, 1990; the adaptive choice of a
+window in nonparametric estimation): try growing shares of the class
+(``anchor_fractions``, at least ``min_anchors`` items) and keep the largest whose noise
+rate stays within two standard errors of the rate of every smaller one. Where the model
+is sure of most items (e.g. spam filters) the estimate uses many anchors; where classes
+overlap it stops early.
 
 Empirical Bayes
 ---------------
@@ -51,6 +59,10 @@ from labelmill.quality._validation import check_labels_and_probs
 __all__ = ["NoiseEstimate", "estimate_noise_matrix"]
 
 _EPS = 1e-12
+#: Shares of a class tried as its anchors, smallest first (see the module docstring).
+ANCHOR_FRACTIONS: tuple[float, ...] = (0.1, 0.2, 0.3, 0.5, 0.7)
+#: At least this many anchors per class (when that many items are predicted in it).
+MIN_ANCHORS = 50
 
 
 @dataclass(frozen=True)
@@ -104,7 +116,11 @@ def temperature_scale(
 
 
 def _anchor_counts(
-    y: NDArray[np.int64], p: NDArray[np.float64], fraction: float, min_anchors: int
+    y: NDArray[np.int64],
+    p: NDArray[np.float64],
+    fractions: tuple[float, ...],
+    min_anchors: int,
+    z: float = 2.0,
 ) -> NDArray[np.int64]:
     n, k = p.shape
     given = np.bincount(y, minlength=k)
@@ -114,9 +130,20 @@ def _anchor_counts(
         candidates = np.flatnonzero(top == j)
         if given[j] == 0 or candidates.size == 0:
             continue
-        m = min(candidates.size, max(min_anchors, math.ceil(fraction * given[j])))
-        order = np.argsort(-p[candidates, j], kind="stable")[:m]
-        counts[j] = np.bincount(y[candidates[order]], minlength=k)
+        order = candidates[np.argsort(-p[candidates, j], kind="stable")]
+        accepted: list[tuple[float, float]] = []
+        size = 0
+        for fraction in fractions:
+            m = min(candidates.size, max(min_anchors, math.ceil(fraction * given[j])))
+            rate = float(np.mean(y[order[:m]] != j))
+            se = math.sqrt(max(rate * (1.0 - rate), 1.0 / m) / m)
+            if any(abs(rate - r0) > z * se0 for r0, se0 in accepted):
+                break
+            accepted.append((rate, se))
+            size = m
+            if m == candidates.size:
+                break
+        counts[j] = np.bincount(y[order[:size]], minlength=k)
     return counts
 
 
@@ -167,12 +194,12 @@ def noise_from_calibrated(
     y: NDArray[np.int64],
     p: NDArray[np.float64],
     *,
-    anchor_fraction: float,
-    min_anchors: int,
+    anchor_fractions: tuple[float, ...] = ANCHOR_FRACTIONS,
+    min_anchors: int = MIN_ANCHORS,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
     """Noise matrix, true-class counts and anchor counts from checked, scaled inputs."""
     k = p.shape[1]
-    anchors = _anchor_counts(y, p, anchor_fraction, min_anchors)
+    anchors = _anchor_counts(y, p, anchor_fractions, min_anchors)
     sizes = anchors.sum(axis=1)
     rates = _shrunk_rates(sizes - np.diag(anchors), sizes)
     off = anchors.copy()
@@ -190,8 +217,8 @@ def estimate_noise_matrix(
     labels: Any,
     pred_probs: Any,
     *,
-    anchor_fraction: float = 0.1,
-    min_anchors: int = 50,
+    anchor_fractions: Any = ANCHOR_FRACTIONS,
+    min_anchors: int = MIN_ANCHORS,
 ) -> NoiseEstimate:
     """Estimate how often each class was given each wrong label.
 
@@ -204,8 +231,8 @@ def estimate_noise_matrix(
         Given labels in ``0..k-1``.
     pred_probs : (n_items, k) float array
         Out-of-sample probabilities (see :func:`cross_val_pred_probs`), rows summing to 1.
-    anchor_fraction : float, default=0.1
-        Share of the items labeled ``j`` used as anchors of class ``j``.
+    anchor_fractions : sequence of float, default=(0.1, 0.2, 0.3, 0.5, 0.7)
+        Shares of the items labeled ``j`` tried as anchors of class ``j``, increasing.
     min_anchors : int, default=50
         At least this many anchors per class (when that many items are predicted ``j``).
 
@@ -216,7 +243,8 @@ def estimate_noise_matrix(
     Raises
     ------
     ConfigError
-        ``anchor_fraction`` not in (0, 1] or ``min_anchors`` not a positive int.
+        ``anchor_fractions`` not increasing values in (0, 1], or ``min_anchors`` not a
+        positive int.
     InputError
         Bad ``labels`` or ``pred_probs`` (see :func:`find_label_issues`).
 
@@ -232,14 +260,18 @@ def estimate_noise_matrix(
     >>> [round(float(r), 1) for r in est.noise_rates], round(est.n_label_errors / 2000, 1)
     ([0.1, 0.1], 0.1)
     """
-    if not (
-        isinstance(anchor_fraction, int | float)
-        and not isinstance(anchor_fraction, bool)
-        and 0 < anchor_fraction <= 1
+    try:
+        fractions = tuple(float(f) for f in anchor_fractions)
+    except (TypeError, ValueError):
+        fractions = ()
+    if (
+        not fractions
+        or any(not 0 < f <= 1 for f in fractions)
+        or list(fractions) != sorted(set(fractions))
     ):
         raise ConfigError(
-            "The 'anchor_fraction' parameter of estimate_noise_matrix must be a float in "
-            f"(0, 1]. Got {anchor_fraction!r} instead."
+            "The 'anchor_fractions' parameter of estimate_noise_matrix must be increasing "
+            f"floats in (0, 1]. Got {anchor_fractions!r} instead."
         )
     if not isinstance(min_anchors, int) or isinstance(min_anchors, bool) or min_anchors < 1:
         raise ConfigError(
@@ -249,7 +281,7 @@ def estimate_noise_matrix(
     y, p = check_labels_and_probs(labels, pred_probs, owner="estimate_noise_matrix")
     scaled, t = temperature_scale(y, p)
     T, true_counts, anchors = noise_from_calibrated(
-        y, scaled, anchor_fraction=float(anchor_fraction), min_anchors=min_anchors
+        y, scaled, anchor_fractions=fractions, min_anchors=min_anchors
     )
     return NoiseEstimate(
         noise_matrix=T,
