@@ -322,6 +322,136 @@ def bench_guarantee() -> None:
                 )
 
 
+def _coverage_population(scenario: str, rng: np.random.Generator, n: int = 20_000):
+    """Items with a status-to-be, a class and whether their label is right.
+
+    ``calibrated``: P(right) = confidence score. ``overconfident``: 5 points below it.
+    ``class_skew``: classes of unequal difficulty (0, -4 and -10 points).
+    15% of the items below 0.9 confidence were labeled by people (97% right).
+    """
+    label = rng.choice(3, n, p=[0.6, 0.3, 0.1])
+    score = 1 - 0.6 * rng.beta(1.0, 4.0, n)
+    shift = {
+        "calibrated": np.zeros(3),
+        "overconfident": np.full(3, -0.05),
+        "class_skew": np.array([0.0, -0.04, -0.10]),
+    }[scenario]
+    machine_ok = rng.uniform(size=n) < np.clip(score + shift[label], 0, 1)
+    reviewed = rng.uniform(size=n) < 0.15 * (score < 0.9)
+    human_ok = rng.uniform(size=n) < 0.97
+    return label, score, np.where(reviewed, human_ok, machine_ok), reviewed
+
+
+def bench_coverage(n_runs: int = 1000) -> None:
+    """How often the 95% intervals of estimate_audit_accuracy cover the true accuracy.
+
+    A fixed population per scenario; each run draws a uniform audit sample, chooses the
+    threshold on it (choose_threshold, as a round does), sets statuses, and checks every
+    interval against the accuracy of the whole group.
+    """
+    from labelmill.quality import DEFAULT_THRESHOLDS, choose_threshold, estimate_audit_accuracy
+
+    groups = ["all", "auto", "review", "human", "class 0", "class 1", "class 2"]
+    print(
+        f"{n_runs} simulated audits per row; coverage = share of runs whose 95% interval "
+        "contains the group's true accuracy (runs where the group has no item are left out: "
+        "n runs in brackets when fewer). 'auto, plain' is the interval without the "
+        "adjustment for choosing the threshold on the same audit.\n"
+    )
+    print(
+        "| scenario | target | audit size | "
+        + " | ".join(groups)
+        + " | auto, plain | median width auto (adjusted / plain) |"
+    )
+    print("|" + "---|" * (len(groups) + 5))
+    worst = 1.0
+    for scenario in ("calibrated", "overconfident", "class_skew"):
+        label, score, correct, reviewed = _coverage_population(scenario, np.random.default_rng(7))
+        n = len(label)
+        truth_fixed = {"all": correct.mean()}
+        truth_fixed.update({f"class {c}": correct[label == c].mean() for c in range(3)})
+        for target in (0.9, 0.95):
+            for n_audit in (300, 1000):
+                hits: dict[str, list[bool]] = {g: [] for g in [*groups, "auto, plain"]}
+                widths: list[tuple[float, float]] = []
+                for run in range(n_runs):
+                    rng = np.random.default_rng([run, n_audit])
+                    a = rng.choice(n, n_audit, replace=False)
+                    machine = ~reviewed[a]
+                    t = choose_threshold(
+                        score[a][machine], correct[a][machine], target_accuracy=target
+                    ).threshold
+                    auto = score >= t if t is not None else np.zeros(n, bool)
+                    status = np.where(reviewed, "human", np.where(auto, "auto", "review"))
+                    m = sum(bool(np.any(score[a][machine] >= g)) for g in DEFAULT_THRESHOLDS)
+                    audit = np.where(correct[a], label[a], (label[a] + 1) % 3)
+                    tables = [
+                        estimate_audit_accuracy(
+                            label[a], audit, statuses=status[a], threshold_candidates=mm
+                        )
+                        for mm in (m, 1)
+                    ]
+                    for adjusted, table in zip((True, False), tables, strict=True):
+                        for row in table.itertuples():
+                            name = row.group if row.group_by != "class" else f"class {row.group}"
+                            if not adjusted and name != "auto":
+                                continue
+                            if row.group_by == "status":
+                                members = status == row.group
+                                if not members.any() or row.n_audited == 0:
+                                    continue
+                                truth = correct[members].mean()
+                            else:
+                                truth = truth_fixed[name]
+                            key = name if adjusted else "auto, plain"
+                            hits[key].append(bool(row.lower <= truth <= row.upper))
+                            if name == "auto":
+                                if adjusted:
+                                    widths.append((row.upper - row.lower, np.nan))
+                                else:
+                                    widths[-1] = (widths[-1][0], row.upper - row.lower)
+                cells = []
+                for g in [*groups, "auto, plain"]:
+                    h = hits[g]
+                    if not h:
+                        cells.append("-")
+                        continue
+                    cov = float(np.mean(h))
+                    if g != "auto, plain":
+                        worst = min(worst, cov)
+                    cells.append(f"{cov:.3f}" + (f" ({len(h)})" if len(h) < n_runs else ""))
+                w = (
+                    f"{statistics.median(x for x, _ in widths):.3f} / "
+                    f"{statistics.median(y for _, y in widths):.3f}"
+                    if widths
+                    else "-"
+                )
+                print(f"| {scenario} | {target} | {n_audit} | " + " | ".join(cells) + f" | {w} |")
+    print(f"\nlowest coverage of an adjusted interval over all rows and groups: {worst:.3f}")
+
+
+def bench_report() -> None:
+    """Render time and size of the report of a simulated 100,000 and 1,000,000-item project."""
+    import tempfile
+
+    from labelmill.report import example_report, write_report
+
+    print(
+        "| items | build input s (quality functions) | render + write s (median of 3) "
+        "| HTML MB | JSON MB |"
+    )
+    print("|---|---|---|---|---|")
+    for n in (100_000, 1_000_000):
+        t = time.perf_counter()
+        report = example_report(n, random_state=0)
+        build = time.perf_counter() - t
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "report.html"
+            render = _median_time(lambda r=report, p=path: write_report(r, p))
+            html, js = path.stat().st_size / 1e6, path.with_suffix(".json").stat().st_size / 1e6
+        print(f"| {n:,} | {build:.1f} | {render:.3f} | {html:.2f} | {js:.2f} |")
+
+
 def _median_time(fn, repeats: int = 3) -> float:
     times = []
     for _ in range(repeats):
@@ -418,9 +548,13 @@ def main(argv: list[str]) -> None:
         "guarantee": bench_guarantee,
         "speed": bench_speed,
         "duplicates": bench_duplicates,
+        "coverage": bench_coverage,
+        "report": bench_report,
     }
     if command == "all":
         bench_issues()
+        bench_coverage()
+        bench_report()
         return
     commands[command]()
 
