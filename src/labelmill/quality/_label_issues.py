@@ -201,8 +201,15 @@ def _prune_by_class(y: NDArray[np.int64], p: NDArray[np.float64]) -> NDArray[np.
 
 
 def _flag_top(q: NDArray[np.float64], tie: NDArray[np.float64], n: int) -> NDArray[np.bool_]:
-    order = np.lexsort((tie, -q))  # highest q first; ties: lowest self-confidence first
+    """The ``n`` highest ``q`` (ties: lowest ``tie`` first), sorting only the candidates."""
     mask = np.zeros(q.shape[0], dtype=bool)
+    if n <= 0:
+        return mask
+    candidates = np.arange(q.shape[0])
+    if n < q.shape[0]:
+        kth = np.partition(q, q.shape[0] - n)[q.shape[0] - n]
+        candidates = np.flatnonzero(q >= kth)
+    order = candidates[np.lexsort((tie[candidates], -q[candidates]))]
     mask[order[:n]] = True
     return mask
 
