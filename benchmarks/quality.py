@@ -428,6 +428,48 @@ def bench_coverage(n_runs: int = 1000) -> None:
                 )
                 print(f"| {scenario} | {target} | {n_audit} | " + " | ".join(cells) + f" | {w} |")
     print(f"\nlowest coverage of an adjusted interval over all rows and groups: {worst:.3f}")
+    bench_coverage_exact()
+
+
+def bench_coverage_exact() -> None:
+    """Exact coverage of the interval for groups the audit did not select (all items, a
+    class): the audited members are a simple random sample, so their count of right labels
+    is hypergeometric and the coverage can be summed, no simulation needed."""
+    from scipy.stats import hypergeom
+
+    from labelmill.quality import exact_interval
+
+    print("\n| scenario | group | items | true accuracy | audited | exact coverage |")
+    print("|---|---|---|---|---|---|")
+    lowest = 1.0
+    for scenario in ("calibrated", "overconfident", "class_skew"):
+        label, _, correct, _ = _coverage_population(scenario, np.random.default_rng(7))
+        n_items = len(label)
+        for group in ("all", "class 0", "class 1", "class 2"):
+            members = np.ones(n_items, bool) if group == "all" else label == int(group[-1])
+            size, right = int(members.sum()), int(correct[members].sum())
+            for n_audit in (300, 1000):
+                # audited members of the group: hypergeometric given how many fall in it;
+                # average over that count (itself hypergeometric from the whole sample)
+                counts = np.arange(n_audit + 1)
+                w_count = hypergeom.pmf(counts, n_items, size, n_audit)
+                cover = 0.0
+                for m, w in zip(counts, w_count, strict=True):
+                    if w < 1e-12:
+                        continue
+                    if m == 0:
+                        cover += w
+                        continue
+                    x = np.arange(m + 1)
+                    lo, hi = exact_interval(x, np.full(m + 1, m))
+                    inside = (lo <= right / size) & (right / size <= hi)
+                    cover += w * hypergeom.pmf(x, size, right, m)[inside].sum()
+                lowest = min(lowest, cover)
+                print(
+                    f"| {scenario} | {group} | {size:,} | {right / size:.4f} | {n_audit} "
+                    f"| {cover:.4f} |"
+                )
+    print(f"\nlowest exact coverage: {lowest:.4f}")
 
 
 def bench_report() -> None:
@@ -549,6 +591,7 @@ def main(argv: list[str]) -> None:
         "speed": bench_speed,
         "duplicates": bench_duplicates,
         "coverage": bench_coverage,
+        "coverage-exact": bench_coverage_exact,
         "report": bench_report,
     }
     if command == "all":
