@@ -80,7 +80,8 @@ def test_metrics_match_sklearn_conventions():
     assert -1 <= m["cohen_kappa"] <= 1 and m["cohen_kappa"] > 0
     perfect = classification_metrics(y, y, n_classes=4)
     assert perfect["cohen_kappa"] == 1.0 and perfect["macro_f1"] == 1.0
-    assert perfect["per_class"].shape == (4, 4)
+    assert perfect["per_class"].shape == (4, 9)
+    assert perfect["confusion"].shape == (4, 4)
 
 
 def test_metrics_errors():
