@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from labelmill.pipeline import CurveRow, RoundResult
+    from labelmill.pipeline.checks import CheckRun
 
 __all__ = ["CONFIG_FILE", "Project"]
 
@@ -333,6 +334,21 @@ class Project:
             out=out,
             echo=echo,
         )
+
+    def check(self, *, n_folds: int = 5) -> CheckRun:
+        """Label issues and consistency checks over the current labels (see
+        :mod:`labelmill.pipeline.checks`); the summary is kept for the report."""
+        from labelmill.pipeline.checks import check_project
+
+        return check_project(
+            self.store, self.schema, self.settings, feature_dir=self.feature_dir, n_folds=n_folds
+        )
+
+    def send_to_review(self, run: CheckRun, *, limit: int | None = None) -> dict[str, int]:
+        """Put the items a check flagged at the head of the review queue (not gold ones)."""
+        from labelmill.pipeline.checks import send_to_review
+
+        return send_to_review(self.store, run, limit=limit)
 
     @property
     def feature_dir(self) -> Path:

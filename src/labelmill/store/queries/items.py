@@ -62,6 +62,25 @@ def label_row(session: Session, pk: int) -> Label | None:
     return session.get(Label, pk)
 
 
+def item_pks(session: Session, item_ids: Sequence[str]) -> dict[str, int]:
+    """item_id -> pk of the items among ``item_ids`` that exist."""
+    out: dict[str, int] = {}
+    for start in range(0, len(item_ids), _IN_CHUNK):
+        chunk = list(item_ids[start : start + _IN_CHUNK])
+        rows = session.execute(select(Item.item_id, Item.pk).where(Item.item_id.in_(chunk)))
+        out.update((str(i), int(pk)) for i, pk in rows)
+    return out
+
+
+def set_review(session: Session, priorities: dict[int, float]) -> None:
+    """Send items to the review queue with the given priorities (higher first)."""
+    rows = [
+        {"item_pk": pk, "status": "review", "priority": float(priority)}
+        for pk, priority in priorities.items()
+    ]
+    update_labels(session, rows)
+
+
 def count_items(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(Item)) or 0)
 
