@@ -350,6 +350,24 @@ class Project:
 
         return send_to_review(self.store, run, limit=limit)
 
+    def report(
+        self,
+        out: str | os.PathLike[str],
+        *,
+        json_out: str | os.PathLike[str] | None = None,
+        check: bool = True,
+    ) -> tuple[Path, Path]:
+        """Write the data set's report: one self-contained HTML page at ``out`` and its
+        JSON (default: ``out`` with the suffix ``.json``); see
+        :mod:`labelmill.pipeline.datasheet`. With ``check`` (default) the label issues and
+        consistency checks are run first and included. Returns both paths."""
+        from labelmill.pipeline.datasheet import build_report
+        from labelmill.report import write_report
+
+        run = self.check() if check and self.status()["items"] else None
+        report = build_report(self.store, self.schema, self.settings, name=self.name, checks=run)
+        return write_report(report, Path(out), Path(json_out) if json_out else None)
+
     @property
     def feature_dir(self) -> Path:
         """Where feature vectors are cached (``settings.feature_cache`` or ``features/``)."""

@@ -30,7 +30,22 @@ from typing import Any
 from labelmill.enums import Strategy
 from labelmill.exceptions import ConfigError
 
-__all__ = ["STRATEGY_NAMES", "ProjectSettings"]
+__all__ = ["DATASHEET_FIELDS", "STRATEGY_NAMES", "ProjectSettings"]
+
+#: the free-text fields of the report (Gebru et al., "Datasheets for Datasets")
+DATASHEET_FIELDS = (
+    "description",
+    "created_by",
+    "collection_process",
+    "preprocessing",
+    "annotation_guidelines",
+    "intended_uses",
+    "not_recommended",
+    "license",
+    "citation",
+    "maintainer",
+    "contact",
+)
 
 #: the query strategies of :mod:`labelmill.active` and "auto" (the bandit); a test keeps
 #: them equal to the registry, which is not imported here (it loads numpy)
@@ -66,6 +81,9 @@ class ProjectSettings:
     hidden_columns : tuple of str
         Metadata columns that rules, featurizers and exports never see (the oracle column
         of a simulation is added for its duration).
+    datasheet : dict of str to str
+        The report's free text (see :data:`DATASHEET_FIELDS`): what the data set is for,
+        how the items were collected, intended uses, licence...
 
     Raises
     ------
@@ -84,6 +102,7 @@ class ProjectSettings:
     feature_cache: str | None = None
     end_model: dict[str, Any] = field(default_factory=dict)
     hidden_columns: tuple[str, ...] = ()
+    datasheet: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for item in dataclasses.fields(self):
@@ -196,6 +215,21 @@ def _columns(value: Any) -> tuple[str, ...]:
     return tuple(sorted(set(value)))
 
 
+def _datasheet(value: Any) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError(f"must be a mapping of {', '.join(DATASHEET_FIELDS)} to text")
+    unknown = sorted(set(value) - set(DATASHEET_FIELDS))
+    if unknown:
+        raise ValueError(
+            f"has unknown field(s) {unknown}; the fields are {', '.join(DATASHEET_FIELDS)}"
+        )
+    if not all(isinstance(v, str) for v in value.values()):
+        raise ValueError("must map each field to text")
+    return dict(value)
+
+
 _CHECKS: dict[str, Callable[[Any], Any]] = {
     "target_accuracy": _open_unit,
     "confidence": _open_unit,
@@ -208,4 +242,5 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "feature_cache": _folder,
     "end_model": _options,
     "hidden_columns": _columns,
+    "datasheet": _datasheet,
 }

@@ -81,3 +81,34 @@ def test_empty_report_opens_and_lists_missing_sections(browser: Any, tmp_path: P
     assert page.locator("h1").inner_text() == "Datasheet: <b>new</b>"
     assert page.locator("p.missing").count() >= 9
     page.context.close()
+
+
+def test_report_of_the_demo_project(browser: Any, tmp_path: Path) -> None:
+    """The report of a real project (the demo, with hashing features for speed): every
+    section renders in Chromium with no console error, with the rounds, the rules, the
+    blind audit and the check results of that project."""
+    import json
+
+    from labelmill import Project
+    from labelmill.demo import run_demo
+
+    folder = run_demo(
+        str(tmp_path), budget=200, featurizer={"kind": "hashing"}, echo=lambda _: None
+    )
+    project = Project.open(folder)
+    project.save_settings(datasheet={"description": "Spam comments for a <moderation> model."})
+    html, json_path = project.report(tmp_path / "report.html")
+    project.close()
+    page, problems, requests = _open(browser, html)
+    assert problems == [] and requests == [html.as_uri()]
+    assert page.locator("h2").all_text_contents() == [title for _, title in SECTIONS]
+    assert "<moderation>" in page.locator("#motivation").inner_text()
+    labeling = page.locator("#labeling").inner_text()
+    assert "asks_to_subscribe" in labeling  # the demo's rules
+    quality = page.locator("#quality").inner_text()
+    assert "Accuracy by status" in quality
+    data = json.loads(json_path.read_text())
+    assert data["dataset"]["n_items"] == 1953
+    assert len(data["rounds"]) >= 2 and data["audit"]["n_audited"] > 0
+    assert {c["name"] for c in data["checks"]} >= {"label_issues", "class_balance"}
+    page.context.close()

@@ -482,12 +482,13 @@ def demo(folder: str | None) -> None:
 
 
 def _register_server_commands() -> None:
-    from labelmill.cli.quality_commands import check
+    from labelmill.cli.quality_commands import check, report
     from labelmill.cli.server_commands import serve, users
 
     cli.add_command(serve)
     cli.add_command(users)
     cli.add_command(check)
+    cli.add_command(report)
 
 
 _register_server_commands()

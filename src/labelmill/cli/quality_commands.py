@@ -1,4 +1,5 @@
-"""``labelmill check``: label issues and consistency checks, and sending items to review."""
+"""``labelmill check`` (label issues and consistency checks, sending items to review) and
+``labelmill report`` (the data set's datasheet)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import click
 
 from labelmill.cli.main import DB_OPTION, open_project
 
-__all__ = ["check"]
+__all__ = ["check", "report"]
 
 
 @click.command()
@@ -52,3 +53,20 @@ def check(project: str, limit: int, send: bool, as_json: bool, db_url: str | Non
         )
     elif len(run.queue):
         click.echo("Send them to the review queue with: labelmill check PROJECT --send")
+
+
+@click.command()
+@click.argument("project", type=click.Path(exists=True, file_okay=False))
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The HTML page to write; its JSON goes beside it (.json).",
+)
+@click.option("--no-check", is_flag=True, help="Leave out label issues and checks (faster).")
+@DB_OPTION
+def report(project: str, out: str, no_check: bool, db_url: str | None) -> None:
+    """Write the data set's report: how every label was made and how good it is."""
+    with open_project(project, db_url) as opened:
+        html, json_path = opened.report(out, check=not no_check)
+    click.echo(f"Wrote {html} and {json_path}.")

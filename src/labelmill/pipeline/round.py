@@ -212,7 +212,12 @@ def _run(
     )
     record.stage(Stage.WRITE)
     result.seconds = dict(record.seconds)
-    state = {"stopping": stopping_state}
+    state = {
+        "stopping": stopping_state,
+        "audit_outcomes": steps.audit_outcomes(
+            data, audited, predicted, raw_conf, shown, decision, policy
+        ),
+    }
     if bandit_state is not None:
         state["bandit"] = bandit_state
     labels = RoundLabels(label=final, status=status, proba=shown, priority=priority)

@@ -19,6 +19,7 @@ __all__ = [
     "HUMAN_WEIGHT",
     "MAX_WEAK_ROWS",
     "aggregate",
+    "audit_outcomes",
     "auto_accuracy",
     "check_trainable",
     "calibrate_on_audit",
@@ -220,3 +221,40 @@ def auto_accuracy(
     return AutoAccuracy(
         estimate=est.accuracy, lower=est.lower, upper=est.upper, bound=decision.lower_bound, n=est.n
     )
+
+
+def audit_outcomes(
+    data: Any,
+    audited: np.ndarray,
+    predicted: np.ndarray,
+    raw_conf: np.ndarray,
+    shown: np.ndarray,
+    decision: Any,
+    policy: Any,
+) -> dict[str, Any]:
+    """What this round's model made of each audited item: its label, raw and shown
+    confidence, and the status it would have had without the audit (``auto`` above the
+    threshold, else ``review``), beside the audit answer. The report's accuracy per status
+    and per class, calibration and slices read it (kept for the last round only).
+    ``threshold_candidates`` counts the thresholds with an audited item above them (the
+    intervals of the report are adjusted for that many looks)."""
+    rows = np.flatnonzero(audited)
+    would_auto = decision.accepts(raw_conf[rows]) if rows.size else np.zeros(0, dtype=bool)
+    grid = np.asarray(getattr(policy, "thresholds", None) or _default_grid())
+    candidates = int((grid[:, None] <= raw_conf[rows][None, :]).any(axis=1).sum())
+    return {
+        "item_pks": data.pks[rows].tolist(),
+        "predicted": predicted[rows].tolist(),
+        "audit": data.audit[rows].tolist(),
+        "raw_confidence": np.round(raw_conf[rows], 5).tolist(),
+        "shown_confidence": np.round(shown[rows].max(axis=1), 5).tolist(),
+        "would_be": np.where(would_auto, "auto", "review").tolist(),
+        "threshold": decision.threshold,
+        "threshold_candidates": max(candidates, 1),
+    }
+
+
+def _default_grid() -> np.ndarray:
+    from labelmill.quality import DEFAULT_THRESHOLDS
+
+    return np.asarray(DEFAULT_THRESHOLDS, dtype=np.float64)

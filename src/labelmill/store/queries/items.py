@@ -273,3 +273,50 @@ def insert_labels(session: Session, labels: list[dict[str, Any]]) -> None:
 def insert_raw_votes(session: Session, votes: list[dict[str, Any]]) -> None:
     if votes:
         session.execute(insert(Vote), votes)
+
+
+# -- the report --------------------------------------------------------------------------
+def imports(session: Session) -> list[Import]:
+    """Every import, oldest first."""
+    return list(session.scalars(select(Import).order_by(Import.id)))
+
+
+def metadata_keys(session: Session, *, sample: int = 2000) -> list[str]:
+    """The metadata keys of the first ``sample`` items (sorted)."""
+    keys: set[str] = set()
+    for (meta,) in session.execute(select(Item.meta).order_by(Item.pk).limit(sample)):
+        keys.update(meta or {})
+    return sorted(keys)
+
+
+def label_counts(session: Session) -> dict[int, int]:
+    """Current labels per class index (-1: no label)."""
+    rows = session.execute(select(Label.label, func.count()).group_by(Label.label))
+    return {int(label): int(n) for label, n in rows}
+
+
+def status_class_counts(session: Session) -> list[tuple[str, int, int]]:
+    """(status, label, count) of the current labels."""
+    rows = session.execute(
+        select(Label.status, Label.label, func.count()).group_by(Label.status, Label.label)
+    )
+    return [(str(s), int(label), int(n)) for s, label, n in rows]
+
+
+def users_by_role(session: Session) -> dict[str, int]:
+    """People who can log in, per role."""
+    rows = session.execute(
+        select(User.role, func.count()).where(User.password_hash != "!").group_by(User.role)
+    )
+    return {str(role): int(n) for role, n in rows}
+
+
+def votes_by_source_kind(session: Session) -> dict[str, int]:
+    """Non-abstain votes per source kind."""
+    rows = session.execute(
+        select(Source.kind, func.count())
+        .join(Vote, Vote.source_id == Source.id)
+        .where(Vote.label != -1)
+        .group_by(Source.kind)
+    )
+    return {str(kind): int(n) for kind, n in rows}
