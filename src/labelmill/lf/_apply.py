@@ -13,7 +13,7 @@ import pandas as pd
 
 from labelmill.exceptions import ConfigError, InputError, LabelingFunctionError
 from labelmill.lf._core import LabelingFunction, Row
-from labelmill.lf._rules import Rule
+from labelmill.lf._rules import Rule, prepare_rules
 
 __all__ = ["LabelMatrix", "apply_lfs"]
 
@@ -182,8 +182,8 @@ def _apply_chunk(
     rule_cols = [j for j, lf in enumerate(lfs) if isinstance(lf, Rule)]
     if rule_cols:
         cache: dict[str, Any] = {}
-        for j in rule_cols:  # convert shared text columns once, before any threads start
-            lfs[j].prepare(data, cache)
+        # convert shared text columns and build token indexes once, before threads start
+        prepare_rules([lfs[j] for j in rule_cols], data, cache)
         threads = min(len(rule_cols), os.cpu_count() or 1)
         if threads > 1 and n >= 10_000:
             # Arrow's regex kernels release the GIL: rules run in parallel threads.

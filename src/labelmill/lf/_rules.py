@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 
 from labelmill.exceptions import InputError
 from labelmill.lf._core import ABSTAIN, short_hash
+from labelmill.lf._token_index import TokenIndex, is_exact_phrase, keyword_tokens
 
 __all__ = [
     "KeywordRule",
@@ -29,6 +30,7 @@ __all__ = [
     "Rule",
     "ThresholdRule",
     "RULE_KINDS",
+    "prepare_rules",
 ]
 
 
@@ -139,6 +141,18 @@ class TextColumn:
             self.non_ascii = np.flatnonzero(~ascii_ok.to_numpy(zero_copy_only=False))
         self._values: list[Any] | None = None
         self._special: np.ndarray | None = None
+        self.index: TokenIndex | None = None
+
+    def build_index(self) -> None:
+        """Build the :class:`TokenIndex` keyword rules then use (text columns only)."""
+        if self.is_text and self.index is None:
+            self.index = TokenIndex(self.arr)
+
+    def special_rows(self) -> np.ndarray:
+        """Rows holding a character of ``_SPECIAL_FOLDS`` (sorted positions)."""
+        if self.non_ascii.size == 0:
+            return self.non_ascii
+        return self.non_ascii[self.special()]
 
     @property
     def non_ascii_arr(self) -> Any:
@@ -292,16 +306,65 @@ class KeywordRule(Rule):
         self.text_rule = True
         flags = 0 if self.params["case_sensitive"] else re.IGNORECASE
         self._compiled = re.compile(pattern, flags)
+        # The token index applies when every keyword has index tokens and matching is
+        # whole-word (see _token_index). ASCII keywords that begin and end with a word
+        # character are decided by the index (case-insensitive rules); others give
+        # candidate rows for the regex.
+        tokens = [keyword_tokens(str(w)) for w in words]
+        usable = self.params["word_boundary"] and all(tokens)
+        if not self.params["case_sensitive"] and any(ch in pattern for ch in _SPECIAL_FOLDS):
+            usable = False
+        self.index_tokens: list[list[str]] | None = None
+        self.exact_phrases: list[str] = []
+        if usable:
+            self.index_tokens = []
+            for word, toks in zip(words, tokens, strict=True):
+                if not self.params["case_sensitive"] and is_exact_phrase(str(word)):
+                    self.exact_phrases.append(str(word))
+                else:
+                    self.index_tokens.append(sorted(set(toks)))
 
     def _apply(self, data: pd.DataFrame, cache: dict[str, Any] | None) -> np.ndarray:
-        hit = _text_matches(
-            _column(data, self.params["column"], cache),
-            self._compiled,
-            self.pattern,
-            not self.params["case_sensitive"],
-            prefilter=self.prefilter,
-        )
+        col = _column(data, self.params["column"], cache)
+        if col.index is not None and self.index_tokens is not None:
+            hit = self._indexed_matches(col, col.index)
+        else:
+            hit = _text_matches(
+                col,
+                self._compiled,
+                self.pattern,
+                not self.params["case_sensitive"],
+                prefilter=self.prefilter,
+            )
         return np.where(hit, int(self.params["label"]), ABSTAIN)
+
+    def _indexed_matches(self, col: TextColumn, index: TokenIndex) -> np.ndarray:
+        """Votes from the token index, Python's ``search`` only where it cannot decide.
+
+        An ASCII keyword found at a token start with ASCII non-word neighbours is a hit
+        (:meth:`TokenIndex.match_phrase`); every other candidate row (a keyword next to a
+        non-ASCII character, rows found through the tokens of other keywords, rows with a
+        special case fold) is checked with the compiled pattern.
+        """
+        assert self.index_tokens is not None
+        n = len(col.arr)
+        out = np.zeros(n, dtype=bool)
+        check = [col.special_rows()] if not self.params["case_sensitive"] else []
+        for phrase in self.exact_phrases:
+            sure, maybe = index.match_phrase(phrase)
+            out[sure] = True
+            check.append(maybe)
+        for toks in self.index_tokens:
+            rows = index.rows(toks[0])
+            for token in toks[1:]:
+                rows = np.intersect1d(rows, index.rows(token), assume_unique=True)
+            check.append(rows)
+        candidates = np.unique(np.concatenate(check)) if check else np.zeros(0, np.int64)
+        candidates = candidates[~out[candidates]]
+        if candidates.size:
+            values = col.arr.take(pa.array(candidates)).to_pylist()
+            out[candidates] = _python_search(self._compiled, values)
+        return out
 
 
 class RegexRule(Rule):
@@ -453,6 +516,27 @@ class ModelRule(Rule):
         if voted is not None:
             ok &= np.isin(pred_num, [float(v) for v in voted])
         return np.where(ok, np.nan_to_num(pred_num, nan=-1).astype(np.int64), ABSTAIN)
+
+
+def prepare_rules(rules: list[Rule], data: pd.DataFrame, cache: dict[str, Any]) -> None:
+    """Prepare ``rules`` for one call: shared column conversions and token indexes.
+
+    A text column read by two or more keyword rules that can use it gets a
+    :class:`TokenIndex` (built once, in the calling thread, before rules run in threads);
+    with a single such rule a regex pass over the column is cheaper than the index.
+    """
+    readers: dict[str, int] = {}
+    for rule in rules:
+        rule.prepare(data, cache)
+        if isinstance(rule, KeywordRule) and rule.index_tokens is not None:
+            column = rule.params["column"]
+            readers[column] = readers.get(column, 0) + 1
+    for column, count in readers.items():
+        if count >= 2:
+            col = _column(data, column, cache)
+            col.build_index()
+            if col.non_ascii.size:
+                col.special()
 
 
 RULE_KINDS: dict[str, type[Rule]] = {
