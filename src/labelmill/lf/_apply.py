@@ -184,14 +184,19 @@ def _apply_chunk(
         cache: dict[str, Any] = {}
         # convert shared text columns and build token indexes once, before threads start
         prepare_rules([lfs[j] for j in rule_cols], data, cache)
-        threads = min(len(rule_cols), os.cpu_count() or 1)
-        if threads > 1 and n >= 10_000:
-            # Arrow's regex kernels release the GIL: rules run in parallel threads.
-            with ThreadPoolExecutor(max_workers=threads) as pool:
-                votes = list(pool.map(lambda j: lfs[j].apply(data, cache), rule_cols))
+        # Rules that scan the column with Arrow's regex kernels (which release the GIL)
+        # run in a worker thread while this thread runs the rather Python-bound rules
+        # (keyword rules answered by the token index, non-text rules).
+        scans = [j for j in rule_cols if lfs[j].scans_column(cache)]
+        others = [j for j in rule_cols if j not in set(scans)]
+        if scans and others and n >= 10_000 and (os.cpu_count() or 1) > 1:
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                future = pool.submit(lambda: [lfs[j].apply(data, cache) for j in scans])
+                mine = [lfs[j].apply(data, cache) for j in others]
+                votes = dict(zip(scans + others, future.result() + mine, strict=True))
         else:
-            votes = [lfs[j].apply(data, cache) for j in rule_cols]
-        for j, v in zip(rule_cols, votes, strict=True):
+            votes = {j: lfs[j].apply(data, cache) for j in rule_cols}
+        for j, v in votes.items():
             L[:, j] = v
     if python_cols:
         error = vote_rows(

@@ -103,6 +103,16 @@ class Rule:
                 col.non_ascii_values()
                 col.special()
 
+    def scans_column(self, cache: dict[str, Any]) -> bool:
+        """Whether applying the rule runs a regex over its whole text column (after
+        :func:`prepare_rules` filled ``cache``): work that releases the GIL."""
+        if not getattr(self, "text_rule", False):
+            return False
+        col = cache.get(self.params["column"])
+        if isinstance(self, KeywordRule) and col is not None and col.index is not None:
+            return self.index_tokens is None
+        return True
+
     def __call__(self, x: Any) -> int:
         """Vote on one row-like object (used when rules are mixed into row-wise code)."""
         frame = pd.DataFrame({c: [x[c]] for c in self.columns()})
