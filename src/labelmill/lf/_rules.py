@@ -103,16 +103,6 @@ class Rule:
                 col.non_ascii_values()
                 col.special()
 
-    def scans_column(self, cache: dict[str, Any]) -> bool:
-        """Whether applying the rule runs a regex over its whole text column (after
-        :func:`prepare_rules` filled ``cache``): work that releases the GIL."""
-        if not getattr(self, "text_rule", False):
-            return False
-        col = cache.get(self.params["column"])
-        if isinstance(self, KeywordRule) and col is not None and col.index is not None:
-            return self.index_tokens is None
-        return True
-
     def __call__(self, x: Any) -> int:
         """Vote on one row-like object (used when rules are mixed into row-wise code)."""
         frame = pd.DataFrame({c: [x[c]] for c in self.columns()})
@@ -134,6 +124,11 @@ class TextColumn:
     """A text column converted once to Arrow, shared by every rule that reads it."""
 
     def __init__(self, values: Any) -> None:
+        # a pandas object column already holds the Python strings: rows checked with
+        # Python's re are read from it instead of being decoded again from Arrow
+        self._objects: np.ndarray | None = None
+        if isinstance(values, pd.Series) and values.dtype == object:
+            self._objects = values.to_numpy()
         arr = values if isinstance(values, pa.Array) else pa.array(values, from_pandas=True)
         if isinstance(arr, pa.ChunkedArray):
             arr = arr.combine_chunks()
@@ -174,8 +169,15 @@ class TextColumn:
     def non_ascii_values(self) -> list[Any]:
         """The non-ASCII rows as Python strings (computed once)."""
         if self._values is None:
-            self._values = self.non_ascii_arr.to_pylist()
+            self._values = self.python_values(self.non_ascii)
         return self._values
+
+    def python_values(self, rows: np.ndarray) -> list[Any]:
+        """The values of ``rows`` as Python strings, None for a missing value."""
+        if self._objects is not None:
+            return [v if isinstance(v, str) else None for v in self._objects[rows]]
+        values: list[Any] = self.arr.take(pa.array(rows, type=pa.int64())).to_pylist()
+        return values
 
     def special(self) -> np.ndarray:
         """Mask over the non-ASCII rows: holds a character of ``_SPECIAL_FOLDS``."""
@@ -372,8 +374,7 @@ class KeywordRule(Rule):
         candidates = np.unique(np.concatenate(check)) if check else np.zeros(0, np.int64)
         candidates = candidates[~out[candidates]]
         if candidates.size:
-            values = col.arr.take(pa.array(candidates)).to_pylist()
-            out[candidates] = _python_search(self._compiled, values)
+            out[candidates] = _python_search(self._compiled, col.python_values(candidates))
         return out
 
 

@@ -20,8 +20,9 @@ IGNORECASE equates with an ASCII letter (dotted and dotless i, long s, Kelvin si
 handled by the caller, which makes every row holding one a candidate. A keyword without
 any token (``"£"``) gives no constraint and the caller falls back to the full scan.
 
-Tokens are keyed by their first eight bytes and their length; two different tokens with
-the same key only add candidates, which the exact check then drops.
+Tokens are grouped by length and keyed by their first four bytes; two different tokens
+of one length with the same first four bytes only add candidates, which the exact check
+(a byte comparison, or the regex) then drops.
 """
 
 from __future__ import annotations
@@ -31,12 +32,10 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 __all__ = ["TokenIndex", "is_exact_phrase", "keyword_tokens"]
 
 _ASCII_TOKEN = re.compile(r"[a-z0-9_]+")
-_MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
 def keyword_tokens(keyword: str) -> list[str]:
@@ -51,7 +50,38 @@ def keyword_tokens(keyword: str) -> list[str]:
     return _ASCII_TOKEN.findall(lowered)
 
 
+_LOWER = np.arange(256, dtype=np.uint8)
+_LOWER[65:91] += 32  # A-Z -> a-z; every other byte (UTF-8 included) unchanged
+_WORD = np.zeros(256, dtype=bool)
+_WORD[[*range(97, 123), *range(48, 58), 95]] = True  # [a-z0-9_] after lowering
+_BLOCK = 1 << 21  # bytes of text per block while tokenizing
+_LONG = 64  # tokens of this length or longer share one length group
+_MASKS4 = np.array([(1 << (8 * b)) - 1 for b in range(4)] + [2**32 - 1], dtype=np.uint32)
 _MASKS = np.array([(1 << (8 * b)) - 1 for b in range(8)] + [2**64 - 1], dtype=np.uint64)
+
+
+def _tokens(
+    data: np.ndarray, row_starts: np.ndarray, a: int, b: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Starts (relative to ``a``) and lengths of the tokens in bytes ``a:b`` of the column.
+
+    A token starts where a word byte follows a separator or a row start, and ends where
+    a word byte precedes a separator or a row end.
+    """
+    word = _WORD[data]
+    inner = row_starts[(row_starts > a) & (row_starts < b)] - a
+    before = np.zeros(word.size, dtype=bool)
+    before[1:] = word[:-1]
+    before[inner] = False
+    after = np.zeros(word.size, dtype=bool)
+    after[:-1] = word[1:]
+    after[inner - 1] = False
+    starts = np.flatnonzero(word & ~before)
+    return starts, np.flatnonzero(word & ~after) + 1 - starts
+
+
+def _concat(parts: list[np.ndarray], dtype: Any) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
 
 
 class TokenIndex:
@@ -63,59 +93,64 @@ class TokenIndex:
     """
 
     def __init__(self, arr: Any) -> None:
-        low = pc.ascii_lower(arr)
-        buffers = low.buffers()
-        offset_type = np.int64 if pa.types.is_large_string(low.type) else np.int32
+        buffers = arr.buffers()
+        offset_type = np.int64 if pa.types.is_large_string(arr.type) else np.int32
         offsets = np.frombuffer(buffers[1], dtype=offset_type)[
-            low.offset : low.offset + len(low) + 1
+            arr.offset : arr.offset + len(arr) + 1
         ].astype(np.int64)
         base = int(offsets[0]) if offsets.size else 0
         end = int(offsets[-1]) if offsets.size else 0
         raw = np.frombuffer(buffers[2], dtype=np.uint8) if buffers[2] is not None else None
         size = end - base
-        # the lowered bytes, with 8 zero bytes after them for the 8-byte windows below
+        # the ASCII-lowered bytes, with 8 zero bytes after them for the 8-byte windows
         self._data = np.zeros(size + 8, dtype=np.uint8)
-        if raw is not None:
-            self._data[:size] = raw[base:end]
         data = self._data[:size]
-        # element i: bytes i..i+7 read as one little-endian uint64
+        if raw is not None:
+            np.take(_LOWER, raw[base:end], out=data)
+        # element i: bytes i..i+7 (i..i+3) read as one little-endian uint64 (uint32)
         self._windows = np.ndarray(shape=(size + 1,), dtype="<u8", buffer=self._data, strides=(1,))
+        self._windows4 = np.ndarray(shape=(size + 1,), dtype="<u4", buffer=self._data, strides=(1,))
         self._row_starts = offsets[:-1] - base
         self._row_ends = offsets[1:] - base
-        word = ((data >= 97) & (data <= 122)) | ((data >= 48) & (data <= 57)) | (data == 95)
-        # a token starts where a word byte follows a separator or a row start, and ends
-        # where a word byte precedes a separator or a row end
-        inner = self._row_starts[(self._row_starts > 0) & (self._row_starts < size)]
-        before = np.zeros(size, dtype=bool)
-        before[1:] = word[:-1]
-        before[inner] = False
-        after = np.zeros(size, dtype=bool)
-        after[:-1] = word[1:]
-        after[inner - 1] = False
-        starts = np.flatnonzero(word & ~before)
-        lengths = np.flatnonzero(word & ~after) + 1 - starts
-        self._keys = self._window_keys(starts, lengths)
-        self._starts = starts.astype(np.int32 if size < 2**31 else np.int64)
+        # Tokens are found block by block (blocks end at row ends): the temporary masks
+        # stay small, so they reuse memory instead of faulting in fresh pages each time.
+        cuts = np.searchsorted(self._row_ends, np.arange(_BLOCK, size, _BLOCK))
+        bounds = np.unique(np.concatenate([[0], self._row_ends[cuts], [size]]))
+        position = np.int32 if size < 2**31 else np.int64
+        pieces: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in range(_LONG + 1)]
+        for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+            starts, lengths = _tokens(data[a:b], self._row_starts, a, b)
+            starts += a
+            # grouped by length: a lookup compares only the tokens of its own length
+            group = np.minimum(lengths, _LONG).astype(np.uint8)
+            order = np.argsort(group, kind="stable")
+            edges = np.searchsorted(group[order], np.arange(_LONG + 2))
+            starts, keys = starts[order], self._window_keys(starts[order], lengths[order])
+            for g in np.flatnonzero(np.diff(edges)):
+                lo, hi = edges[g], edges[g + 1]
+                pieces[g].append((starts[lo:hi].astype(position), keys[lo:hi]))
+        self._starts = [_concat([p[0] for p in group], position) for group in pieces]
+        self._keys = [_concat([p[1] for p in group], np.uint32) for group in pieces]
         self._lookups: dict[str, np.ndarray] = {}
 
     def _window_keys(self, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-        key = self._windows[starts] & _MASKS[np.minimum(lengths, 8)]
-        return np.asarray(key ^ (lengths.astype(np.uint64) * _MIX), dtype=np.uint64)
+        """Key of each token: its first 4 bytes (within its length group)."""
+        return np.asarray(self._windows4[starts] & _MASKS4[np.minimum(lengths, 4)], np.uint32)
 
     @property
     def n_tokens(self) -> int:
         """Tokens in the column (with repeats)."""
-        return int(self._starts.size)
+        return int(sum(s.size for s in self._starts))
 
     def _occurrences(self, token: str) -> np.ndarray:
-        """Byte positions where a token with ``token``'s key starts."""
+        """Byte positions where a token of ``token``'s length and first 4 bytes starts."""
         raw = token.encode("ascii")
-        padded = np.zeros(len(raw) + 8, dtype=np.uint8)
-        padded[: len(raw)] = np.frombuffer(raw, dtype=np.uint8)
-        first = int(np.ndarray(shape=(1,), dtype="<u8", buffer=padded)[0])
-        mix = (len(raw) * int(_MIX)) % 2**64
-        key = np.uint64((first & int(_MASKS[min(len(raw), 8)])) ^ mix)
-        return self._starts[np.flatnonzero(self._keys == key)].astype(np.int64)
+        padded = np.zeros(8, dtype=np.uint8)
+        padded[: min(len(raw), 4)] = np.frombuffer(raw[:4], dtype=np.uint8)
+        key = np.ndarray(shape=(1,), dtype="<u4", buffer=padded)[0]
+        g = min(len(raw), _LONG)
+        hits = np.flatnonzero(self._keys[g] == key)
+        return self._starts[g][hits].astype(np.int64)
 
     def _rows_of(self, positions: np.ndarray) -> np.ndarray:
         return np.searchsorted(self._row_starts, positions, side="right") - 1
