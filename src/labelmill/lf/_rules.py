@@ -89,10 +89,26 @@ class Rule:
         self.check_columns(data)
         return self._apply(data, cache)
 
-    def _apply(
+    def _apply(self, data: pd.DataFrame, cache: dict[str, Any] | None) -> np.ndarray:
+        return np.where(self._hits(data, cache), int(self.params["label"]), ABSTAIN)
+
+    def _hits(
         self, data: pd.DataFrame, cache: dict[str, Any] | None
-    ) -> np.ndarray:  # pragma: no cover
+    ) -> np.ndarray:  # pragma: no cover - every rule defines _hits or _apply
+        """``(n_rows,)`` bool: the rule fires (rules that vote one ``label``)."""
         raise NotImplementedError
+
+    def write_votes(self, out: np.ndarray, data: pd.DataFrame, cache: dict[str, Any]) -> None:
+        """Write the votes into ``out`` (a column of the label matrix, filled with -1).
+
+        Rules that vote one label set only the rows where they fire: no temporary
+        column of votes is made (at 500,000 rows and 30 rules those are 120 MB of fresh
+        memory per call).
+        """
+        if "label" in self.params:
+            out[self._hits(data, cache)] = int(self.params["label"])
+        else:
+            out[:] = self.apply(data, cache)
 
     def prepare(self, data: pd.DataFrame, cache: dict[str, Any]) -> None:
         """Fill ``cache`` with the converted columns this rule reads (text rules only)."""
@@ -336,7 +352,7 @@ class KeywordRule(Rule):
                 else:
                     self.index_tokens.append(sorted(set(toks)))
 
-    def _apply(self, data: pd.DataFrame, cache: dict[str, Any] | None) -> np.ndarray:
+    def _hits(self, data: pd.DataFrame, cache: dict[str, Any] | None) -> np.ndarray:
         col = _column(data, self.params["column"], cache)
         if col.index is not None and self.index_tokens is not None:
             hit = self._indexed_matches(col, col.index)
@@ -348,7 +364,7 @@ class KeywordRule(Rule):
                 not self.params["case_sensitive"],
                 prefilter=self.prefilter,
             )
-        return np.where(hit, int(self.params["label"]), ABSTAIN)
+        return hit
 
     def _indexed_matches(self, col: TextColumn, index: TokenIndex) -> np.ndarray:
         """Votes from the token index, Python's ``search`` only where it cannot decide.
@@ -401,7 +417,7 @@ class RegexRule(Rule):
                 f"{self.params['pattern']!r}: {exc}. Fix the pattern (Python re syntax)."
             ) from None
 
-    def _apply(self, data: pd.DataFrame, cache: dict[str, Any] | None) -> np.ndarray:
+    def _hits(self, data: pd.DataFrame, cache: dict[str, Any] | None) -> np.ndarray:
         hit = _text_matches(
             _column(data, self.params["column"], cache),
             self._compiled,
@@ -409,7 +425,7 @@ class RegexRule(Rule):
             not self.params["case_sensitive"],
             prefilter=self.prefilter,
         )
-        return np.where(hit, int(self.params["label"]), ABSTAIN)
+        return hit
 
 
 _OPS: dict[str, Callable[[Any, Any], Any]] = {
@@ -449,13 +465,13 @@ class ThresholdRule(Rule):
                 f"Got {value!r} instead."
             )
 
-    def _apply(self, data: pd.DataFrame, cache: dict[str, Any] | None) -> np.ndarray:
+    def _hits(self, data: pd.DataFrame, cache: dict[str, Any] | None) -> np.ndarray:
         col = pd.to_numeric(data[self.params["column"]], errors="coerce").to_numpy(
             dtype=np.float64, na_value=np.nan
         )
         with np.errstate(invalid="ignore"):
             hit = _OPS[self.params["op"]](col, float(self.params["value"])) & ~np.isnan(col)
-        return np.where(hit, int(self.params["label"]), ABSTAIN)
+        return hit
 
 
 class LookupRule(Rule):
@@ -476,14 +492,14 @@ class LookupRule(Rule):
                 f"Got {self.params['values']!r} instead."
             )
 
-    def _apply(self, data: pd.DataFrame, cache: dict[str, Any] | None) -> np.ndarray:
+    def _hits(self, data: pd.DataFrame, cache: dict[str, Any] | None) -> np.ndarray:
         col = data[self.params["column"]]
         values = self.params["values"]
         if not self.params["case_sensitive"]:
             col = col.astype("string").str.strip().str.lower()
             values = [str(v).strip().lower() for v in values]
         hit = col.isin(values).to_numpy(dtype=bool, na_value=False)
-        return np.where(hit, int(self.params["label"]), ABSTAIN)
+        return hit
 
 
 class ModelRule(Rule):

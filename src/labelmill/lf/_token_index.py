@@ -3,8 +3,8 @@
 Keyword rules match ``\\b(?:kw1|kw2|...)\\b`` (Python ``re``, usually IGNORECASE). Running
 that regex on every row costs about half a microsecond per row and rule. The index is
 built once per column and call (a few numpy passes over the column's bytes); each keyword
-then costs one comparison over the column's tokens, and the exact regex runs only on the
-candidate rows it returns. Votes are therefore exactly Python's.
+then costs one comparison over the column's tokens of its length, and Python's regex runs
+only on the rows the index cannot decide. Votes are therefore exactly Python's.
 
 Why the candidates are a superset of the matches
 ------------------------------------------------
@@ -54,7 +54,7 @@ _LOWER = np.arange(256, dtype=np.uint8)
 _LOWER[65:91] += 32  # A-Z -> a-z; every other byte (UTF-8 included) unchanged
 _WORD = np.zeros(256, dtype=bool)
 _WORD[[*range(97, 123), *range(48, 58), 95]] = True  # [a-z0-9_] after lowering
-_BLOCK = 1 << 21  # bytes of text per block while tokenizing
+_BLOCK = 1 << 18  # bytes of text per block while tokenizing
 _LONG = 64  # tokens of this length or longer share one length group
 _MASKS4 = np.array([(1 << (8 * b)) - 1 for b in range(4)] + [2**32 - 1], dtype=np.uint32)
 _MASKS = np.array([(1 << (8 * b)) - 1 for b in range(8)] + [2**64 - 1], dtype=np.uint64)
@@ -81,7 +81,13 @@ def _tokens(
 
 
 def _concat(parts: list[np.ndarray], dtype: Any) -> np.ndarray:
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+    """``np.concatenate(parts)``, in Arrow's memory pool (see ``TokenIndex.__init__``)."""
+    dtype = np.dtype(dtype)
+    total = sum(p.size for p in parts)
+    out = np.frombuffer(pa.allocate_buffer(max(total, 1) * dtype.itemsize), dtype=dtype)[:total]
+    if parts:
+        np.concatenate(parts, out=out)
+    return out
 
 
 class TokenIndex:
@@ -102,8 +108,12 @@ class TokenIndex:
         end = int(offsets[-1]) if offsets.size else 0
         raw = np.frombuffer(buffers[2], dtype=np.uint8) if buffers[2] is not None else None
         size = end - base
-        # the ASCII-lowered bytes, with 8 zero bytes after them for the 8-byte windows
-        self._data = np.zeros(size + 8, dtype=np.uint8)
+        # the ASCII-lowered bytes, with 8 zero bytes after them for the 8-byte windows;
+        # in Arrow's memory pool, which keeps freed memory for the next call, where fresh
+        # pages from the system cost more than the lowering itself on a loaded machine
+        self._buffer = pa.allocate_buffer(size + 8)
+        self._data = np.frombuffer(self._buffer, dtype=np.uint8)
+        self._data[size:] = 0
         data = self._data[:size]
         if raw is not None:
             np.take(_LOWER, raw[base:end], out=data)
@@ -116,7 +126,7 @@ class TokenIndex:
         # stay small, so they reuse memory instead of faulting in fresh pages each time.
         cuts = np.searchsorted(self._row_ends, np.arange(_BLOCK, size, _BLOCK))
         bounds = np.unique(np.concatenate([[0], self._row_ends[cuts], [size]]))
-        position = np.int32 if size < 2**31 else np.int64
+        position = np.dtype(np.int32 if size < 2**31 else np.int64)
         pieces: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in range(_LONG + 1)]
         for a, b in zip(bounds[:-1], bounds[1:], strict=True):
             starts, lengths = _tokens(data[a:b], self._row_starts, a, b)
@@ -130,7 +140,7 @@ class TokenIndex:
                 lo, hi = edges[g], edges[g + 1]
                 pieces[g].append((starts[lo:hi].astype(position), keys[lo:hi]))
         self._starts = [_concat([p[0] for p in group], position) for group in pieces]
-        self._keys = [_concat([p[1] for p in group], np.uint32) for group in pieces]
+        self._keys = [_concat([p[1] for p in group], np.dtype(np.uint32)) for group in pieces]
         self._lookups: dict[str, np.ndarray] = {}
 
     def _window_keys(self, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
