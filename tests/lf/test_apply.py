@@ -79,7 +79,7 @@ def test_dask_without_client_errors(frame):
     pytest.importorskip("distributed")
     with pytest.raises(ConfigError, match="needs a dask.distributed cluster"):
         apply_lfs([lf_long], frame, engine="dask")
-    with pytest.raises(ConfigError, match="'scheduler' parameter"):
+    with pytest.raises(ConfigError, match="'scheduler' parameter .* threads, processes"):
         apply_lfs([lf_long], frame, engine="dask", scheduler=3)
 
 
@@ -126,9 +126,55 @@ def test_output_validation():
         apply_lfs([returns_str], df)
     with pytest.raises(LabelingFunctionError, match="< cardinality 2"):
         apply_lfs([returns_big], df, cardinality=2)
-    with pytest.raises(LabelingFunctionError, match="returned True"):
-        apply_lfs([labeling_function(name="b")(lambda x: True)], df)
+    with pytest.raises(LabelingFunctionError, match=r"returned 0\.5 \(float\) .* class index"):
+        apply_lfs([labeling_function(name="half")(lambda x: 0.5)], df)
+    with pytest.raises(LabelingFunctionError, match=r"returned None \(NoneType\)"):
+        apply_lfs([labeling_function(name="none")(lambda x: None)], df)
+    with pytest.raises(LabelingFunctionError, match=r"returned -2 \(int\)"):
+        apply_lfs([labeling_function(name="neg")(lambda x: -2.0)], df)
     assert apply_lfs([returns_np], df).tolist() == [[1], [1]]
+
+
+@pytest.mark.parametrize(
+    ("value", "vote"),
+    [(True, 1), (False, 0), (np.bool_(True), 1), (1.0, 1), (np.float32(0.0), 0), (-1.0, -1)],
+)
+def test_bool_and_whole_float_outputs_as_snorkel_stores_them(value, vote):
+    lf = labeling_function(name="v")(lambda x: value)
+    assert apply_lfs([lf], pd.DataFrame({"text": ["a", "b"]})).tolist() == [[vote], [vote]]
+
+
+def test_row_is_shared_by_the_functions_of_a_row(frame):
+    seen = []
+
+    @labeling_function()
+    def first(x):
+        seen.append(x)
+        return -1
+
+    @labeling_function()
+    def second(x):
+        assert x is seen[-1] and x.name == frame.index[len(seen) - 1]
+        return -1
+
+    apply_lfs([first, second], frame.iloc[:5])
+    assert len(seen) == 5
+
+
+def test_dask_local_schedulers_equal_local(frame):
+    dd = pytest.importorskip("dask.dataframe")
+    L = apply_lfs(mixed(), frame)
+    for scheduler in ("synchronous", "threads"):
+        np.testing.assert_array_equal(
+            apply_lfs(mixed(), frame, engine="dask", scheduler=scheduler, n_jobs=3), L
+        )
+    parts = dd.from_pandas(frame, npartitions=3, sort=False)
+    np.testing.assert_array_equal(
+        apply_lfs(mixed(), parts, engine="dask", scheduler="synchronous"), L
+    )
+    first = int(np.flatnonzero(frame.text.str.startswith("boom"))[0])
+    with pytest.raises(LabelingFunctionError, match=rf"'lf_fragile' .* row {first} "):
+        apply_lfs([lf_fragile], parts, engine="dask", scheduler="synchronous")
 
 
 def test_argument_errors(frame):

@@ -9,6 +9,7 @@ relative to each other, only the numbers.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,12 +17,16 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import minimize_scalar
 from scipy.special import log_softmax, softmax
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.isotonic import IsotonicRegression
 
-from labelmill.exceptions import ConfigError
-from labelmill.learn._checks import as_probabilities, as_true_labels
-from labelmill.utils._validation import check_fitted
+from labelmill.exceptions import ConfigError, InputError
+from labelmill.learn._checks import (
+    as_probabilities,
+    as_true_labels,
+    check_feature_names,
+    check_is_fitted,
+)
 
 __all__ = [
     "CalibrationReport",
@@ -87,12 +92,115 @@ def _negative_log_likelihood(y: NDArray[np.int64], proba: NDArray[np.float64]) -
     return float(-np.mean(np.log(np.clip(proba[np.arange(len(y)), y], _EPS, 1.0))))
 
 
-class TemperatureScaler(BaseEstimator):  # type: ignore[misc]
+class _Calibrator(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):  # type: ignore[misc]
+    """What both calibrators share: scikit-learn's transformer API over probability rows.
+
+    ``fit(X, y)`` learns from held-out probabilities ``X`` ``(n_items, k)`` (or a vector
+    of P(class 1) for two classes) and their true classes ``y`` (ints ``0..k-1``);
+    ``transform(X)`` returns calibrated probabilities of the same shape. ``fit_transform``,
+    ``set_output`` and ``get_feature_names_out`` come from scikit-learn's mixins.
+    """
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        tags.input_tags.positive_only = True
+        return tags
+
+    def fit(self, X: Any = None, y: Any = None, **aliases: Any) -> Any:
+        """Fit on held-out probabilities and their true classes; returns ``self``.
+
+        Parameters
+        ----------
+        X : (n_items, k) float array
+            The model's probabilities on held-out labeled items (for temperature
+            scaling, ``softmax`` of its logits does as well).
+        y : (n_items,) int array
+            True classes of those items, ``0..k-1``.
+        **aliases
+            ``proba=`` and ``y_true=``, the names of ``X`` and ``y`` before scikit-learn
+            compatibility: still accepted, with a FutureWarning.
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        ConfigError
+            A parameter is invalid, or an argument was passed twice or is unknown.
+        InputError
+            ``X`` is not probability rows, or ``y`` does not match it.
+        """
+        X, y = _renamed(type(self).__name__, X, y, aliases)
+        owner = type(self).__name__
+        if X is None:
+            raise InputError(f"{owner}.fit needs X, the held-out probabilities (n_items, k).")
+        if y is None:
+            raise InputError(
+                f"{owner} requires y to be passed, but the target y is None. Pass the true "
+                "classes of the held-out items."
+            )
+        p = as_probabilities(X, owner=owner)
+        labels = as_true_labels(y, p.shape[0], p.shape[1], owner=owner)
+        self._fit(p, labels)
+        self.n_classes_ = p.shape[1]
+        check_feature_names(self, X if np.ndim(X) == 2 else p, reset=True)
+        return self
+
+    def _fit(self, p: NDArray[np.float64], y: NDArray[np.int64]) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def transform(self, X: Any) -> NDArray[np.float64]:
+        """Calibrated probabilities, ``(n_items, k)`` rows summing to 1."""
+        check_is_fitted(self, "n_classes_", "transform")
+        p = as_probabilities(X, owner=type(self).__name__, n_classes=self.n_classes_)
+        check_feature_names(self, X if np.ndim(X) == 2 else p, reset=False)
+        return self._transform(p)
+
+    def _transform(self, p: NDArray[np.float64]) -> NDArray[np.float64]:  # pragma: no cover
+        raise NotImplementedError
+
+    def predict_proba(self, X: Any) -> NDArray[np.float64]:
+        """Alias of :meth:`transform` (calibrated probabilities, always a numpy array)."""
+        check_is_fitted(self, "n_classes_", "predict_proba")
+        p = as_probabilities(X, owner=type(self).__name__, n_classes=self.n_classes_)
+        check_feature_names(self, X if np.ndim(X) == 2 else p, reset=False)
+        return self._transform(p)
+
+
+def _renamed(owner: str, X: Any, y: Any, aliases: dict[str, Any]) -> tuple[Any, Any]:
+    """Map ``fit``'s former argument names ``proba`` / ``y_true`` onto ``X`` / ``y``."""
+    for old, value in aliases.items():
+        if old not in ("proba", "y_true"):
+            raise ConfigError(
+                f"{owner}.fit got an unexpected argument {old!r}; its arguments are X and y."
+            )
+        new = "X" if old == "proba" else "y"
+        if (X if new == "X" else y) is not None:
+            raise ConfigError(
+                f"{owner}.fit got both {new} and {old}; {old} is the former name of {new}, "
+                f"pass {new} only."
+            )
+        warnings.warn(
+            f"The '{old}' argument of {owner}.fit is deprecated; pass it as {new}.",
+            FutureWarning,
+            stacklevel=3,
+        )
+        if new == "X":
+            X = value
+        else:
+            y = value
+    return X, y
+
+
+class TemperatureScaler(_Calibrator):
     """Temperature scaling (Guo et al., 2017): ``softmax(log p / T)``.
 
     One parameter, fitted by minimising the negative log-likelihood of held-out
     labeled items. ``T > 1`` softens an overconfident model, ``T < 1`` sharpens an
-    underconfident one. The predicted class never changes.
+    underconfident one. The predicted class never changes. A scikit-learn transformer
+    over probability rows (``fit(X, y)``, ``transform(X)``, ``fit_transform``).
 
     Parameters
     ----------
@@ -103,6 +211,8 @@ class TemperatureScaler(BaseEstimator):  # type: ignore[misc]
     ----------
     temperature_ : float
     n_classes_ : int
+    n_features_in_ : int
+        Equal to ``n_classes_`` (one input column per class).
 
     Examples
     --------
@@ -116,21 +226,7 @@ class TemperatureScaler(BaseEstimator):  # type: ignore[misc]
     def __init__(self, bounds: tuple[float, float] = (0.05, 20.0)) -> None:
         self.bounds = bounds
 
-    def fit(self, proba: Any, y_true: Any) -> TemperatureScaler:
-        """Fit the temperature on held-out probabilities and their true classes.
-
-        Parameters
-        ----------
-        proba : (n_items, k) float array
-            The model's probabilities on held-out labeled items (or ``softmax`` of
-            its logits: scaling log-probabilities equals scaling logits).
-        y_true : (n_items,) int array
-            True classes of those items.
-
-        Returns
-        -------
-        self : TemperatureScaler
-        """
+    def _fit(self, p: NDArray[np.float64], y: NDArray[np.int64]) -> None:
         owner = type(self).__name__
         b = self.bounds
         if not (isinstance(b, tuple | list) and len(b) == 2 and 0 < float(b[0]) < float(b[1])):
@@ -138,8 +234,6 @@ class TemperatureScaler(BaseEstimator):  # type: ignore[misc]
                 f"The 'bounds' parameter of {owner} must be a pair (low, high) with "
                 f"0 < low < high. Got {b!r} instead."
             )
-        p = as_probabilities(proba, owner=owner)
-        y = as_true_labels(y_true, p.shape[0], p.shape[1], owner=owner)
         logp = np.log(np.clip(p, _EPS, 1.0))
         rows = np.arange(len(y))
 
@@ -151,33 +245,27 @@ class TemperatureScaler(BaseEstimator):  # type: ignore[misc]
             nll, bounds=(np.log(float(b[0])), np.log(float(b[1]))), method="bounded"
         )
         self.temperature_ = float(np.exp(res.x))
-        self.n_classes_ = p.shape[1]
-        return self
 
-    def transform(self, proba: Any) -> NDArray[np.float64]:
-        """Return calibrated probabilities, ``(n_items, k)`` rows summing to 1."""
-        check_fitted(self, "temperature_", "transform")
-        p = as_probabilities(proba, owner=type(self).__name__, n_classes=self.n_classes_)
+    def _transform(self, p: NDArray[np.float64]) -> NDArray[np.float64]:
         return np.asarray(softmax(np.log(np.clip(p, _EPS, 1.0)) / self.temperature_, axis=1))
 
-    def predict_proba(self, proba: Any) -> NDArray[np.float64]:
-        """Alias of :meth:`transform` (calibrated probabilities)."""
-        return self.transform(proba)
 
-
-class IsotonicCalibrator(BaseEstimator):  # type: ignore[misc]
+class IsotonicCalibrator(_Calibrator):
     """Isotonic regression of correctness on the top confidence.
 
     Fits ``P(top class is right | top confidence)`` as a non-decreasing step
     function (Zadrozny and Elkan, 2002), for any number of classes. The new top
     confidence replaces the old one; the remaining mass is shared among the
     other classes in proportion to their original probabilities. The calibrated
-    top confidence is floored so that the predicted class never changes.
+    top confidence is floored so that the predicted class never changes. A
+    scikit-learn transformer over probability rows (``fit(X, y)``, ``transform(X)``).
 
     Attributes
     ----------
     isotonic_ : sklearn.isotonic.IsotonicRegression
     n_classes_ : int
+    n_features_in_ : int
+        Equal to ``n_classes_`` (one input column per class).
 
     Examples
     --------
@@ -188,23 +276,14 @@ class IsotonicCalibrator(BaseEstimator):  # type: ignore[misc]
     [1.0, 1.0, 1.0, 1.0]
     """
 
-    def fit(self, proba: Any, y_true: Any) -> IsotonicCalibrator:
-        """Fit on held-out probabilities and true classes; returns ``self``."""
-        owner = type(self).__name__
-        p = as_probabilities(proba, owner=owner)
-        y = as_true_labels(y_true, p.shape[0], p.shape[1], owner=owner)
+    def _fit(self, p: NDArray[np.float64], y: NDArray[np.int64]) -> None:
         conf = p.max(axis=1)
         correct = (p.argmax(axis=1) == y).astype(np.float64)
         iso = IsotonicRegression(y_min=0.0, y_max=1.0, increasing=True, out_of_bounds="clip")
         iso.fit(conf, correct)
         self.isotonic_ = iso
-        self.n_classes_ = p.shape[1]
-        return self
 
-    def transform(self, proba: Any) -> NDArray[np.float64]:
-        """Return calibrated probabilities, ``(n_items, k)`` rows summing to 1."""
-        check_fitted(self, "isotonic_", "transform")
-        p = as_probabilities(proba, owner=type(self).__name__, n_classes=self.n_classes_)
+    def _transform(self, p: NDArray[np.float64]) -> NDArray[np.float64]:
         n = p.shape[0]
         top = p.argmax(axis=1)
         rows = np.arange(n)
@@ -223,10 +302,6 @@ class IsotonicCalibrator(BaseEstimator):  # type: ignore[misc]
         )
         out[rows, top] = new_top
         return np.asarray(out / out.sum(axis=1, keepdims=True))
-
-    def predict_proba(self, proba: Any) -> NDArray[np.float64]:
-        """Alias of :meth:`transform` (calibrated probabilities)."""
-        return self.transform(proba)
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,7 @@ def register_rules(
         raise InputError(f"{file}: rule names must be unique; repeated: {dupes}.")
     # Apply first (outside the transaction): a failing rule or unknown column stops here.
     frames = list(_frames(store, schema, settings, after_pk=0))
-    votes = {r.name: [_apply_one(r, frame, schema) for frame in frames] for r in rules}
+    votes = _apply(rules, frames, schema)
     max_pk = int(frames[-1]["__pk"].max()) if frames else 0
     outcome = RuleRegistration()
 
@@ -124,7 +124,7 @@ def apply_registered_rules(
             )
         after = int(definition.get("applied_through", 0))
         frames = list(_frames(store, schema, settings, after_pk=after))
-        votes = [_apply_one(rule, frame, schema) for frame in frames]
+        votes = _apply([rule], frames, schema)[rule.name]
         definition["applied_through"] = last_pk
 
         def work(
@@ -141,13 +141,19 @@ def apply_registered_rules(
     return versions
 
 
-def _apply_one(rule: Any, frame: pd.DataFrame, schema: Schema) -> np.ndarray:
+def _apply(rules: list[Any], frames: list[pd.DataFrame], schema: Schema) -> dict[str, list[Any]]:
+    """Each rule's votes on each frame: rule name -> one vote column per frame. All rules
+    run in one call per frame, so keyword rules share one token index."""
     from labelmill.lf import apply_lfs
 
-    # Indexed by item id, so that an error names the item.
-    data = frame.drop(columns=["__pk"]).set_index("__id")
-    L = apply_lfs([rule], data, cardinality=schema.cardinality)
-    return np.asarray(L)[:, 0]
+    out: dict[str, list[Any]] = {r.name: [] for r in rules}
+    for frame in frames:
+        # Indexed by item id, so that an error names the item.
+        data = frame.drop(columns=["__pk"]).set_index("__id")
+        L = np.asarray(apply_lfs(rules, data, cardinality=schema.cardinality))
+        for j, rule in enumerate(rules):
+            out[rule.name].append(L[:, j])
+    return out
 
 
 def _store_votes(
