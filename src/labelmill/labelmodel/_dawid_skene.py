@@ -8,12 +8,11 @@ import numpy as np
 
 from labelmill.exceptions import ConfigError
 from labelmill.labelmodel._base import BaseLabelModel
-from labelmill.labelmodel._em import posterior, run_em
-from labelmill.labelmodel._majority import _shares
+from labelmill.labelmodel._em import initial_posterior, posterior, run_em
 from labelmill.labelmodel._validation import VoteMatrix
 from labelmill.utils._validation import check_positive
 
-__all__ = ["DawidSkene"]
+__all__ = ["DawidSkene", "accuracies_from_theta", "check_abstain"]
 
 
 def check_abstain(abstain: Any, owner: str) -> None:
@@ -22,13 +21,6 @@ def check_abstain(abstain: Any, owner: str) -> None:
             f"The 'abstain' parameter of {owner} must be 'model' or 'ignore'. "
             f"Got {abstain!r} instead."
         )
-
-
-def initial_posterior(V: VoteMatrix) -> np.ndarray:
-    """Majority-vote shares for covered items, uniform for uncovered ones."""
-    P = _shares(V.class_counts())
-    P[P.sum(axis=1) == 0] = 1.0 / V.k
-    return P
 
 
 def accuracies_from_theta(theta: np.ndarray, prior: np.ndarray) -> np.ndarray:

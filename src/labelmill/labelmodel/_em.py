@@ -20,7 +20,17 @@ import numpy as np
 
 from labelmill.labelmodel._validation import VoteMatrix
 
-__all__ = ["EMResult", "run_em", "posterior", "coverage_prior"]
+__all__ = [
+    "EMResult",
+    "class_balance",
+    "confusion_counts",
+    "coverage_prior",
+    "initial_posterior",
+    "normalize_log",
+    "posterior",
+    "run_em",
+    "with_abstain_column",
+]
 
 
 class EMResult:
@@ -53,17 +63,52 @@ def posterior(
     base = (w[:, None] * log_theta[:, :, k]).sum(axis=0)
     Wm = W.transpose(0, 2, 1).reshape(m * k, k)  # row j*k + l: log P(vote l | y = c)
     scores = np.asarray(V.X @ Wm) + (base + np.log(prior))[None, :]
+    return normalize_log(scores)
+
+
+def normalize_log(scores: np.ndarray) -> np.ndarray:
+    """Rows of log-scores to probabilities (in place, numerically stable)."""
     scores -= scores.max(axis=1, keepdims=True)
     np.exp(scores, out=scores)
     scores /= scores.sum(axis=1, keepdims=True)
-    result: np.ndarray = scores
+    return scores
+
+
+def confusion_counts(V: VoteMatrix, P: np.ndarray) -> np.ndarray:
+    """Expected (weighted) vote counts ``N[j, true, vote]`` under the posterior ``P``."""
+    k, m = V.k, V.n_sources
+    result: np.ndarray = np.asarray(V.XT @ P).reshape(m, k, k).transpose(0, 2, 1)
+    return result
+
+
+def with_abstain_column(conf: np.ndarray) -> np.ndarray:
+    """``(m, k, k)`` vote distributions to the ``(m, k, k + 1)`` layout, abstain ignored."""
+    tiny = np.full(conf.shape[:2] + (1,), 1e-12)
+    return np.concatenate([conf, tiny], axis=2)
+
+
+def initial_posterior(V: VoteMatrix) -> np.ndarray:
+    """Majority-vote shares for covered items (ties split evenly), uniform for the others."""
+    counts = V.class_counts()
+    top = counts.max(axis=1, keepdims=True)
+    win = ((counts >= top - 1e-12) & (top > 0)).astype(np.float64)
+    total = win.sum(axis=1, keepdims=True)
+    P = np.divide(win, total, out=np.zeros_like(win), where=total > 0)
+    P[total[:, 0] == 0] = 1.0 / V.k
+    return P
+
+
+def class_balance(P: np.ndarray, prior_alpha: float) -> np.ndarray:
+    """Posterior mean of the class balance under a symmetric Dirichlet(prior_alpha) prior."""
+    counts = P.sum(axis=0) + prior_alpha
+    result: np.ndarray = counts / counts.sum()
     return result
 
 
 def _m_step(V: VoteMatrix, P: np.ndarray, alpha: np.ndarray, abstain_weight: Any) -> np.ndarray:
     k, m = V.k, V.n_sources
     w = np.broadcast_to(np.asarray(abstain_weight, dtype=np.float64), (m,))
-    N = np.asarray(V.XT @ P).reshape(m, k, k).transpose(0, 2, 1)  # (m, true, vote)
+    N = confusion_counts(V, P)  # (m, true, vote)
     total = P.sum(axis=0)  # (k,)
     n_abs = np.maximum(total[None, :] - N.sum(axis=2), 0.0)
     n_abs = np.where((w > 0)[:, None], n_abs, 0.0)
@@ -130,7 +175,7 @@ def run_em(
     """
     P = P0
     theta = _m_step(V, P, alpha, abstain_weight)
-    prior = class_prior if class_prior is not None else _class_balance(P, prior_alpha)
+    prior = class_prior if class_prior is not None else class_balance(P, prior_alpha)
     n_iter = 0
     for step in range(1, max_iter + 1):
         n_iter = step
@@ -139,7 +184,7 @@ def run_em(
             known = clamp >= 0
             P[known] = np.eye(V.k)[clamp[known]]
         new_theta = _m_step(V, P, alpha, abstain_weight)
-        new_prior = class_prior if class_prior is not None else _class_balance(P, prior_alpha)
+        new_prior = class_prior if class_prior is not None else class_balance(P, prior_alpha)
         delta = max(np.abs(new_theta - theta).max(), np.abs(new_prior - prior).max())
         theta, prior = new_theta, new_prior
         if delta < tol:
@@ -147,7 +192,3 @@ def run_em(
     return EMResult(theta, prior, n_iter)
 
 
-def _class_balance(P: np.ndarray, prior_alpha: float) -> np.ndarray:
-    counts = P.sum(axis=0) + prior_alpha
-    result: np.ndarray = counts / counts.sum()
-    return result
