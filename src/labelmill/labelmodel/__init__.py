@@ -35,6 +35,7 @@ from labelmill.labelmodel._mace import MACE
 from labelmill.labelmodel._majority import MajorityLabelVoter, MajorityVote
 from labelmill.labelmodel._multilabel import MultiLabelModel, combine_votes
 from labelmill.labelmodel._one_coin import OneCoinDawidSkene
+from labelmill.labelmodel._sklearn import VoteClassifier
 from labelmill.labelmodel._validation import VoteMatrix
 from labelmill.labelmodel._wawa import Wawa
 
@@ -48,6 +49,7 @@ __all__ = [
     "MultiLabelModel",
     "OneCoinDawidSkene",
     "VoteMatrix",
+    "VoteClassifier",
     "Wawa",
     "combine_votes",
     "decide",

@@ -333,7 +333,7 @@ class BaseLabelModel(BaseEstimator):  # type: ignore[misc]
         """
         owner = type(self).__name__
         labels, proba = self.predict(L, return_probs=True, tie_break_policy=tie_break_policy)
-        gold = check_gold(Y, labels.shape[0], self.cardinality_, owner=owner, method="score")
+        gold = check_gold(Y, labels.shape[0], proba.shape[1], owner=owner, method="score")
         return score_predictions(
             gold, labels, proba, list(metrics or ["accuracy"]), owner=owner
         )
