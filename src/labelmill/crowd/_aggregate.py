@@ -125,9 +125,9 @@ def aggregate(
 
     Notes
     -----
-    With a single worker every method returns that worker's answers (nothing can be
-    learned about one source from itself); confidences then only reflect the class
-    balance and the smoothing.
+    With a single worker every method returns that worker's answers with confidence 1
+    (majority vote is used whatever ``method`` says: nothing can be learned about one
+    source from itself).
 
     Examples
     --------
@@ -148,6 +148,8 @@ def aggregate(
     enc = encode_answers(answers, classes=classes, duplicates=duplicates, owner="aggregate")
     k = len(enc.classes)
     model = make_aggregator(method, k, random_state=random_state)
+    if len(enc.workers) == 1:  # nothing to learn about one worker from itself
+        model = make_aggregator("majority", k, random_state=random_state)
     model.fit(enc.votes)
     proba = np.asarray(model.predict_proba(enc.votes), dtype=np.float64)
     labels = model.predict(enc.votes)

@@ -255,7 +255,7 @@ def run_em(
         if np.all(ts > 0) and np.all(ps > 0):
             t3, p3, obj_s = step(ts / ts.sum(axis=2, keepdims=True), ps / ps.sum())
             n_iter += 1
-            if obj_s >= obj0:
+            if obj_s > obj0 + 1e-12 * abs(obj0):
                 theta, prior = t3, p3
                 last = obj_s
     return EMResult(theta, prior, n_iter)

@@ -72,6 +72,34 @@ def _majority_consistent(P: np.ndarray, shares: np.ndarray, prior: np.ndarray) -
     return out
 
 
+def _vote_weights(accuracy: np.ndarray, k: int) -> np.ndarray:
+    """Log-odds weight of a vote from a source with the given accuracy (NaN: chance)."""
+    a = np.clip(np.nan_to_num(accuracy, nan=1.0 / k), 1e-3, 1.0 - 1e-3)
+    result: np.ndarray = np.log(a * (k - 1) / (1.0 - a))
+    return result
+
+
+def _weigh_ties(
+    P: np.ndarray, shares: np.ndarray, V: VoteMatrix, weights: np.ndarray, prior: np.ndarray
+) -> np.ndarray:
+    """Items whose top vote count is shared: a vote weighted by source accuracy decides.
+
+    Among the tied classes, ``P`` becomes the softmax of the summed log-odds weights of
+    the sources voting each class plus the log class balance.
+    """
+    tied = (shares > 0).sum(axis=1) > 1
+    if not tied.any():
+        return P
+    k = V.k
+    S = np.asarray(V.X[tied] @ np.kron(weights[:, None], np.eye(k))) + np.log(prior)[None, :]
+    S = np.where(shares[tied] > 0, S, -np.inf)
+    S -= S.max(axis=1, keepdims=True)
+    np.exp(S, out=S)
+    out = P.copy()
+    out[tied] = S / S.sum(axis=1, keepdims=True)
+    return out
+
+
 class LabelModel(BaseLabelModel):
     """The default label model: EM over per-source confusion matrices, made robust.
 
@@ -187,6 +215,8 @@ class LabelModel(BaseLabelModel):
         class_prior: Any = None,
         prior_accuracy: float = 0.7,
         prior_strength: float = 10.0,
+        smoothing: float = 0.5,
+        prior_correct: float = 0.5,
         abstain: str = "auto",
         dependencies: str = "auto",
         decode: str = "auto",
@@ -200,6 +230,8 @@ class LabelModel(BaseLabelModel):
         self.class_prior = class_prior
         self.prior_accuracy = prior_accuracy
         self.prior_strength = prior_strength
+        self.smoothing = smoothing
+        self.prior_correct = prior_correct
         self.abstain = abstain
         self.dependencies = dependencies
         self.decode = decode
@@ -353,15 +385,27 @@ class LabelModel(BaseLabelModel):
         self.abstain_informative_ = informative[back]
         self.class_prior_ = result.prior
         self.n_iter_ = result.n_iter
+        self._tie_weights = None
         if self.majority_consistent_:
             # EM's own parameters are weakly identified here; report what the decoded
-            # posterior implies instead (see step 6).
-            P = np.eye(k)[break_ties(self._posterior(Vs), self.class_prior_)]
-            if prior is None:
-                self.class_prior_ = (P[Vs.covered()].sum(axis=0) + 1.0) / (
-                    Vs.covered().sum() + k
-                )
-            acc = self._agreement(Vs, P)
+            # posterior implies instead, and let accuracy-weighted votes decide ties
+            # (see step 6): start from each source's agreement with the vote shares,
+            # then alternate decoding and agreement with the decoded labels.
+            Vu = self._unique_votes(Vs)
+            acc_u = self._agreement(Vu, _shares(Vu.class_counts()))
+            labels = None
+            for _ in range(10):
+                self._tie_weights = _vote_weights(acc_u, k)
+                new_labels = break_ties(self._posterior(Vs), self.class_prior_)
+                H = np.eye(k)[new_labels]
+                if prior is None:
+                    cov = Vs.covered()
+                    self.class_prior_ = (H[cov].sum(axis=0) + 1.0) / (cov.sum() + k)
+                acc_u = self._agreement(Vu, H)
+                if labels is not None and np.array_equal(labels, new_labels):
+                    break
+                labels = new_labels
+            acc = self._agreement(Vs, H)
         else:
             acc = accuracies_from_theta(self.confusion_, self.class_prior_)
         acc[np.isnan(acc) | (votes.sum(axis=1) == 0)[back]] = np.nan
@@ -403,7 +447,10 @@ class LabelModel(BaseLabelModel):
         theta_u = self.confusion_[self._unique]
         P = posterior(Vu, theta_u, self.class_prior_, self._w_unique)
         if self.majority_consistent_:
-            P = _majority_consistent(P, _shares(Vu.class_counts()), self.class_prior_)
+            shares = _shares(Vu.class_counts())
+            P = _majority_consistent(P, shares, self.class_prior_)
+            if self._tie_weights is not None:
+                P = _weigh_ties(P, shares, Vu, self._tie_weights, self.class_prior_)
         P[~V.covered()] = self.class_prior_
         return P
 
@@ -429,7 +476,9 @@ class LabelModel(BaseLabelModel):
             strength=float(self.prior_strength),
             abstain=True,
         )
-        a_ignore = np.full_like(a_model, 0.5)  # flat Jeffreys prior, Dirichlet(1/2)
+        k = V.k
+        a_ignore = np.full_like(a_model, float(self.smoothing))
+        a_ignore[:, :, :k] += float(self.prior_correct) * np.eye(k)[None, :, :]
         return np.where(informative[:, None, None], a_model, a_ignore)
 
     def _check_params(self, k: int) -> None:
@@ -444,6 +493,13 @@ class LabelModel(BaseLabelModel):
                 f"({1.0 / k:.3g}, 1) for k={k} classes. Got {pa!r} instead."
             )
         check_positive(self.prior_strength, "prior_strength", owner)
+        check_positive(self.smoothing, "smoothing", owner)
+        pc = self.prior_correct
+        if isinstance(pc, bool) or not isinstance(pc, (int, float)) or not pc >= 0:
+            raise ConfigError(
+                "The 'prior_correct' parameter of LabelModel must be a number >= 0. "
+                f"Got {pc!r} instead."
+            )
         check_positive(self.max_iter, "max_iter", owner, integer=True)
         check_positive(self.tol, "tol", owner)
         if self.max_fit_items is not None:
