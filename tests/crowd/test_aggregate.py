@@ -14,7 +14,13 @@ def test_every_method_returns_a_table_of_labels_and_posteriors(method, answers):
     df, gold, _ = answers
     out = aggregate(df, method=method, random_state=0)
     assert list(out.columns) == [
-        "item", "label", "confidence", "n_answers", "proba_cat", "proba_dog", "proba_fox"
+        "item",
+        "label",
+        "confidence",
+        "n_answers",
+        "proba_cat",
+        "proba_dog",
+        "proba_fox",
     ]
     assert out["item"].tolist() == pd.unique(df["item"]).tolist()
     P = out[["proba_cat", "proba_dog", "proba_fox"]].to_numpy()

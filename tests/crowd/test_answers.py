@@ -56,7 +56,9 @@ def test_errors():
         encode_answers(good.assign(worker=[np.nan, 1]))
     with pytest.raises(InputError, match="missing label"):
         encode_answers(good.assign(label=["a", None]))
-    with pytest.raises(InputError, match=r"label\(s\) \['b'\] that are not in classes \['a', 'c'\]"):
+    with pytest.raises(
+        InputError, match=r"label\(s\) \['b'\] that are not in classes \['a', 'c'\]"
+    ):
         encode_answers(good, classes=["a", "c"])
     with pytest.raises(InputError, match="at least 2 classes"):
         encode_answers(good, classes=["a"])

@@ -14,7 +14,13 @@ def test_worker_accuracy_against_gold_with_exact_interval(answers):
     partial = gold.iloc[:200]  # gold only for some items
     acc = worker_accuracy(df, partial, confidence=0.9)
     assert list(acc.columns) == [
-        "worker", "n_answers", "n_checked", "n_correct", "accuracy", "ci_low", "ci_high"
+        "worker",
+        "n_answers",
+        "n_checked",
+        "n_correct",
+        "accuracy",
+        "ci_low",
+        "ci_high",
     ]
     row = acc.iloc[0]
     mine = df[(df["worker"] == row.worker) & df["item"].isin(partial.index)]

@@ -121,7 +121,9 @@ def test_sparse_and_vote_matrix_input_match_dense(cls, votes):
     L, _, _ = votes
     S = sp.csr_matrix(L + 1)  # label + 1, 0 = abstain
     rows, cols = np.nonzero(L >= 0)
-    V = VoteMatrix.from_answers(rows, cols, L[rows, cols], n_items=L.shape[0], n_sources=L.shape[1], k=2)
+    V = VoteMatrix.from_answers(
+        rows, cols, L[rows, cols], n_items=L.shape[0], n_sources=L.shape[1], k=2
+    )
     dense = make(cls, random_state=0).fit(L).predict_proba(L)
     np.testing.assert_allclose(make(cls, random_state=0).fit(S).predict_proba(S), dense)
     np.testing.assert_allclose(make(cls, random_state=0).fit(V).predict_proba(V), dense)

@@ -95,7 +95,9 @@ def test_dawid_skene_recovers_asymmetric_confusion(crowd):
     # each worker: P(answer 1 | y=0) = 0.1, P(answer 1 | y=1) = 0.7 (misses positives)
     p1 = np.where(y == 1, 0.7, 0.1)
     answers = (rng.random((n, m)) < p1[:, None]).astype(int)
-    model = DawidSkene(cardinality=2, abstain="ignore", smoothing=0.5).fit(sp.csr_matrix(answers + 1))
+    model = DawidSkene(cardinality=2, abstain="ignore", smoothing=0.5).fit(
+        sp.csr_matrix(answers + 1)
+    )
     conf = model.confusion_[:, :, :2] / model.confusion_[:, :, :2].sum(axis=2, keepdims=True)
     np.testing.assert_allclose(conf[:, 0, 1], 0.1, atol=0.04)
     np.testing.assert_allclose(conf[:, 1, 1], 0.7, atol=0.04)

@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 from labelmill.labelmodel import LabelModel
-
 from tests.conftest import shared_data
 
 

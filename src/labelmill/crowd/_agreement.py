@@ -45,9 +45,7 @@ def _ordered_classes(
 ) -> list[Any]:
     if classes is not None:
         listed = list(classes)
-        unknown = pd.Index(pd.unique(np.asarray(values, dtype=object))).difference(
-            pd.Index(listed)
-        )
+        unknown = pd.Index(pd.unique(np.asarray(values, dtype=object))).difference(pd.Index(listed))
         if len(unknown):
             raise InputError(
                 f"{owner} got label(s) {list(unknown[:5])} that are not in classes {listed!r}. "
@@ -413,9 +411,7 @@ def item_agreement(answers: Any) -> pd.DataFrame:
     1     2          1              y        1.000000        NaN
     """
     table = _latest(answers, "item_agreement")
-    counts = (
-        table.groupby(["item", "label"], sort=False).size().rename("n").reset_index()
-    )
+    counts = table.groupby(["item", "label"], sort=False).size().rename("n").reset_index()
     n_item = counts.groupby("item", sort=False)["n"].transform("sum")
     top = counts.loc[counts.groupby("item", sort=False)["n"].idxmax()].set_index("item")
     sq = (counts["n"] ** 2).groupby(counts["item"], sort=False).sum()

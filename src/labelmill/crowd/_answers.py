@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -134,10 +135,8 @@ def _class_list(labels: pd.Series, classes: Sequence[Hashable] | None, owner: st
             f"answers passed to {owner} hold a single label ({uniq[0]!r}), so the other classes "
             "are unknown. Pass classes=[...] listing every class."
         )
-    try:
+    with contextlib.suppress(TypeError):  # mixed types: keep the order of first appearance
         uniq = sorted(uniq)
-    except TypeError:  # mixed types: keep the order of first appearance
-        pass
     return list(uniq)
 
 

@@ -22,9 +22,7 @@ from labelmill.utils._validation import check_positive, check_unit_interval
 __all__ = ["find_spammers", "worker_accuracy", "worker_confusion"]
 
 
-def _reference(
-    labels: Any, owner: str
-) -> tuple[pd.Series, pd.DataFrame | None, list[Any] | None]:
+def _reference(labels: Any, owner: str) -> tuple[pd.Series, pd.DataFrame | None, list[Any] | None]:
     """Reference labels as a Series item -> label, plus posteriors if ``labels`` has them."""
     if isinstance(labels, pd.DataFrame):
         if not {"item", "label"} <= set(labels.columns):
@@ -287,8 +285,7 @@ def find_spammers(
         from labelmill.crowd._aggregate import aggregate
 
         labels = aggregate(table, classes=classes)
-    workers, order, N = _expected_counts(table, labels, classes, "find_spammers")
-    k = len(order)
+    workers, _, N = _expected_counts(table, labels, classes, "find_spammers")
     n = N.sum(axis=(1, 2))
     row_total = N.sum(axis=2)
     met = row_total > 0

@@ -334,9 +334,7 @@ class BaseLabelModel(BaseEstimator):  # type: ignore[misc]
         owner = type(self).__name__
         labels, proba = self.predict(L, return_probs=True, tie_break_policy=tie_break_policy)
         gold = check_gold(Y, labels.shape[0], proba.shape[1], owner=owner, method="score")
-        return score_predictions(
-            gold, labels, proba, list(metrics or ["accuracy"]), owner=owner
-        )
+        return score_predictions(gold, labels, proba, list(metrics or ["accuracy"]), owner=owner)
 
     def get_weights(self) -> np.ndarray:
         """Estimated accuracy of each source (Snorkel's ``get_weights``).

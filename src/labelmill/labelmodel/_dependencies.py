@@ -55,7 +55,10 @@ def subset_sources(V: VoteMatrix, keep: np.ndarray) -> VoteMatrix:
 def _fires(V: VoteMatrix) -> sp.csr_matrix:
     """``(n_items, n_sources)`` 0/1 matrix: the source voted on the item."""
     fold = sp.csr_matrix(
-        (np.ones(V.n_sources * V.k), (np.arange(V.n_sources * V.k), np.repeat(np.arange(V.n_sources), V.k))),
+        (
+            np.ones(V.n_sources * V.k),
+            (np.arange(V.n_sources * V.k), np.repeat(np.arange(V.n_sources), V.k)),
+        ),
         shape=(V.n_sources * V.k, V.n_sources),
     )
     F = (V.X @ fold).tocsr()

@@ -94,7 +94,7 @@ def class_balance(P: np.ndarray, prior_alpha: float) -> np.ndarray:
 
 
 def _m_step(V: VoteMatrix, P: np.ndarray, alpha: np.ndarray, abstain_weight: Any) -> np.ndarray:
-    k, m = V.k, V.n_sources
+    m = V.n_sources
     w = np.broadcast_to(np.asarray(abstain_weight, dtype=np.float64), (m,))
     N = confusion_counts(V, P)  # (m, true, vote)
     total = P.sum(axis=0)  # (k,)

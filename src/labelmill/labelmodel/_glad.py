@@ -186,7 +186,7 @@ class GLAD(BaseLabelModel):
         *,
         fit_alpha: bool,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
-        n, m, k = V.n_items, V.n_sources, V.k
+        n, k = V.n_items, V.k
         items, sources, labels, weights = V.answers()
         P = initial_posterior(V)
         b = np.zeros(n)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-
 from sklearn.base import clone
 
 from labelmill.labelmodel._base import TIE_BREAK_POLICIES, BaseLabelModel
