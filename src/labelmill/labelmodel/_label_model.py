@@ -100,6 +100,51 @@ def _weigh_ties(
     return out
 
 
+def uncovered_posterior(
+    fires: np.ndarray,
+    P: np.ndarray,
+    n_uncovered: float,
+    *,
+    max_iter: int = 200,
+) -> np.ndarray:
+    """P(y | no source voted), when whether a source votes depends on the class.
+
+    With sources that fire independently given the class, an item nobody voted on is
+    more likely of a class the sources cover poorly: ``q[c] ~ pi[c] prod_j (1 - f[j, c])``
+    with ``f[j, c] = P(source j fires | class c)``. ``pi`` (over all items) and ``f`` come
+    from the covered items' posteriors ``P`` plus the uncovered items' own ``q``, solved
+    as a fixed point (EM over the uncovered items with the firing counts held).
+
+    Parameters
+    ----------
+    fires : (m, k) float array
+        Expected number of covered items of each class on which each source fired.
+    P : (n_covered, k) float array
+        Posteriors of the covered items.
+    n_uncovered : float
+        Number of items no source voted on.
+
+    Returns
+    -------
+    q : (k,) float array
+    """
+    k = P.shape[1]
+    covered_counts = P.sum(axis=0)
+    n = covered_counts.sum() + n_uncovered
+    pi = (covered_counts + n_uncovered / k + 1.0) / (n + k)
+    q = pi
+    for _ in range(max_iter):
+        f = np.clip(fires / (n * pi[None, :]), 0.0, 1.0 - 1e-6)
+        log_q = np.log(pi) + np.log1p(-f).sum(axis=0)
+        q = np.exp(log_q - log_q.max())
+        q /= q.sum()
+        new_pi = (covered_counts + n_uncovered * q + 1.0) / (n + k)
+        if np.abs(new_pi - pi).max() < 1e-10:
+            break
+        pi = new_pi
+    return q
+
+
 class LabelModel(BaseLabelModel):
     """The default label model: EM over per-source confusion matrices, made robust.
 
@@ -136,8 +181,10 @@ class LabelModel(BaseLabelModel):
        votes that agree with the decoded posterior (and ``class_prior_`` its mean), the
        estimates that stay close to the truth there. Crowd-like matrices use the full
        posterior and the EM estimates.
-    7. Items no source voted on get the class prior; ``uncovered_`` flags them. Only
-       covered items are used to fit.
+    7. Items no source voted on get ``uncovered_proba_``: the class balance for crowds,
+       and for rules ``P(y | no rule fired)``, which favours the classes the rules cover
+       poorly (see :func:`uncovered_posterior`); ``uncovered_`` flags them. Only covered
+       items are used to fit EM.
 
     Parameters
     ----------
@@ -187,6 +234,8 @@ class LabelModel(BaseLabelModel):
     fallback_ : bool
         True when gold labels showed majority vote to be better, and it is used instead.
     uncovered_ : (n_items,) bool array
+    uncovered_proba_ : (k,) float array
+        Posterior given to items no source voted on.
     n_iter_ : int
 
     Notes
@@ -410,6 +459,18 @@ class LabelModel(BaseLabelModel):
             acc = accuracies_from_theta(self.confusion_, self.class_prior_)
         acc[np.isnan(acc) | (votes.sum(axis=1) == 0)[back]] = np.nan
         self.source_accuracies_ = acc
+        self.uncovered_proba_ = self.class_prior_
+        if informative.any() and self.uncovered_.any():
+            # items nobody voted on: P(y | no rule fired), not just the class balance
+            Vu = subset_sources(Vs, unique) if len(unique) < m else Vs
+            P = self._posterior(Vs)
+            # expected fires of each (unique) source per true class, on the fitted items
+            fired = np.asarray(Vu.XT @ P).reshape(Vu.n_sources, k, k).sum(axis=1)
+            fired = fired * informative[:, None]
+            scale = covered.sum() / max(Vs.covered().sum(), 1)  # subsampled fit
+            self.uncovered_proba_ = uncovered_posterior(
+                fired * scale, P[Vs.covered()] * scale, float(self.uncovered_.sum())
+            )
 
         self.fallback_ = False
         if gold is not None and (gold >= 0).sum() > 0:
@@ -464,9 +525,11 @@ class LabelModel(BaseLabelModel):
     def _predict_proba(self, V: VoteMatrix) -> np.ndarray:
         if self.fallback_:
             P = _shares(self._unique_votes(V).class_counts())
-            P[P.sum(axis=1) == 0] = self.class_prior_
+            P[P.sum(axis=1) == 0] = self.uncovered_proba_
             return P
-        return self._posterior(V)
+        P = self._posterior(V)
+        P[~V.covered()] = self.uncovered_proba_
+        return P
 
     # --- validation -------------------------------------------------------------------
     def _alpha(self, V: VoteMatrix, informative: np.ndarray) -> np.ndarray:
