@@ -12,6 +12,7 @@ MODULES = [
     "labelmill.crowd._quality",
     "labelmill.labelmodel._base",
     "labelmill.labelmodel._dawid_skene",
+    "labelmill.labelmodel._decoding",
     "labelmill.labelmodel._dependencies",
     "labelmill.labelmodel._glad",
     "labelmill.labelmodel._label_model",

@@ -119,7 +119,7 @@ def test_combine_votes(make):
 
 
 def test_majority_consistent_decoding_keeps_majority_and_lowers_confidence():
-    from labelmill.labelmodel._label_model import _majority_consistent
+    from labelmill.labelmodel._decoding import majority_consistent as _majority_consistent
 
     P = np.array([[0.9, 0.1], [0.2, 0.8], [0.7, 0.3]])
     shares = np.array([[0.0, 1.0], [0.0, 1.0], [0.5, 0.5]])  # item 2: tie

@@ -11,6 +11,12 @@ import numpy as np
 from labelmill.exceptions import ConfigError, InputError
 from labelmill.labelmodel._base import BaseLabelModel, break_ties, check_class_prior, check_gold
 from labelmill.labelmodel._dawid_skene import accuracies_from_theta
+from labelmill.labelmodel._decoding import (
+    majority_consistent,
+    uncovered_posterior,
+    vote_weights,
+    weigh_ties,
+)
 from labelmill.labelmodel._dependencies import (
     drop_refined_votes,
     duplicate_groups,
@@ -45,104 +51,6 @@ _SNORKEL_TRAIN_OPTIONS = (
     "mu_eps",
     "progress_bar",
 )
-
-
-def _majority_consistent(P: np.ndarray, shares: np.ndarray, prior: np.ndarray) -> np.ndarray:
-    """Keep the EM posterior where its top class is among the top-voted classes.
-
-    Elsewhere the label comes from the majority: the posterior becomes the average of the
-    EM posterior and the EM posterior restricted to the top-voted classes (so confidence
-    stays low where model and majority disagree), or that restriction alone if the
-    average would still pick a class outside the majority.
-    """
-    top = shares > 0
-    covered = top.any(axis=1)
-    own = break_ties(P, prior)
-    clash = covered & ~top[np.arange(len(P)), own]
-    if not clash.any():
-        return P
-    Pc, Tc = P[clash], top[clash]
-    R = np.where(Tc, Pc, 0.0)
-    total = R.sum(axis=1, keepdims=True)
-    R = np.where(total > 0, R / np.where(total > 0, total, 1.0), shares[clash])
-    mix = 0.5 * (R + Pc)
-    ok = Tc[np.arange(len(mix)), break_ties(mix, prior)]
-    out = P.copy()
-    out[clash] = np.where(ok[:, None], mix, R)
-    return out
-
-
-def _vote_weights(accuracy: np.ndarray, k: int) -> np.ndarray:
-    """Log-odds weight of a vote from a source with the given accuracy (NaN: chance)."""
-    a = np.clip(np.nan_to_num(accuracy, nan=1.0 / k), 1e-3, 1.0 - 1e-3)
-    result: np.ndarray = np.log(a * (k - 1) / (1.0 - a))
-    return result
-
-
-def _weigh_ties(
-    P: np.ndarray, shares: np.ndarray, V: VoteMatrix, weights: np.ndarray, prior: np.ndarray
-) -> np.ndarray:
-    """Items whose top vote count is shared: a vote weighted by source accuracy decides.
-
-    Among the tied classes, ``P`` becomes the softmax of the summed log-odds weights of
-    the sources voting each class plus the log class balance.
-    """
-    tied = (shares > 0).sum(axis=1) > 1
-    if not tied.any():
-        return P
-    k = V.k
-    S = np.asarray(V.X[tied] @ np.kron(weights[:, None], np.eye(k))) + np.log(prior)[None, :]
-    S = np.where(shares[tied] > 0, S, -np.inf)
-    S -= S.max(axis=1, keepdims=True)
-    np.exp(S, out=S)
-    out = P.copy()
-    out[tied] = S / S.sum(axis=1, keepdims=True)
-    return out
-
-
-def uncovered_posterior(
-    fires: np.ndarray,
-    P: np.ndarray,
-    n_uncovered: float,
-    *,
-    max_iter: int = 200,
-) -> np.ndarray:
-    """P(y | no source voted), when whether a source votes depends on the class.
-
-    With sources that fire independently given the class, an item nobody voted on is
-    more likely of a class the sources cover poorly: ``q[c] ~ pi[c] prod_j (1 - f[j, c])``
-    with ``f[j, c] = P(source j fires | class c)``. ``pi`` (over all items) and ``f`` come
-    from the covered items' posteriors ``P`` plus the uncovered items' own ``q``, solved
-    as a fixed point (EM over the uncovered items with the firing counts held).
-
-    Parameters
-    ----------
-    fires : (m, k) float array
-        Expected number of covered items of each class on which each source fired.
-    P : (n_covered, k) float array
-        Posteriors of the covered items.
-    n_uncovered : float
-        Number of items no source voted on.
-
-    Returns
-    -------
-    q : (k,) float array
-    """
-    k = P.shape[1]
-    covered_counts = P.sum(axis=0)
-    n = covered_counts.sum() + n_uncovered
-    pi = (covered_counts + n_uncovered / k + 1.0) / (n + k)
-    q = pi
-    for _ in range(max_iter):
-        f = np.clip(fires / (n * pi[None, :]), 0.0, 1.0 - 1e-6)
-        log_q = np.log(pi) + np.log1p(-f).sum(axis=0)
-        q = np.exp(log_q - log_q.max())
-        q /= q.sum()
-        new_pi = (covered_counts + n_uncovered * q + 1.0) / (n + k)
-        if np.abs(new_pi - pi).max() < 1e-10:
-            break
-        pi = new_pi
-    return q
 
 
 class LabelModel(BaseLabelModel):
@@ -444,7 +352,7 @@ class LabelModel(BaseLabelModel):
             acc_u = self._agreement(Vu, _shares(Vu.class_counts()))
             labels = None
             for _ in range(10):
-                self._tie_weights = _vote_weights(acc_u, k)
+                self._tie_weights = vote_weights(acc_u, k)
                 new_labels = break_ties(self._posterior(Vs), self.class_prior_)
                 H = np.eye(k)[new_labels]
                 if prior is None:
@@ -509,9 +417,9 @@ class LabelModel(BaseLabelModel):
         P = posterior(Vu, theta_u, self.class_prior_, self._w_unique)
         if self.majority_consistent_:
             shares = _shares(Vu.class_counts())
-            P = _majority_consistent(P, shares, self.class_prior_)
+            P = majority_consistent(P, shares, self.class_prior_)
             if self._tie_weights is not None:
-                P = _weigh_ties(P, shares, Vu, self._tie_weights, self.class_prior_)
+                P = weigh_ties(P, shares, Vu, self._tie_weights, self.class_prior_)
         P[~V.covered()] = self.class_prior_
         return P
 
