@@ -104,9 +104,10 @@ class LabelModel(BaseLabelModel):
         Prior mean of P(vote right | voted) for every unipolar source.
     prior_strength : float, default=10.0
         Weight of that prior, in pseudo-items per true class.
-    abstain : {"auto", "model", "ignore"}, default="auto"
+    abstain : {"auto", "model", "ignore"} or (n_sources,) bool array, default="auto"
         Whether abstaining is informative: per source as in step 2 (``"auto"``), always,
-        or never (crowds: workers answer what they are assigned).
+        never (crowds: workers answer what they are assigned), or given per source (a
+        matrix mixing rules and people: ``True`` for rules, ``False`` for people).
     dependencies : {"auto", "none"}, default="auto"
         Learn refinements among sources whose abstaining is informative (step 3), or
         treat all sources as independent given the class.
@@ -268,7 +269,7 @@ class LabelModel(BaseLabelModel):
             prior = check_class_prior(class_balance, k, owner)
         elif Y_dev is not None:
             prior = self._balance_from_dev(Y_dev, k)
-        self._check_params(k)
+        self._check_params(k, m)
         gold = check_gold(y, n, k, owner=owner) if y is not None else None
         self.cardinality_ = k
         self.n_sources_ = m
@@ -298,10 +299,12 @@ class LabelModel(BaseLabelModel):
         Vf = subset_sources(Vs, unique) if len(unique) < m else Vs
 
         votes = Vf.source_votes()
-        if self.abstain == "auto":
+        if isinstance(self.abstain, str) and self.abstain == "auto":
             informative = (votes > 0).sum(axis=1) <= 1
-        else:
+        elif isinstance(self.abstain, str):
             informative = np.full(Vf.n_sources, self.abstain == "model")
+        else:  # one flag per source (validated in _check_params)
+            informative = np.asarray(self.abstain, dtype=bool)[unique]
         pairs = np.zeros((0, 2), dtype=np.int64)
         if self.dependencies == "auto":
             pairs = learn_refinements(Vf, informative & (votes.sum(axis=1) > 0))
@@ -452,10 +455,19 @@ class LabelModel(BaseLabelModel):
         a_ignore[:, :, :k] += float(self.prior_correct) * np.eye(k)[None, :, :]
         return np.where(informative[:, None, None], a_model, a_ignore)
 
-    def _check_params(self, k: int) -> None:
+    def _check_params(self, k: int, m: int) -> None:
         owner = "LabelModel"
         check_choice(self.decode, "decode", owner, ("auto", "posterior", "majority"))
-        check_choice(self.abstain, "abstain", owner, ("auto", "model", "ignore"))
+        if isinstance(self.abstain, str):
+            check_choice(self.abstain, "abstain", owner, ("auto", "model", "ignore"))
+        else:
+            flags = np.asarray(self.abstain)
+            if flags.dtype != bool or flags.shape != (m,):
+                raise ConfigError(
+                    "The 'abstain' parameter of LabelModel must be 'auto', 'model', 'ignore' "
+                    f"or one bool per source ({m}: True where abstaining is informative, as "
+                    f"for rules; False for people). Got {self.abstain!r} instead."
+                )
         check_choice(self.dependencies, "dependencies", owner, ("auto", "none"))
         pa = self.prior_accuracy
         if isinstance(pa, bool) or not isinstance(pa, (int, float)) or not 1.0 / k < pa < 1.0:
