@@ -15,8 +15,8 @@ method=...)`` for every method, the default being ``"auto"``.
 
 Timing: labelmill's default ``aggregate`` (DataFrame in, DataFrame out) against crowd-kit's
 ``DawidSkene().fit_predict`` on the same DataFrame, ``--repeats`` interleaved runs each,
-medians compared. ``--scale N`` adds a synthetic run with N answers (3 per item, 0.1%
-of items per worker): labelmill only, crowd-kit DS when it finishes within a few minutes.
+medians compared. ``--scale N`` adds a synthetic run with N answers (3 per item, one
+worker per 100 items): labelmill only.
 """
 
 from __future__ import annotations
@@ -188,7 +188,7 @@ def scale_run(n_answers, seed=0):
 
     rng = np.random.default_rng(seed)
     n_items = n_answers // 3
-    n_workers = max(n_items // 1000, 10)
+    n_workers = max(n_items // 100, 10)  # 3,333 workers for 1M answers
     truth = rng.integers(0, 3, n_items)
     skill = rng.uniform(0.5, 0.95, n_workers)
     items = np.repeat(np.arange(n_items), 3)
