@@ -119,7 +119,7 @@ def test_combine_votes(make):
 
 
 def test_majority_consistent_decoding_keeps_majority_and_lowers_confidence():
-    from labelmill.labelmodel._label_model import _majority_consistent
+    from labelmill.labelmodel._decoding import majority_consistent as _majority_consistent
 
     P = np.array([[0.9, 0.1], [0.2, 0.8], [0.7, 0.3]])
     shares = np.array([[0.0, 1.0], [0.0, 1.0], [0.5, 0.5]])  # item 2: tie
@@ -134,3 +134,20 @@ def test_decode_modes(make):
     assert LabelModel().fit(L).majority_consistent_
     assert not LabelModel(decode="posterior").fit(L).majority_consistent_
     assert LabelModel(decode="majority", abstain="ignore").fit(L).majority_consistent_
+
+
+def test_abstain_given_per_source_for_rules_mixed_with_people(make):
+    L, y, _ = make(n=2000, m=6, k=2, coverage=0.5, unipolar=True, seed=9)
+    people = np.where(np.random.default_rng(0).random((2000, 3)) < 0.3, y[:, None], -1)
+    people[:, 2] = np.where(people[:, 2] >= 0, 1, -1)  # a person who only ever said 1 so far
+    mixed = np.hstack([L, people])
+    flags = np.array([True] * 6 + [False] * 3)
+    model = LabelModel(abstain=flags, random_state=0).fit(mixed)
+    assert model.abstain_informative_.tolist() == flags.tolist()
+    auto = LabelModel(random_state=0).fit(mixed)
+    assert auto.abstain_informative_[8]  # "auto" takes the one-class person for a rule
+    assert (model.predict(mixed) == y).mean() > 0.8
+    from labelmill.exceptions import ConfigError
+
+    with pytest.raises(ConfigError, match="or one bool per source"):
+        LabelModel(abstain=[True, False]).fit(mixed)

@@ -74,7 +74,7 @@ def test_sparse_errors(cls):
 
 def test_parameter_errors():
     L = np.array([[0, 1], [1, 1]])
-    with pytest.raises(ConfigError, match="'tie_break' .* 'prior' or 'random'"):
+    with pytest.raises(ConfigError, match="'tie_break' parameter of MajorityVote must be one of"):
         MajorityVote(tie_break="coin").fit(L)
     with pytest.raises(ConfigError, match="'abstain' parameter of DawidSkene"):
         DawidSkene(abstain="x").fit(L)
@@ -98,3 +98,46 @@ def test_gold_errors():
         LabelModel().fit(L, np.array([0]))
     with pytest.raises(InputError, match=r"0..1 or -1 \(unknown\). Got 5 at position 1"):
         LabelModel().fit(L, np.array([0, 5]))
+
+
+ALL_MODELS = [MajorityVote, DawidSkene, LabelModel]
+
+
+@pytest.mark.parametrize("cls", ALL_MODELS)
+def test_zero_rows_or_sources_refused(cls):
+    with pytest.raises(InputError, match=r"has 0 rows \(items\); fitting needs at least one"):
+        cls(cardinality=2).fit(np.zeros((0, 3), dtype=int))
+    with pytest.raises(InputError, match=r"has 0 columns \(sources\)"):
+        cls(cardinality=2).fit(np.zeros((4, 0), dtype=int))
+    with pytest.raises(InputError, match="has 0 rows"):
+        cls().fit(sp.csr_matrix((0, 3)))
+
+
+def test_vote_matrix_cardinality_mismatch():
+    from labelmill.labelmodel import VoteMatrix
+
+    V = VoteMatrix.from_answers([0, 1], [0, 0], [0, 2], n_items=2, n_sources=1, k=3)
+    with pytest.raises(InputError, match="VoteMatrix over 3 classes, but cardinality is 2"):
+        LabelModel(cardinality=2).fit(V)
+
+
+def test_crowd_model_parameter_errors():
+    from labelmill.labelmodel import GLAD, MACE, OneCoinDawidSkene
+
+    L = np.array([[0, 1], [1, 1], [0, 0]])
+    with pytest.raises(ConfigError, match="'smoothing' parameter of OneCoinDawidSkene"):
+        OneCoinDawidSkene(smoothing=-1).fit(L)
+    with pytest.raises(ConfigError, match="'m_step_iter' parameter of GLAD"):
+        GLAD(m_step_iter=0).fit(L)
+    with pytest.raises(ConfigError, match="'n_restarts' parameter of MACE"):
+        MACE(n_restarts=0).fit(L)
+    with pytest.raises(ConfigError, match="'alpha' parameter of MACE"):
+        MACE(alpha=0).fit(L)
+    with pytest.raises(ConfigError, match="'prior_correct' parameter of DawidSkene"):
+        DawidSkene(prior_correct=-1).fit(L)
+    with pytest.raises(ConfigError, match="'prior_correct' parameter of LabelModel"):
+        LabelModel(prior_correct="x").fit(L)
+    with pytest.raises(ConfigError, match="'smoothing' parameter of LabelModel"):
+        LabelModel(smoothing=0).fit(L)
+    with pytest.raises(ConfigError, match="'dependencies' parameter of LabelModel"):
+        LabelModel(dependencies="learn").fit(L)

@@ -8,12 +8,11 @@ import numpy as np
 
 from labelmill.exceptions import ConfigError
 from labelmill.labelmodel._base import BaseLabelModel
-from labelmill.labelmodel._em import posterior, run_em
-from labelmill.labelmodel._majority import _shares
+from labelmill.labelmodel._em import initial_posterior, posterior, run_em
 from labelmill.labelmodel._validation import VoteMatrix
 from labelmill.utils._validation import check_positive
 
-__all__ = ["DawidSkene"]
+__all__ = ["DawidSkene", "accuracies_from_theta", "check_abstain"]
 
 
 def check_abstain(abstain: Any, owner: str) -> None:
@@ -22,13 +21,6 @@ def check_abstain(abstain: Any, owner: str) -> None:
             f"The 'abstain' parameter of {owner} must be 'model' or 'ignore'. "
             f"Got {abstain!r} instead."
         )
-
-
-def initial_posterior(V: VoteMatrix) -> np.ndarray:
-    """Majority-vote shares for covered items, uniform for uncovered ones."""
-    P = _shares(V.class_counts())
-    P[P.sum(axis=1) == 0] = 1.0 / V.k
-    return P
 
 
 def accuracies_from_theta(theta: np.ndarray, prior: np.ndarray) -> np.ndarray:
@@ -61,6 +53,11 @@ class DawidSkene(BaseLabelModel):
         crowd model where who answers is unrelated to the answer.
     smoothing : float, default=1.0
         Pseudo-count added to every confusion-matrix cell.
+    prior_correct : float, default=0.0
+        Extra pseudo-count on the diagonal (the source gives the true class). The classic
+        model has none; with a single source (or items no two sources share) the
+        likelihood cannot tell a perfect source from a random one and the flat prior
+        then prefers the random one: a positive value keeps the source's answers.
     max_iter : int, default=100
     tol : float, default=1e-5
     random_state : None
@@ -90,6 +87,7 @@ class DawidSkene(BaseLabelModel):
         class_prior: Any = None,
         abstain: str = "model",
         smoothing: float = 1.0,
+        prior_correct: float = 0.0,
         max_iter: int = 100,
         tol: float = 1e-5,
         random_state: Any = None,
@@ -98,6 +96,7 @@ class DawidSkene(BaseLabelModel):
         self.class_prior = class_prior
         self.abstain = abstain
         self.smoothing = smoothing
+        self.prior_correct = prior_correct
         self.max_iter = max_iter
         self.tol = tol
         self.random_state = random_state
@@ -109,7 +108,15 @@ class DawidSkene(BaseLabelModel):
         check_positive(self.max_iter, "max_iter", owner, integer=True)
         check_positive(self.tol, "tol", owner)
         self._abstain_weight = 1.0 if self.abstain == "model" else 0.0
+        if isinstance(self.prior_correct, bool) or not (
+            isinstance(self.prior_correct, (int, float)) and self.prior_correct >= 0
+        ):
+            raise ConfigError(
+                "The 'prior_correct' parameter of DawidSkene must be a number >= 0. "
+                f"Got {self.prior_correct!r} instead."
+            )
         alpha = np.full((V.n_sources, V.k, V.k + 1), float(self.smoothing))
+        alpha[:, :, : V.k] += float(self.prior_correct) * np.eye(V.k)[None, :, :]
         result = run_em(
             V,
             initial_posterior(V),

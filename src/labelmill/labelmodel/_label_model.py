@@ -1,83 +1,56 @@
-"""The default label model: Dawid-Skene with coverage-aware Dirichlet priors and safeguards."""
+"""The default label model: Dawid-Skene with coverage-aware priors, learned dependencies
+and safeguards; Snorkel's ``LabelModel`` calls accepted as they are."""
 
 from __future__ import annotations
 
-import hashlib
+import logging
 from typing import Any
 
 import numpy as np
 
 from labelmill.exceptions import ConfigError, InputError
-from labelmill.labelmodel._base import BaseLabelModel, break_ties, check_class_prior
-from labelmill.labelmodel._dawid_skene import (
-    accuracies_from_theta,
-    initial_posterior,
+from labelmill.labelmodel._base import BaseLabelModel, break_ties, check_class_prior, check_gold
+from labelmill.labelmodel._dawid_skene import accuracies_from_theta
+from labelmill.labelmodel._decoding import (
+    majority_consistent,
+    uncovered_posterior,
+    vote_weights,
+    weigh_ties,
 )
-from labelmill.labelmodel._em import coverage_prior, posterior, run_em
+from labelmill.labelmodel._dependencies import (
+    drop_refined_votes,
+    duplicate_groups,
+    learn_refinements,
+    subset_sources,
+)
+from labelmill.labelmodel._em import coverage_prior, initial_posterior, posterior, run_em
 from labelmill.labelmodel._majority import _shares
 from labelmill.labelmodel._validation import (
     VoteMatrix,
     check_cardinality,
+    check_not_empty,
     validate_label_matrix,
 )
-from labelmill.utils._validation import check_positive, check_random_state
+from labelmill.utils._validation import check_choice, check_positive, check_random_state
 
 __all__ = ["LabelModel"]
 
+logger = logging.getLogger(__name__)
 
-def _duplicate_groups(V: VoteMatrix) -> np.ndarray:
-    """For each source, the index of the first source that cast exactly the same votes."""
-    XT = V.XT
-    k = V.k
-    rep = np.arange(V.n_sources)
-    seen: dict[str, int] = {}
-    for j in range(V.n_sources):
-        h = hashlib.blake2b(digest_size=16)
-        for c in range(k):
-            row = j * k + c
-            h.update(XT.indices[XT.indptr[row] : XT.indptr[row + 1]].tobytes())
-            h.update(b"|")
-        key = h.hexdigest()
-        if key in seen:
-            rep[j] = seen[key]
-        else:
-            seen[key] = j
-    return rep
-
-
-def _subset_sources(V: VoteMatrix, keep: np.ndarray) -> VoteMatrix:
-    cols = (keep[:, None] * V.k + np.arange(V.k)[None, :]).ravel()
-    X = V.X[:, cols].tocsr()
-    return VoteMatrix(X, V.n_items, len(keep), V.k)
-
-
-def _subset_items(V: VoteMatrix, rows: np.ndarray) -> VoteMatrix:
-    return VoteMatrix(V.X[rows].tocsr(), len(rows), V.n_sources, V.k)
-
-
-def _majority_consistent(P: np.ndarray, shares: np.ndarray, prior: np.ndarray) -> np.ndarray:
-    """Keep the EM posterior where its top class is among the top-voted classes.
-
-    Elsewhere the label comes from the majority: the posterior becomes the average of the
-    EM posterior and the EM posterior restricted to the top-voted classes (so confidence
-    stays low where model and majority disagree), or that restriction alone if the
-    average would still pick a class outside the majority.
-    """
-    top = shares > 0
-    covered = top.any(axis=1)
-    own = break_ties(P, prior)
-    clash = covered & ~top[np.arange(len(P)), own]
-    if not clash.any():
-        return P
-    Pc, Tc = P[clash], top[clash]
-    R = np.where(Tc, Pc, 0.0)
-    total = R.sum(axis=1, keepdims=True)
-    R = np.where(total > 0, R / np.where(total > 0, total, 1.0), shares[clash])
-    mix = 0.5 * (R + Pc)
-    ok = Tc[np.arange(len(mix)), break_ties(mix, prior)]
-    out = P.copy()
-    out[clash] = np.where(ok[:, None], mix, R)
-    return out
+# Snorkel LabelModel.fit options that an EM fit has no use for (accepted, ignored).
+_SNORKEL_TRAIN_OPTIONS = (
+    "n_epochs",
+    "lr",
+    "l2",
+    "optimizer",
+    "optimizer_config",
+    "lr_scheduler",
+    "lr_scheduler_config",
+    "prec_init",
+    "log_freq",
+    "mu_eps",
+    "progress_bar",
+)
 
 
 class LabelModel(BaseLabelModel):
@@ -91,25 +64,35 @@ class LabelModel(BaseLabelModel):
        its votes are one class, the usual labeling function) how often it fires depends on
        the true class, so the abstain outcome is modelled; for a source that votes several
        classes (a crowd worker, a model) abstaining reflects assignment and is ignored.
-    3. Runs EM from the majority vote, with Dirichlet priors on every confusion-matrix row:
+    3. Learns dependencies among the sources whose abstaining is informative
+       (``dependencies="auto"``): when source ``b`` fires almost only where a more
+       general source ``a`` fires (``P(a | b) >= 0.95``), ``a``'s vote is dropped
+       wherever ``b`` votes, since it adds no independent evidence there
+       (``refinements_``). On WRENCH trec (68 rules), this alone lifts majority vote
+       from 52.2 to 55.2% on train and 51.8 to 53.4% on valid.
+    4. Runs EM from the majority vote, with Dirichlet priors on every confusion-matrix row:
        for unipolar sources centred on the source's observed coverage and an accuracy of
        ``prior_accuracy`` (``prior_strength`` pseudo-items); for the others the flat
        Jeffreys prior Dirichlet(1/2); and a Dirichlet(1) prior on the class balance
        (unless ``class_prior`` is given).
-    4. Safeguard: if ``y`` holds some gold labels (``-1`` elsewhere), they are clamped
+    5. Safeguard: if ``y`` holds some gold labels (``-1`` elsewhere), they are clamped
        during EM and used to compare the fitted model with majority vote; when majority
        vote is more accurate on them, the model falls back to it (``fallback_`` is True).
-    5. Decoding. EM over unipolar sources is weakly identified: on the WRENCH train and
-       valid splits, when it overturned a clear majority it was wrong far more often than
-       right. So when most votes come from unipolar sources (``decode="auto"``), the label
-       is always among the most-voted classes (``majority_consistent_`` is True): the model
-       breaks ties, sets confidences and estimates source accuracies, but never overrides a
-       strict majority. Where the EM posterior disagrees with the majority, the returned
-       posterior averages it with the majority-restricted one, so confidence there is low
-       and such items go to review first. Crowd-like matrices use the full posterior.
-    6. Items no source voted on get the class prior; ``uncovered_`` flags them. Only covered
-       items are used to fit (items without votes only pull the class balance toward
-       degenerate solutions), so the class prior is that of the covered items.
+    6. Decoding. EM over unipolar sources is weakly identified (its maximum-likelihood
+       parameters on the WRENCH sets are far from the truth even when started from it),
+       so when most votes come from unipolar sources (``decode="auto"``), the label is
+       always among the most-voted classes (``majority_consistent_`` is True): the model
+       breaks ties and sets confidences, but never overrides a strict majority. Where
+       the EM posterior disagrees with the majority, the returned posterior averages it
+       with the majority-restricted one, so confidence there is low and such items go to
+       review first. In that mode ``source_accuracies_`` is the share of each source's
+       votes that agree with the decoded posterior (and ``class_prior_`` its mean), the
+       estimates that stay close to the truth there. Crowd-like matrices use the full
+       posterior and the EM estimates.
+    7. Items no source voted on get ``uncovered_proba_``: the class balance for crowds,
+       and for rules ``P(y | no rule fired)``, which favours the classes the rules cover
+       poorly (see :func:`uncovered_posterior`); ``uncovered_`` flags them. Only covered
+       items are used to fit EM.
 
     Parameters
     ----------
@@ -118,22 +101,29 @@ class LabelModel(BaseLabelModel):
     class_prior : (k,) array-like or None, default=None
         Fixed class balance; ``None`` learns it.
     prior_accuracy : float in (1/k, 1), default=0.7
-        Prior mean of P(vote right | voted) for every source.
+        Prior mean of P(vote right | voted) for every unipolar source.
     prior_strength : float, default=10.0
-        Weight of the confusion-matrix prior, in pseudo-items per true class.
-    abstain : {"auto", "model", "ignore"}, default="auto"
+        Weight of that prior, in pseudo-items per true class.
+    abstain : {"auto", "model", "ignore"} or (n_sources,) bool array, default="auto"
         Whether abstaining is informative: per source as in step 2 (``"auto"``), always,
-        or never.
+        never (crowds: workers answer what they are assigned), or given per source (a
+        matrix mixing rules and people: ``True`` for rules, ``False`` for people).
+    dependencies : {"auto", "none"}, default="auto"
+        Learn refinements among sources whose abstaining is informative (step 3), or
+        treat all sources as independent given the class.
     decode : {"auto", "posterior", "majority"}, default="auto"
         ``"posterior"``: argmax of the EM posterior; ``"majority"``: posterior restricted to
         the top-voted classes; ``"auto"``: ``"majority"`` when most votes come from
         unipolar sources.
     max_iter : int, default=100
     tol : float, default=1e-4
+        EM stops when no parameter moves by more than ``tol``.
     max_fit_items : int or None, default=100_000
-        EM learns its few parameters (``n_sources * k * (k + 1)``) from a random subset of
-        at most this many items (drawn with ``random_state``); ``predict_proba`` still
-        scores every item. ``None`` uses all items.
+        EM learns its few parameters from a random subset of at most this many covered
+        items (drawn with ``random_state``); ``predict_proba`` still scores every item.
+        ``None`` uses all items.
+    verbose : bool, default=False
+        Log a summary of the fit (iterations, class balance) at INFO level.
     random_state : int, numpy Generator or None, default=None
 
     Attributes
@@ -144,18 +134,26 @@ class LabelModel(BaseLabelModel):
     source_accuracies_ : (n_sources,) float array
     duplicate_of_ : (n_sources,) int array
         Index of the source each one was merged into (itself when unique).
+    refinements_ : (n_pairs, 2) int array
+        ``(general, specific)`` source pairs: the general source's vote is dropped where
+        the specific one votes.
     abstain_informative_ : (n_sources,) bool array
     majority_consistent_ : bool
         Whether predictions are restricted to the top-voted classes (see ``decode``).
     fallback_ : bool
         True when gold labels showed majority vote to be better, and it is used instead.
     uncovered_ : (n_items,) bool array
+    uncovered_proba_ : (k,) float array
+        Posterior given to items no source voted on.
     n_iter_ : int
 
     Notes
     -----
-    Fitting ``LabelModel().fit(L).predict_proba(L)`` is all a pipeline needs to turn the
-    votes of its sources into posteriors.
+    Snorkel compatibility: ``LabelModel(cardinality=2, verbose=True)`` and
+    ``fit(L_train=..., Y_dev=..., class_balance=..., n_epochs=..., lr=..., seed=...)`` are
+    accepted (see :meth:`fit`); ``predict``, ``predict_proba``, ``score`` and
+    ``get_weights`` follow Snorkel's signatures. ``class_prior_`` is Snorkel's class
+    balance, ``source_accuracies_`` what ``get_weights()`` returns.
 
     Examples
     --------
@@ -170,59 +168,118 @@ class LabelModel(BaseLabelModel):
 
     def __init__(
         self,
-        *,
         cardinality: int | None = None,
+        *,
         class_prior: Any = None,
         prior_accuracy: float = 0.7,
         prior_strength: float = 10.0,
+        smoothing: float = 0.5,
+        prior_correct: float = 0.5,
         abstain: str = "auto",
+        dependencies: str = "auto",
+        decode: str = "auto",
         max_iter: int = 100,
         tol: float = 1e-4,
         max_fit_items: int | None = 100_000,
-        decode: str = "auto",
+        verbose: bool = False,
         random_state: Any = None,
     ) -> None:
-        self.decode = decode
         self.cardinality = cardinality
         self.class_prior = class_prior
         self.prior_accuracy = prior_accuracy
         self.prior_strength = prior_strength
+        self.smoothing = smoothing
+        self.prior_correct = prior_correct
         self.abstain = abstain
+        self.dependencies = dependencies
+        self.decode = decode
         self.max_iter = max_iter
         self.tol = tol
         self.max_fit_items = max_fit_items
+        self.verbose = verbose
         self.random_state = random_state
 
-    def fit(self, L: Any, y: Any = None) -> LabelModel:
+    def fit(
+        self,
+        L: Any = None,
+        y: Any = None,
+        *,
+        L_train: Any = None,
+        Y_dev: Any = None,
+        class_balance: Any = None,
+        seed: int | None = None,
+        **snorkel_options: Any,
+    ) -> LabelModel:
         """Learn source reliabilities and the class balance from a label matrix.
 
         Parameters
         ----------
-        L : (n_items, n_sources) int array, -1 = abstain; or scipy.sparse with label+1
-            (0 = abstain).
+        L : (n_items, n_sources) int array, -1 = abstain; scipy.sparse with label+1
+            (0 = abstain); or a VoteMatrix.
         y : (n_items,) int array-like or None, default=None
-            Optional gold labels for some items (-1 = unknown). They are clamped during
-            EM and decide the fallback to majority vote.
+            Gold labels for some items of ``L`` (-1 = unknown), e.g. people's answers.
+            They are clamped during EM and decide the fallback to majority vote.
+        L_train : array or None
+            Snorkel's name for ``L`` (give one of the two).
+        Y_dev : (n_dev,) int array-like or None
+            Snorkel's dev labels, *not* aligned with ``L``: as in Snorkel they only set the
+            class balance (their class frequencies) when ``class_balance`` is not given.
+        class_balance : (k,) array-like or None
+            Snorkel's fixed class balance; overrides ``class_prior`` for this fit.
+        seed : int or None
+            Snorkel's seed: used as ``random_state`` when that is None.
+        **snorkel_options
+            Snorkel's SGD options ``n_epochs``, ``lr``, ``l2``, ``optimizer``,
+            ``optimizer_config``, ``lr_scheduler``, ``lr_scheduler_config``,
+            ``prec_init``, ``log_freq``, ``mu_eps`` and ``progress_bar`` are accepted and
+            ignored: labelmill fits by EM to convergence (``max_iter``, ``tol``) and has
+            no learning rate or epochs. Any other keyword is an error.
 
         Returns
         -------
         self
+
+        Raises
+        ------
+        InputError
+            ``L`` is missing, invalid or empty; ``y`` or ``Y_dev`` do not fit it.
+        ConfigError
+            A parameter is invalid, or an unknown keyword was passed.
         """
         owner = "LabelModel"
+        unknown = sorted(set(snorkel_options) - set(_SNORKEL_TRAIN_OPTIONS))
+        if unknown:
+            raise ConfigError(
+                f"LabelModel.fit got unknown keyword argument(s) {unknown}. It accepts L, y, "
+                "Snorkel's L_train, Y_dev, class_balance, seed and the ignored training options "
+                f"{', '.join(_SNORKEL_TRAIN_OPTIONS)}."
+            )
+        if (L is None) == (L_train is None):
+            raise InputError(
+                "LabelModel.fit needs the label matrix once: pass L (or Snorkel's L_train), "
+                "not both and not neither."
+            )
+        L = L if L is not None else L_train
         k = check_cardinality(self.cardinality, owner)
         checked = validate_label_matrix(L, k, owner=owner)
-        prior = check_class_prior(self.class_prior, checked.k, owner)
-        self._check_params(checked.k)
+        check_not_empty(checked, owner)
         n, m, k = checked.n, checked.m, checked.k
-        gold = self._check_gold(y, n, checked.k)
-        self.cardinality_ = checked.k
+        prior = check_class_prior(self.class_prior, k, owner)
+        if class_balance is not None:
+            prior = check_class_prior(class_balance, k, owner)
+        elif Y_dev is not None:
+            prior = self._balance_from_dev(Y_dev, k)
+        self._check_params(k, m)
+        gold = check_gold(y, n, k, owner=owner) if y is not None else None
+        self.cardinality_ = k
         self.n_sources_ = m
         covered = checked.covered()
         self.uncovered_ = ~covered
 
         # Fit on covered items only (items without votes only pull the class balance
         # toward degenerate solutions), subsampled for speed; gold items always kept.
-        rng = check_random_state(self.random_state, owner=type(self).__name__)
+        random_state = self.random_state if self.random_state is not None else seed
+        rng = check_random_state(random_state, owner=owner)
         rows = np.flatnonzero(covered)
         if self.max_fit_items is not None and len(rows) > self.max_fit_items:
             rows = np.sort(rng.choice(rows, size=int(self.max_fit_items), replace=False))
@@ -231,20 +288,29 @@ class LabelModel(BaseLabelModel):
         Vs = checked.votes(rows)
         gold_f = gold[rows] if gold is not None else None
 
-        rep = _duplicate_groups(Vs)
+        rep = duplicate_groups(Vs)
         if checked.dense is not None and len(rows) < n:  # confirm on all items
             for j in np.flatnonzero(rep != np.arange(m)):
                 if not np.array_equal(checked.dense[:, j], checked.dense[:, rep[j]]):
                     rep[j] = j
         unique = np.flatnonzero(rep == np.arange(m))
         self.duplicate_of_ = rep
-        Vf = _subset_sources(Vs, unique) if len(unique) < m else Vs
+        self._unique = unique
+        Vf = subset_sources(Vs, unique) if len(unique) < m else Vs
 
         votes = Vf.source_votes()
-        if self.abstain == "auto":
+        if isinstance(self.abstain, str) and self.abstain == "auto":
             informative = (votes > 0).sum(axis=1) <= 1
-        else:
+        elif isinstance(self.abstain, str):
             informative = np.full(Vf.n_sources, self.abstain == "model")
+        else:  # one flag per source (validated in _check_params)
+            informative = np.asarray(self.abstain, dtype=bool)[unique]
+        pairs = np.zeros((0, 2), dtype=np.int64)
+        if self.dependencies == "auto":
+            pairs = learn_refinements(Vf, informative & (votes.sum(axis=1) > 0))
+        self._pairs_unique = pairs
+        self.refinements_ = unique[pairs] if len(pairs) else pairs
+        Vf = drop_refined_votes(Vf, pairs)
         w = informative.astype(np.float64)
 
         alpha = self._alpha(Vf, informative)
@@ -274,14 +340,48 @@ class LabelModel(BaseLabelModel):
             self.majority_consistent_ = bool(unipolar_votes > 0.5 * max(votes.sum(), 1))
         else:
             self.majority_consistent_ = self.decode == "majority"
-        self._unique = unique
-        self.confusion_ = theta_u[np.searchsorted(unique, rep)]
-        self.abstain_informative_ = informative[np.searchsorted(unique, rep)]
+        back = np.searchsorted(unique, rep)
+        self.confusion_ = theta_u[back]
+        self.abstain_informative_ = informative[back]
         self.class_prior_ = result.prior
         self.n_iter_ = result.n_iter
-        acc = accuracies_from_theta(self.confusion_, self.class_prior_)
-        acc[np.isnan(acc) | (votes.sum(axis=1) == 0)[np.searchsorted(unique, rep)]] = np.nan
+        self._tie_weights = None
+        if self.majority_consistent_:
+            # EM's own parameters are weakly identified here; report what the decoded
+            # posterior implies instead, and let accuracy-weighted votes decide ties
+            # (see step 6): start from each source's agreement with the vote shares,
+            # then alternate decoding and agreement with the decoded labels.
+            Vu = self._unique_votes(Vs)
+            acc_u = self._agreement(Vu, _shares(Vu.class_counts()))
+            labels = None
+            for _ in range(10):
+                self._tie_weights = vote_weights(acc_u, k)
+                new_labels = break_ties(self._posterior(Vs), self.class_prior_)
+                H = np.eye(k)[new_labels]
+                if prior is None:
+                    cov = Vs.covered()
+                    self.class_prior_ = (H[cov].sum(axis=0) + 1.0) / (cov.sum() + k)
+                acc_u = self._agreement(Vu, H)
+                if labels is not None and np.array_equal(labels, new_labels):
+                    break
+                labels = new_labels
+            acc = self._agreement(Vs, H)
+        else:
+            acc = accuracies_from_theta(self.confusion_, self.class_prior_)
+        acc[np.isnan(acc) | (votes.sum(axis=1) == 0)[back]] = np.nan
         self.source_accuracies_ = acc
+        self.uncovered_proba_ = self.class_prior_
+        if informative.any() and self.uncovered_.any():
+            # items nobody voted on: P(y | no rule fired), not just the class balance
+            Vu = subset_sources(Vs, unique) if len(unique) < m else Vs
+            P = self._posterior(Vs)
+            # expected fires of each (unique) source per true class, on the fitted items
+            fired = np.asarray(Vu.XT @ P).reshape(Vu.n_sources, k, k).sum(axis=1)
+            fired = fired * informative[:, None]
+            scale = covered.sum() / max(Vs.covered().sum(), 1)  # subsampled fit
+            self.uncovered_proba_ = uncovered_posterior(
+                fired * scale, P[Vs.covered()] * scale, float(self.uncovered_.sum())
+            )
 
         self.fallback_ = False
         if gold is not None and (gold >= 0).sum() > 0:
@@ -293,23 +393,54 @@ class LabelModel(BaseLabelModel):
             own = self._posterior(Vg)
             own_acc = (break_ties(own, self.class_prior_) == gold[lab]).mean()
             self.fallback_ = bool(mv_acc > own_acc)
+        if self.verbose:
+            logger.info(
+                "LabelModel: EM stopped after %d iterations on %d items x %d sources "
+                "(%d merged duplicates, %d refinements); class balance %s; majority-consistent "
+                "decoding %s; fallback to majority vote %s.",
+                self.n_iter_,
+                len(rows),
+                m,
+                m - len(unique),
+                len(pairs),
+                np.round(self.class_prior_, 3).tolist(),
+                self.majority_consistent_,
+                self.fallback_,
+            )
         return self
 
+    # --- posteriors -------------------------------------------------------------------
+    def _unique_votes(self, V: VoteMatrix) -> VoteMatrix:
+        Vu = subset_sources(V, self._unique) if len(self._unique) < V.n_sources else V
+        return drop_refined_votes(Vu, self._pairs_unique)
+
     def _posterior(self, V: VoteMatrix) -> np.ndarray:
-        Vu = _subset_sources(V, self._unique) if len(self._unique) < V.n_sources else V
+        Vu = self._unique_votes(V)
         theta_u = self.confusion_[self._unique]
         P = posterior(Vu, theta_u, self.class_prior_, self._w_unique)
         if self.majority_consistent_:
-            P = _majority_consistent(P, _shares(V.class_counts()), self.class_prior_)
+            shares = _shares(Vu.class_counts())
+            P = majority_consistent(P, shares, self.class_prior_)
+            if self._tie_weights is not None:
+                P = weigh_ties(P, shares, Vu, self._tie_weights, self.class_prior_)
         P[~V.covered()] = self.class_prior_
         return P
 
+    def _agreement(self, V: VoteMatrix, P: np.ndarray) -> np.ndarray:
+        """Share of each source's votes that agree with the posterior ``P`` (soft)."""
+        hits = np.asarray(V.XT @ P).reshape(V.n_sources, V.k, V.k)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            result: np.ndarray = np.einsum("jcc->j", hits) / V.source_votes().sum(axis=1)
+        return result
+
     def _predict_proba(self, V: VoteMatrix) -> np.ndarray:
         if self.fallback_:
-            P = _shares(V.class_counts())
-            P[P.sum(axis=1) == 0] = self.class_prior_
+            P = _shares(self._unique_votes(V).class_counts())
+            P[P.sum(axis=1) == 0] = self.uncovered_proba_
             return P
-        return self._posterior(V)
+        P = self._posterior(V)
+        P[~V.covered()] = self.uncovered_proba_
+        return P
 
     # --- validation -------------------------------------------------------------------
     def _alpha(self, V: VoteMatrix, informative: np.ndarray) -> np.ndarray:
@@ -319,21 +450,25 @@ class LabelModel(BaseLabelModel):
             strength=float(self.prior_strength),
             abstain=True,
         )
-        a_ignore = np.full_like(a_model, 0.5)  # flat Jeffreys prior, Dirichlet(1/2)
+        k = V.k
+        a_ignore = np.full_like(a_model, float(self.smoothing))
+        a_ignore[:, :, :k] += float(self.prior_correct) * np.eye(k)[None, :, :]
         return np.where(informative[:, None, None], a_model, a_ignore)
 
-    def _check_params(self, k: int) -> None:
+    def _check_params(self, k: int, m: int) -> None:
         owner = "LabelModel"
-        if self.decode not in ("auto", "posterior", "majority"):
-            raise ConfigError(
-                "The 'decode' parameter of LabelModel must be 'auto', 'posterior' or "
-                f"'majority'. Got {self.decode!r} instead."
-            )
-        if self.abstain not in ("auto", "model", "ignore"):
-            raise ConfigError(
-                "The 'abstain' parameter of LabelModel must be 'auto', 'model' or 'ignore'. "
-                f"Got {self.abstain!r} instead."
-            )
+        check_choice(self.decode, "decode", owner, ("auto", "posterior", "majority"))
+        if isinstance(self.abstain, str):
+            check_choice(self.abstain, "abstain", owner, ("auto", "model", "ignore"))
+        else:
+            flags = np.asarray(self.abstain)
+            if flags.dtype != bool or flags.shape != (m,):
+                raise ConfigError(
+                    "The 'abstain' parameter of LabelModel must be 'auto', 'model', 'ignore' "
+                    f"or one bool per source ({m}: True where abstaining is informative, as "
+                    f"for rules; False for people). Got {self.abstain!r} instead."
+                )
+        check_choice(self.dependencies, "dependencies", owner, ("auto", "none"))
         pa = self.prior_accuracy
         if isinstance(pa, bool) or not isinstance(pa, (int, float)) or not 1.0 / k < pa < 1.0:
             raise ConfigError(
@@ -341,24 +476,38 @@ class LabelModel(BaseLabelModel):
                 f"({1.0 / k:.3g}, 1) for k={k} classes. Got {pa!r} instead."
             )
         check_positive(self.prior_strength, "prior_strength", owner)
+        check_positive(self.smoothing, "smoothing", owner)
+        pc = self.prior_correct
+        if isinstance(pc, bool) or not isinstance(pc, (int, float)) or not pc >= 0:
+            raise ConfigError(
+                "The 'prior_correct' parameter of LabelModel must be a number >= 0. "
+                f"Got {pc!r} instead."
+            )
         check_positive(self.max_iter, "max_iter", owner, integer=True)
         check_positive(self.tol, "tol", owner)
         if self.max_fit_items is not None:
             check_positive(self.max_fit_items, "max_fit_items", owner, integer=True)
 
-    def _check_gold(self, y: Any, n: int, k: int) -> np.ndarray | None:
-        if y is None:
-            return None
-        gold = np.asarray(y)
-        if gold.ndim != 1 or gold.shape[0] != n:
+    @staticmethod
+    def _balance_from_dev(Y_dev: Any, k: int) -> np.ndarray:
+        dev = np.asarray(Y_dev)
+        if dev.ndim != 1 or dev.size == 0 or dev.dtype.kind not in "iu":
             raise InputError(
-                f"y passed to LabelModel.fit must be a 1-D array with one entry per row of L "
-                f"({n}); -1 marks items without gold. Got shape {gold.shape}."
+                "Y_dev passed to LabelModel.fit must be a non-empty 1-D array of class "
+                f"indices (Snorkel: dev labels that set the class balance). Got shape "
+                f"{dev.shape}, dtype {dev.dtype}."
             )
-        if gold.dtype.kind not in "iu" or (gold < -1).any() or (gold >= k).any():
-            bad = np.flatnonzero((gold < -1) | (gold >= k)) if gold.dtype.kind in "iu" else [0]
+        dev = dev[dev >= 0]
+        if dev.size == 0 or dev.max() >= k:
             raise InputError(
-                f"y passed to LabelModel.fit must hold class indices 0..{k - 1} or -1 "
-                f"(unknown). Got {gold[bad[0]].item()!r} at position {int(bad[0])}."
+                f"Y_dev passed to LabelModel.fit must hold class indices 0..{k - 1}. Got values "
+                f"{np.unique(np.asarray(Y_dev))[:5].tolist()}."
             )
-        return gold.astype(np.int64)
+        counts = np.bincount(dev, minlength=k).astype(np.float64)
+        if np.any(counts == 0):
+            raise InputError(
+                f"Y_dev passed to LabelModel.fit has no example of class(es) "
+                f"{np.flatnonzero(counts == 0).tolist()}, so the class balance would be 0 there. "
+                "Pass class_balance=... instead."
+            )
+        return counts / counts.sum()

@@ -14,6 +14,7 @@ __all__ = [
     "VoteMatrix",
     "check_cardinality",
     "check_label_matrix",
+    "check_not_empty",
     "validate_label_matrix",
 ]
 
@@ -38,8 +39,18 @@ def check_cardinality(cardinality: Any, owner: str) -> int | None:
 class VoteMatrix:
     """A validated label matrix, stored as a sparse indicator of the votes.
 
-    ``X`` is a CSR matrix of shape ``(n_items, n_sources * k)`` with a 1 at column
-    ``j * k + c`` when source ``j`` voted class ``c`` on the item; abstains are absent.
+    ``X`` is a CSR matrix of shape ``(n_items, n_sources * k)`` with a positive weight at
+    column ``j * k + c`` when source ``j`` voted class ``c`` on the item; abstains are
+    absent. Weights are 1 for a label matrix; answers merged from one worker's repeated
+    or conflicting answers on an item share a total weight of 1 (see
+    :meth:`from_answers`). Every label model accepts a ``VoteMatrix`` wherever it accepts
+    ``L``.
+
+    Examples
+    --------
+    >>> V = VoteMatrix.from_answers([0, 0, 1], [0, 1, 1], [1, 0, 1], n_items=2, n_sources=2, k=2)
+    >>> V.class_counts().tolist()
+    [[1.0, 1.0], [0.0, 1.0]]
     """
 
     def __init__(self, X: sp.csr_matrix, n_items: int, n_sources: int, k: int) -> None:
@@ -48,6 +59,47 @@ class VoteMatrix:
         self.n_sources = n_sources
         self.k = k
         self._XT: sp.csr_matrix | None = None
+        self._answers: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    @classmethod
+    def from_answers(
+        cls,
+        items: Any,
+        sources: Any,
+        labels: Any,
+        weights: Any = None,
+        *,
+        n_items: int,
+        n_sources: int,
+        k: int,
+    ) -> VoteMatrix:
+        """Build the vote indicator from parallel arrays of integer codes.
+
+        Parameters
+        ----------
+        items, sources, labels : (n_answers,) int arrays
+            Row, source and class (``0..k-1``) of every vote; codes must be in range.
+        weights : (n_answers,) float array or None
+            Weight of each vote (1 when ``None``). Entries for the same (item, source,
+            class) are summed.
+        n_items, n_sources, k : int
+            Shape of the matrix.
+
+        Returns
+        -------
+        VoteMatrix
+        """
+        rows = np.asarray(items, dtype=np.int64)
+        cols = np.asarray(sources, dtype=np.int64) * k + np.asarray(labels, dtype=np.int64)
+        data = (
+            np.ones(rows.shape[0], dtype=np.float64)
+            if weights is None
+            else np.asarray(weights, dtype=np.float64)
+        )
+        X = sp.csr_matrix((data, (rows, cols)), shape=(n_items, n_sources * k))
+        X.sum_duplicates()
+        X.eliminate_zeros()
+        return cls(X, n_items, n_sources, k)
 
     @property
     def XT(self) -> sp.csr_matrix:
@@ -56,8 +108,17 @@ class VoteMatrix:
             self._XT = self.X.T.tocsr()
         return self._XT
 
+    def answers(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The votes as parallel arrays ``(items, sources, labels, weights)`` (computed once)."""
+        if self._answers is None:
+            X = self.X
+            items = np.repeat(np.arange(self.n_items, dtype=np.int64), np.diff(X.indptr))
+            cols = X.indices.astype(np.int64)
+            self._answers = (items, cols // self.k, cols % self.k, X.data.astype(np.float64))
+        return self._answers
+
     def class_counts(self) -> np.ndarray:
-        """Per item, how many sources voted each class: ``(n_items, k)`` float array."""
+        """Per item, the (weighted) votes for each class: ``(n_items, k)`` float array."""
         fold = sp.csr_matrix(np.tile(np.eye(self.k), (self.n_sources, 1)))
         return (
             np.asarray((self.X @ fold).todense())
@@ -71,9 +132,13 @@ class VoteMatrix:
         return result
 
     def source_votes(self) -> np.ndarray:
-        """``(n_sources, k)`` counts of the votes each source cast for each class."""
+        """``(n_sources, k)`` (weighted) counts of the votes each source cast for each class."""
         counts = np.asarray(self.X.sum(axis=0)).ravel()
         return counts.reshape(self.n_sources, self.k)
+
+    def rows(self, rows: np.ndarray) -> VoteMatrix:
+        """The votes of the items ``rows`` only."""
+        return VoteMatrix(self.X[rows].tocsr(), len(rows), self.n_sources, self.k)
 
 
 def _range_and_coverage(arr: np.ndarray) -> tuple[int, int, np.ndarray]:
@@ -110,16 +175,20 @@ class CheckedLabels:
         k: int,
         dense: np.ndarray | None,
         sparse: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
+        built: VoteMatrix | None = None,
     ) -> None:
         self.n, self.m, self.k = n, m, k
         self.dense = dense
         self.sparse = sparse  # (rows, cols, labels) sorted by row then column
+        self.built = built  # a VoteMatrix passed in as it is
         self._covered: np.ndarray | None = None
 
     def covered(self) -> np.ndarray:
         """Items on which at least one source voted."""
         if self._covered is not None:
             return self._covered
+        if self.built is not None:
+            return self.built.covered()
         if self.dense is not None:
             return np.asarray((self.dense >= 0).any(axis=1)) if self.m else np.zeros(self.n, bool)
         assert self.sparse is not None
@@ -130,6 +199,8 @@ class CheckedLabels:
     def votes(self, rows: np.ndarray | None = None) -> VoteMatrix:
         """The vote indicator of all items, or of ``rows`` (sorted indices) only."""
         n, m, k = self.n, self.m, self.k
+        if self.built is not None:
+            return self.built if rows is None else self.built.rows(rows)
         idx_dtype = np.int32 if m * k < 2**31 else np.int64
         if self.dense is not None:
             arr = self.dense if rows is None else self.dense[rows]
@@ -158,6 +229,20 @@ class CheckedLabels:
         data = np.ones(indices.shape[0], dtype=np.float64)
         X = sp.csr_matrix((data, indices, indptr), shape=(n_out, m * k))
         return VoteMatrix(X, n_out, m, k)
+
+
+def check_not_empty(checked: CheckedLabels, owner: str, name: str = "L") -> None:
+    """Refuse a label matrix with no items or no sources (nothing to learn from)."""
+    if checked.n == 0:
+        raise InputError(
+            f"{name} passed to {owner}.fit has 0 rows (items); fitting needs at least one "
+            "item. Pass the votes of the items to label."
+        )
+    if checked.m == 0:
+        raise InputError(
+            f"{name} passed to {owner}.fit has 0 columns (sources); fitting needs at least one "
+            "source. Apply some labeling functions or collect some answers first."
+        )
 
 
 def check_label_matrix(
@@ -206,7 +291,16 @@ def validate_label_matrix(
     n_sources: int | None = None,
 ) -> CheckedLabels:
     """Validate a label matrix (as :func:`check_label_matrix`) without converting it."""
-    if sp.issparse(L):
+    if isinstance(L, VoteMatrix):
+        if cardinality is not None and L.k != cardinality:
+            raise InputError(
+                f"{name} passed to {owner} is a VoteMatrix over {L.k} classes, but cardinality "
+                f"is {cardinality}. Build the VoteMatrix with k={cardinality} or fix the "
+                "cardinality."
+            )
+        n, m = L.n_items, L.n_sources
+        checked = CheckedLabels(n, m, L.k, None, None, built=L)
+    elif sp.issparse(L):
         coo = sp.coo_matrix(L)
         coo.sum_duplicates()
         if coo.ndim != 2:
