@@ -8,13 +8,12 @@ so every reader sees the fields the round wrote.
 
 from __future__ import annotations
 
-import itertools
-from collections import Counter, defaultdict
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from labelmill.enums import SourceKind, Status
+from labelmill.enums import Queue, SourceKind, Status
 from labelmill.exceptions import NotFoundError
 from labelmill.schema import Schema
 from labelmill.store import Store
@@ -214,41 +213,93 @@ def rule_spans(store: Store, text: Any, sources: list[str]) -> list[dict[str, An
     return merged[:_MAX_SPANS]
 
 
-def agreement(answers: list[tuple[int, str, str, int]], gold: dict[int, int]) -> dict[str, Any]:
-    """Per-person accuracy against gold, and Cohen's kappa between pairs of people."""
-    from labelmill.active import prediction_kappa
+def agreement(
+    answers: list[tuple[int, str, str, int, str | None]], gold: dict[int, int]
+) -> dict[str, Any]:
+    """People's quality and agreement, from their current answers.
 
-    by_user: dict[str, dict[int, int]] = defaultdict(dict)
-    for pk, _kind, user, label in answers:
-        by_user[user][pk] = label
+    Parameters
+    ----------
+    answers : list of (item_pk, kind, user, label, queue)
+        People's current answers (:func:`labelmill.store.queries.sources.latest_answers`).
+    gold : dict of item_pk -> label
+        Labels known to be right (imported gold and blind audit answers).
+
+    Returns
+    -------
+    dict
+        ``users``: per person, answers, accuracy against gold with an exact 95% interval
+        (their own blind audit answers, which are the gold, left out) and whether their
+        answers look independent of the truth (``spammer``); ``pairs``: agreement and
+        Cohen's kappa of every pair of people on shared items, worst first;
+        ``fleiss_kappa`` and ``krippendorff_alpha`` over everyone (None when no item has
+        two answers).
+    """
+    import pandas as pd
+
+    from labelmill.crowd import (
+        find_spammers,
+        fleiss_kappa,
+        krippendorff_alpha,
+        pairwise_agreement,
+        worker_accuracy,
+    )
+
+    if not answers:
+        return {"users": [], "pairs": [], "fleiss_kappa": None, "krippendorff_alpha": None}
+    table = pd.DataFrame(
+        [(pk, user, label) for pk, _kind, user, label, _queue in answers],
+        columns=["item", "worker", "label"],
+    )
+    checked = table[[queue != Queue.AUDIT for *_rest, queue in answers]]
     users = []
-    for user, labels in sorted(by_user.items()):
-        checked = [pk for pk in labels if pk in gold]
-        right = sum(labels[pk] == gold[pk] for pk in checked)
-        users.append(
-            {
-                "user": user,
-                "answers": len(labels),
-                "gold_checked": len(checked),
-                "gold_accuracy": right / len(checked) if checked else None,
-            }
-        )
-    pairs = []
-    for u, v in itertools.combinations(sorted(by_user), 2):
-        shared = sorted(set(by_user[u]) & set(by_user[v]))
-        if not shared:
-            continue
-        a = [by_user[u][pk] for pk in shared]
-        b = [by_user[v][pk] for pk in shared]
-        pairs.append(
-            {
-                "users": [u, v],
-                "shared": len(shared),
-                "kappa": prediction_kappa(a, b),
-                "agreement": sum(x == y for x, y in zip(a, b, strict=True)) / len(shared),
-            }
-        )
-    return {"users": users, "pairs": pairs}
+    quality = worker_accuracy(checked, gold) if len(checked) else None
+    spam = find_spammers(checked, gold) if len(checked) and gold else None
+    counts = table.groupby("worker").size()
+    for user in sorted(counts.index):
+        row: dict[str, Any] = {
+            "user": user,
+            "answers": int(counts[user]),
+            "gold_checked": 0,
+            "gold_accuracy": None,
+            "gold_lower": None,
+            "gold_upper": None,
+            "spammer": False,
+        }
+        if quality is not None and user in set(quality["worker"]):
+            q = quality.set_index("worker").loc[user]
+            if q["n_checked"] > 0:
+                row.update(
+                    gold_checked=int(q["n_checked"]),
+                    gold_accuracy=float(q["accuracy"]),
+                    gold_lower=float(q["ci_low"]),
+                    gold_upper=float(q["ci_high"]),
+                )
+        if spam is not None and user in set(spam["worker"]):
+            row["spammer"] = bool(spam.set_index("worker").loc[user, "is_spammer"])
+        users.append(row)
+    pairs_table = pairwise_agreement(table)
+    pairs = [
+        {
+            "users": [str(r.worker_a), str(r.worker_b)],
+            "shared": int(r.n_shared),
+            "kappa": None if pd.isna(r.kappa) else float(r.kappa),
+            "agreement": float(r.agreement),
+        }
+        for r in pairs_table.itertuples(index=False)
+    ]
+    pairs.sort(key=lambda p: (p["kappa"] if p["kappa"] is not None else 2.0, p["agreement"]))
+    shared = table.groupby("item")["worker"].nunique()
+    several = table[table["item"].isin(shared[shared >= 2].index)]
+    fleiss = alpha = None
+    if len(several):
+        fleiss = _finite(fleiss_kappa(several))
+        alpha = _finite(krippendorff_alpha(several, level="nominal"))
+    return {"users": users, "pairs": pairs, "fleiss_kappa": fleiss, "krippendorff_alpha": alpha}
+
+
+def _finite(value: float) -> float | None:
+    return None if value != value else float(value)  # NaN when undefined
 
 
 def dashboard(store: Store) -> dict[str, Any]:
@@ -259,11 +310,11 @@ def dashboard(store: Store) -> dict[str, Any]:
     info = status(store)
     with store.session() as session:
         people = (SourceKind.HUMAN, SourceKind.CROWD)
-        answers = [a[:4] for a in source_sql.latest_answers(session, kinds=people)]
-        gold = source_sql.imported_gold(session)
+        answers = source_sql.latest_answers(session, kinds=people)
+        gold = source_sql.gold_labels(session)
         leased = item_sql.count_live_leases(session, datetime.now(UTC))
         finished = round_sql.round_results(session)
-    per_user = Counter((user, kind) for _pk, kind, user, _label in answers)
+    per_user = Counter((user, kind) for _pk, kind, user, _label, _queue in answers)
     last = info["last_round"]
     result = None
     if finished:  # the accuracy of the last round that finished (a failed one has none)

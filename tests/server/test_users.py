@@ -138,10 +138,25 @@ def test_errors_map_to_http() -> None:
 
 
 def test_agreement() -> None:
-    answers = [(1, "human", "u", 0), (2, "human", "u", 1), (1, "crowd", "v", 0)]
-    out = agreement(answers, gold={1: 0, 2: 0})
-    assert out["users"][0] == {"user": "u", "answers": 2, "gold_checked": 2, "gold_accuracy": 0.5}
-    assert out["pairs"] == [{"users": ["u", "v"], "shared": 1, "kappa": 1.0, "agreement": 1.0}]
+    answers = [
+        (1, "human", "u", 0, "review"),
+        (2, "human", "u", 1, "review"),
+        (1, "crowd", "v", 0, "crowd"),
+        (3, "human", "v", 1, "audit"),  # v's blind audit answer is the gold: not checked
+    ]
+    out = agreement(answers, gold={1: 0, 2: 0, 3: 1})
+    u, v = out["users"]
+    assert (u["user"], u["answers"], u["gold_checked"], u["gold_accuracy"]) == ("u", 2, 2, 0.5)
+    assert 0 < u["gold_lower"] < 0.5 < u["gold_upper"] < 1
+    assert (v["user"], v["answers"], v["gold_checked"]) == ("v", 2, 1)
+    # One shared item, both answered class 0: agreement 1, kappa undefined (chance = 1).
+    assert out["pairs"] == [{"users": ["u", "v"], "shared": 1, "kappa": None, "agreement": 1.0}]
+    assert agreement([], {}) == {
+        "users": [],
+        "pairs": [],
+        "fleiss_kappa": None,
+        "krippendorff_alpha": None,
+    }
 
 
 def test_cli_users_commands(project: Project) -> None:

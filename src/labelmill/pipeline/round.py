@@ -119,7 +119,7 @@ def _run(
         raise RoundError("The project has no items; import some first (labelmill import).")
 
     record.stage(Stage.AGGREGATE)
-    posterior, covered, aggregator = steps.aggregate(data.L, k, seed)
+    posterior, covered, aggregator = steps.aggregate(data.L, k, seed, data.source_kinds)
     trusted, audited = data.human >= 0, data.audit >= 0
     steps.check_trainable(schema, data.human, data.L, trusted, covered)
     from labelmill.learn import training_targets

@@ -56,6 +56,7 @@ class RoundData:
     audit: np.ndarray  # class (or -1): blind audit answers
     L: np.ndarray  # (n, m) votes of rule, model and crowd sources, -1 abstain
     source_ids: list[int]
+    source_kinds: list[str]
     source_versions: dict[str, str]
     state: dict[str, Any] = field(default_factory=dict)
 
@@ -108,6 +109,7 @@ def load_round_data(store: Store) -> RoundData:
         audit=audit,
         L=L,
         source_ids=[s[0] for s in sources],
+        source_kinds=[s[1] for s in sources],
         source_versions={f"{kind}:{name}": version for _id, kind, name, version in sources},
         state=state,
     )

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from labelmill.enums import SourceKind
 from labelmill.exceptions import RoundError
 from labelmill.pipeline.results import AutoAccuracy
 from labelmill.schema import Schema
@@ -39,9 +40,18 @@ _STOP_SET = 2000
 MAX_WEAK_ROWS = 20_000
 
 
-def aggregate(L: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+def aggregate(
+    L: np.ndarray, k: int, seed: int, kinds: list[str] | None = None
+) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     """Posteriors of the label model over the votes ``L``, which items any source covers,
-    and a description of the aggregator."""
+    and a description of the aggregator.
+
+    ``kinds`` (one source kind per column) tells rules from people and models: a person or
+    a model abstains because an item was not put to them, so their abstaining says nothing
+    about the class; a rule that votes one class abstains because it did not fire, which
+    does (the label model's own choice per source, made explicit when people are in the
+    matrix too, so a worker who so far gave one class is not taken for a rule).
+    """
     n = L.shape[0]
     covered = np.asarray((L >= 0).any(axis=1)) if L.size else np.zeros(n, dtype=bool)
     posterior = np.full((n, k), 1.0 / k)
@@ -49,7 +59,15 @@ def aggregate(L: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, np.ndarray,
         return posterior, covered, {"name": None, "sources": int(L.shape[1])}
     from labelmill.labelmodel import LabelModel
 
-    model = LabelModel(cardinality=k, random_state=seed)
+    abstain: Any = "auto"
+    if kinds is not None and any(kind != SourceKind.RULE for kind in kinds):
+        abstain = np.array(
+            [
+                kind == SourceKind.RULE and len(np.unique(L[:, j][L[:, j] >= 0])) <= 1
+                for j, kind in enumerate(kinds)
+            ]
+        )
+    model = LabelModel(cardinality=k, random_state=seed, abstain=abstain)
     model.fit(L)
     posterior = model.predict_proba(L)
     return posterior, covered, {"name": repr(model), "sources": int(L.shape[1])}

@@ -130,13 +130,19 @@ def _lease_insert(dialect: str, insert_of: Any) -> Any:
     )
 
 
+#: the one slot of review and audit leases; crowd leases use 0..overlap-1, so a crowd
+#: worker's answered slot never blocks the item's review or audit
+SOLE_SLOT = -1
+
+
 def take_lease(
     session: Session, item_pk: int, user_id: int, queue: str, slots: int, expires: datetime
 ) -> bool:
-    """Lease ``item_pk`` in its first free slot of ``0..slots-1``; False when all are taken.
-    The unique ``(item, slot)`` key settles races between servers."""
+    """Lease ``item_pk``: in its first free crowd slot of ``0..slots-1`` for the crowd
+    queue, else in the single review/audit slot; False when taken. The unique
+    ``(item, slot)`` key settles races between servers."""
     statement = _lease_insert(dialect_of(session), insert_for(session))
-    for slot in range(slots):
+    for slot in range(slots) if queue == Queue.CROWD else (SOLE_SLOT,):
         params = {
             "item_pk": item_pk,
             "slot": slot,
@@ -236,12 +242,12 @@ def _queue_pks(mode: str, part: str = "all", *, for_user: bool = False) -> Any:
             Vote.source_id.in_(bindparam("sources", expanding=True)),
             _NOT_ABSTAIN,
         )
-        leased_by_others = (
-            select(func.count())
-            .select_from(Lease)
-            .where(Lease.item_pk == Item.pk, Lease.user_id != bindparam("user_id"))
-            .scalar_subquery()
-        )
+        others = [Lease.item_pk == Item.pk, Lease.user_id != bindparam("user_id")]
+        if mode == Queue.CROWD:  # crowd places: open leases and answered slots
+            others.append(Lease.queue == Queue.CROWD)
+        else:  # one person at a time in review and audit, whatever the crowd does
+            others += [Lease.queue != Queue.CROWD, Lease.answered.is_(False)]
+        leased_by_others = select(func.count()).select_from(Lease).where(*others).scalar_subquery()
         shown_otherwise = exists().where(
             Served.item_pk == Item.pk,
             Served.user_id == bindparam("user_id"),
