@@ -61,7 +61,7 @@ def _labeled_rows(store: Store, schema: Schema, statuses: Sequence[str] | None) 
 
 
 def _empty_reason(statuses: Sequence[str] | None, counts: dict[str, int]) -> str:
-    wanted = ", ".join(statuses) if statuses else "any labeled status"
+    wanted = f"status {', '.join(statuses)}" if statuses else "a label"
     total = sum(counts.values())
     if total == 0:
         return "The data set is empty: the project has no items yet; import some first."
@@ -73,7 +73,7 @@ def _empty_reason(statuses: Sequence[str] | None, counts: dict[str, int]) -> str
         else "Answer items (review queue), run another round, or pass statuses=None for "
         "every labeled item."
     )
-    return f"The data set is empty: no item has status {wanted} (the project has {have}). {hint}"
+    return f"The data set is empty: no item has {wanted} (the project has {have}). {hint}"
 
 
 def to_torch_dataset(
