@@ -351,3 +351,8 @@ def test_exports_follow_the_umask(filled, tmp_path):
         assert stat.S_IMODE((tmp_path / "private.csv").stat().st_mode) == 0o600
     finally:
         os.umask(old)
+
+
+def test_unknown_export_format(filled, tmp_path):
+    with pytest.raises(ConfigError, match="The export format must be one of jsonl, csv"):
+        filled.export(tmp_path / "x.csv", format="xlsx")

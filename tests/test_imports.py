@@ -670,3 +670,46 @@ def test_folder_labels_can_be_kept_hidden_or_ignored(tmp_path, mode):
     with pytest.raises(ConfigError, match="'folder_labels' parameter of import_items must be"):
         project.import_items(root, folder_labels="silver")
     project.close()
+
+
+def test_more_bad_sources_are_refused_with_a_reason(project, tmp_path):
+    folder = tmp_path / "afolder"
+    folder.mkdir()
+    with pytest.raises(InputError, match="afolder is a folder; import a file"):
+        project.import_items(folder, format="csv")
+    with pytest.raises(InputError, match="--format images needs a folder of images"):
+        project.import_items(write_csv(tmp_path / "x.csv"), format="images")
+    for content, message in (
+        ("{not json", "not a Label Studio JSON file"),
+        ('"text"', "an array of tasks; got str"),
+        ("[]", "the file is empty: no tasks"),
+    ):
+        path = tmp_path / "ls.json"
+        path.write_text(content)
+        with pytest.raises(ImportRowError, match=message):
+            project.import_items(path, format="label-studio")
+    two = tmp_path / "two.json"
+    two.write_text(
+        json.dumps(
+            [
+                {
+                    "data": {"text": "a"},
+                    "annotations": [{"result": [{"value": {"choices": ["spam", "ham"]}}]}],
+                }
+            ]
+        )
+    )
+    with pytest.raises(ImportRowError, match=r"single-label answer must choose one class"):
+        project.import_items(two)
+    rejects_dir = tmp_path / "rej"
+    rejects_dir.mkdir()
+    path, options, _ = _bad_inputs(tmp_path)["malformed row"]
+    with pytest.raises(ConfigError, match="rejects file .*rej is a folder"):
+        project.import_items(path, on_error="skip", rejects_path=rejects_dir, **options)
+    table = Project.init(tmp_path / "t", classes=["a", "b"], data_type="tabular")
+    only = tmp_path / "only.csv"
+    only.write_text("id,label\nx,a\n")
+    with pytest.raises(ImportRowError, match="no feature columns left"):
+        table.import_items(only, id_column="id", gold_column="label")
+    table.close()
+    assert items(project) == 0

@@ -283,3 +283,12 @@ def test_import_options_and_bad_files(runner, tmp_path):
     )
     result = invoke(runner, "import", proj, raw, "--sep", "::")
     assert result.exit_code == 1 and "must be one character" in result.output
+
+
+def test_usage_errors_of_the_new_commands(runner, small):
+    result = invoke(runner, "answer", small, "i0")
+    assert result.exit_code == 2 and "Give a LABEL to answer, or --undo" in result.output
+    result = invoke(runner, "rules", small, "rules.yaml", "extra")
+    assert result.exit_code == 2 and "give a rule FILE alone" in result.output
+    result = invoke(runner, "items", small, "--limit", "0")
+    assert result.exit_code == 2

@@ -150,3 +150,42 @@ def test_analysis_against_peoples_answers(make_project, tmp_path):
             clopper_pearson_interval(right, right + wrong, confidence=project.settings.confidence)
         )
         assert row["overlaps"] == 0.0 and row["conflicts"] == 0.0
+
+
+PY_RULES = """
+from labelmill.lf import ABSTAIN, labeling_function
+
+
+@labeling_function()
+def says_free_py(x):
+    return 0 if "free" in x.text else ABSTAIN
+
+
+@labeling_function()
+def says_lunch_py(x):
+    return 1 if "lunch" in x.text else ABSTAIN
+"""
+
+
+def test_python_rules_are_reloaded_from_their_file_with_a_reason_when_they_cannot_be(
+    make_project, tmp_path
+):
+    from labelmill.exceptions import RoundError
+
+    project, _truth = make_project(tmp_path, n=40)
+    path = tmp_path / "rules_py.py"
+    path.write_text(PY_RULES)
+    project.register_rules(path)
+    new = pd.DataFrame({"id": ["x1"], "text": ["free lunch"], "truth": ["spam"]})
+    project.import_items(new, id_column="id", meta_columns=["truth"])
+    path.write_text(PY_RULES.replace('"free" in', '"cash" in'))
+    with pytest.raises(RoundError, match=r"'says_free_py' version .* is no longer in .*disable"):
+        project.run_round()
+    path.unlink()
+    with pytest.raises(RoundError, match=r"'says_free_py' cannot be reloaded .*does not exist"):
+        project.run_round()
+    project.disable_rule("says_free_py")
+    project.disable_rule("says_lunch_py")
+    project.add_answer("m0", "spam", user="ada")
+    project.add_answer("m1", "ham", user="ada")
+    assert project.run_round().status == "done"
