@@ -567,6 +567,11 @@ def test_the_import_total_leaves_the_header_out(project, tmp_path):
     totals.clear()
     project.import_items(path, total_callback=totals.append)
     assert totals == [2]
+    blank = tmp_path / "blank.csv"
+    blank.write_text("text\nc\nd\n\n")  # a blank last line, as adult.data has
+    totals.clear()
+    project.import_items(blank, total_callback=totals.append)
+    assert totals == [2]
 
 
 def test_rejects_file_needs_an_existing_folder(project, tmp_path):

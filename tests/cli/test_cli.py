@@ -292,3 +292,17 @@ def test_usage_errors_of_the_new_commands(runner, small):
     assert result.exit_code == 2 and "give a rule FILE alone" in result.output
     result = invoke(runner, "items", small, "--limit", "0")
     assert result.exit_code == 2
+
+
+def test_a_long_stage_says_how_far_it_got():
+    from labelmill.cli.main import StageLines
+
+    lines: list[str] = []
+    printer = StageLines(lines.append, every=0.0)
+    printer("featurize", 0.3)
+    printer.items("featurize", 100, 400)
+    printer.items("featurize", 400, 400)
+    printer("train", 0.4)
+    assert lines[0].startswith("round: featurize") and "100 of 400 items" in lines[0]
+    assert re.match(r"round: featurize\s+400 items\s+\d+\.\d s", lines[1])
+    assert len(lines) == 2

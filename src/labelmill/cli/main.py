@@ -715,12 +715,15 @@ def run(
 
 class StageLines:
     """A round's progress as plain lines, one per stage when it ends: items and seconds
-    (for logs and pipes, where a progress bar would be noise)."""
+    (for logs and pipes, where a progress bar would be noise); a stage that runs long also
+    says how far it got every ``every`` seconds."""
 
-    def __init__(self, echo: Callable[[str], None]) -> None:
+    def __init__(self, echo: Callable[[str], None], every: float = 15.0) -> None:
         self.echo = echo
+        self.every = every
         self._stage: str | None = None
         self._start = 0.0
+        self._said = 0.0
         self._done = 0
         self._total = 0
 
@@ -729,11 +732,22 @@ class StageLines:
 
         self._flush()
         if stage != "done":
-            self._stage, self._start, self._done, self._total = stage, time.perf_counter(), 0, 0
+            now = time.perf_counter()
+            self._stage, self._start, self._said, self._done, self._total = stage, now, now, 0, 0
 
     def items(self, stage: str, done: int, total: int) -> None:
-        if stage == self._stage:
-            self._done, self._total = done, total
+        import time
+
+        if stage != self._stage:
+            return
+        self._done, self._total = done, total
+        now = time.perf_counter()
+        if done < total and now - self._said >= self.every:
+            self._said = now
+            self.echo(
+                f"round: {stage:<10} {done:>9,} of {total:,} items {now - self._start:8.1f} s "
+                "so far"
+            )
 
     def _flush(self) -> None:
         import time

@@ -128,9 +128,10 @@ def scan_file(path: Path, *, encoding: str | None = None, text: bool = True) -> 
                     utf8_ok = False
                     bad_line = lines + chunk[: exc.start].count(b"\n")
             lines += chunk.count(b"\n")
-            last = chunk[-1:]
-    # physical lines: every line break, plus a last line without one
-    physical = lines - 1 + (1 if last not in (b"", b"\n") else 0)
+            last = chunk[-64:]
+    # physical lines: every line break, plus a last line without one, less blank last lines
+    blank_tail = max(last.count(b"\n") - last.rstrip(b"\r\n").count(b"\n") - 1, 0)
+    physical = lines - 1 + (1 if last[-1:] not in (b"", b"\n") else 0) - blank_tail
     info = FileInfo(sha256=digest.hexdigest(), lines=physical, head=head)
     if not text:
         return info
