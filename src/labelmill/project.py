@@ -599,6 +599,14 @@ class Project:
 
         return remove_items(self.store, item_ids, actor=actor)
 
+    def check_oracle(self, column: str) -> None:
+        """Raise :class:`InputError` (as :meth:`simulate` would) unless every item has a
+        class of the project in the metadata column ``column``; lets a caller refuse a bad
+        oracle before spending time on features."""
+        from labelmill.pipeline.simulate import _oracle
+
+        _oracle(self.store, self.schema, column)
+
     def featurize(self, *, progress: Callable[[int, int], None] | None = None) -> int:
         """Compute and cache the feature vectors of every item (what a round's featurize
         stage does; later rounds and simulations then find them cached). ``progress(done,

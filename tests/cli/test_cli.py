@@ -237,6 +237,10 @@ def test_export_and_simulate_refuse_bad_output_paths_before_working(runner, smal
             ("simulate", small, "--oracle-column", "truth", "--budget", "5", "--out", existing),
             "there.csv already exists",
         ),
+        (  # a bad oracle is refused before any feature is computed
+            ("simulate", small, "--oracle-column", "truth", "--budget", "5"),
+            "has no value in the oracle column 'truth'",
+        ),
     ):
         result = invoke(runner, *args)
         assert result.exit_code == 1, args

@@ -879,6 +879,7 @@ def simulate(
 
         check_output_path(out, overwrite=overwrite)
     with open_project(project, db_url) as opened:
+        opened.check_oracle(oracle_column)
         with item_progress("featurizing items") as progress:
             opened.featurize(progress=progress)
         curve = opened.simulate(

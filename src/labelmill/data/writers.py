@@ -86,7 +86,7 @@ def create_temporary(folder: Path, name: str) -> Path:
         except FileExistsError:
             continue
         except OSError as exc:
-            raise ConfigError(f"Cannot write {folder / name}: {exc.strerror} ({tmp}).") from None
+            raise ConfigError(f"Cannot write {folder / name}: {exc.strerror or exc}.") from None
         os.close(fd)
         return tmp
     raise ConfigError(f"Cannot create a temporary file in {folder}.")  # pragma: no cover
