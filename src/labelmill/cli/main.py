@@ -605,6 +605,9 @@ def rules(
 
 def _register_rules(project: str, file: str, replace: bool, db_url: str | None) -> None:
     with open_project(project, db_url) as opened:
+        count = opened.status()["items"]
+        if count >= 10_000:  # a few seconds of work or more: say so first
+            click.echo(f"Applying the rules of {file} to {count:,} items...", err=True)
         outcome = opened.register_rules(file, replace=replace, actor="cli")
     for rule, what in outcome.items():
         note = " (no longer in this file)" if what == "disabled" and not replace else ""

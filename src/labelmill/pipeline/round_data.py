@@ -164,7 +164,8 @@ def load_features(
         )
         raise RoundError(
             f"Features could not be computed for {int(batch.failed.sum())} item(s) "
-            f"(first ones: {reasons}). Fix or remove those items and run again."
+            f"(first ones: {reasons}). Fix or remove those items (labelmill remove PROJECT "
+            "ID ..., or --missing-images for deleted images) and run again."
         )
     return np.asarray(batch.X, dtype=np.float32), featurizer.version
 
