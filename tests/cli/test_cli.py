@@ -310,3 +310,15 @@ def test_a_long_stage_says_how_far_it_got():
     assert lines[0].startswith("round: featurize") and "100 of 400 items" in lines[0]
     assert re.match(r"round: featurize\s+400 items\s+\d+\.\d s", lines[1])
     assert len(lines) == 2
+
+
+def test_third_party_progress_bars_are_turned_off_unless_the_user_set_them(monkeypatch):
+    from labelmill.cli.main import quiet_third_party_bars
+
+    monkeypatch.delenv("HF_HUB_DISABLE_PROGRESS_BARS", raising=False)
+    monkeypatch.setenv("HF_DATASETS_DISABLE_PROGRESS_BARS", "0")
+    quiet_third_party_bars()
+    import os
+
+    assert os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] == "1"  # sentence-transformers' bars
+    assert os.environ["HF_DATASETS_DISABLE_PROGRESS_BARS"] == "0"  # the user's choice wins
