@@ -17,6 +17,7 @@ from PIL import Image
 
 from labelmill import Project
 from labelmill.exceptions import ConfigError, ImportRowError, InputError
+from tests.conftest import shared_data
 
 ROWS = [
     {"id": "c1", "text": "win cash now", "label": "spam", "lang": "en"},
@@ -371,3 +372,349 @@ def test_import_on_postgresql(tmp_path, postgres_url):
     assert project.status()["items"] == 4
     assert project.import_items(tmp_path / "in.csv", id_column="id").items_added == 0
     project.close()
+
+
+# -- real files from ../shared/data ------------------------------------------------------------
+ADULT_COLUMNS = (
+    "age,workclass,fnlwgt,education,education-num,marital-status,occupation,relationship,"
+    "race,sex,capital-gain,capital-loss,hours-per-week,native-country,income"
+).split(",")
+
+
+def test_raw_adult_data_imports_with_no_header_and_columns(tmp_path):
+    """Defects 2 and 3: the raw UCI file (no header, ', ' separators) as downloaded."""
+    path = shared_data("adult", "adult.data")
+    project = Project.init(tmp_path / "a", classes=["<=50K", ">50K"], data_type="tabular")
+    with pytest.raises(InputError, match=r"first line looks like data.*'39'.*--no-header"):
+        project.import_items(path, format="csv")
+    assert items(project) == 0
+    report = project.import_items(
+        path, format="csv", header=False, columns=ADULT_COLUMNS, gold_column="income"
+    )
+    assert (report.rows_read, report.items_added, report.gold_labels) == (32561, 32561, 32561)
+    assert any("every ',' is followed by a space" in n for n in report.notes)
+    (features,) = [n for n in report.notes if n.startswith("features")]
+    assert "age, workclass" in features and "income" not in features
+    assert project.status()["by_class"]["gold"] == {"<=50K": 24720, ">50K": 7841}
+    first = project.to_frame().iloc[0]
+    assert (first["age"], first["workclass"], first["native-country"]) == (
+        39,
+        "State-gov",
+        "United-States",
+    )
+    assert first["label"] == "<=50K" and "income" not in first
+    project.close()
+
+
+def test_ag_news_csv_imports_with_no_header(tmp_path):
+    """Defect 2: AG News test.csv has no header line; its first field is the class."""
+    import csv
+
+    path = shared_data("ag_news", "test.csv")
+    project = Project.init(tmp_path / "ag", classes=["World", "Sports", "Business", "Sci/Tech"])
+    report = project.import_items(
+        path,
+        header=False,
+        columns=["class", "title", "description"],
+        text_column="description",
+        meta_columns=["class", "title"],
+    )
+    assert (report.rows_read, report.items_added) == (7600, 7600)
+    frame = project.to_frame()
+    with open(path, newline="", encoding="utf-8") as fh:
+        truth = list(csv.reader(fh))
+    assert list(frame["text"]) == [row[2] for row in truth]
+    assert list(frame["title"]) == [row[1] for row in truth]
+    assert frame["class"].value_counts().to_dict() == {"1": 1900, "2": 1900, "3": 1900, "4": 1900}
+    project.close()
+
+
+def test_sms_tsv_skip_mode_loses_no_row_after_a_stray_quote(tmp_path):
+    """Defect 5: every line is either imported or rejected with its own line and text."""
+    path = shared_data("sms_spam", "SMSSpamCollection")
+    project = Project.init(tmp_path / "s", classes=["ham", "spam"])
+    options = {"format": "tsv", "header": False, "columns": ["label", "text"]}
+    with pytest.raises(ImportRowError, match=r"SMSSpamCollection line 283: not valid CSV"):
+        project.import_items(path, **options)
+    rejects = tmp_path / "sms.rejects.jsonl"
+    report = project.import_items(path, on_error="skip", rejects_path=rejects, **options)
+    assert report.rows_read == 5574
+    assert report.items_added + report.rejected == 5574
+    lines = path.read_text(encoding="utf-8").splitlines()
+    rejected = [json.loads(x) for x in rejects.read_text().splitlines()]
+    assert len(rejected) == report.rejected == 10 and rejected[0]["line"] == 283
+    for entry in rejected:
+        assert entry["raw"] == lines[entry["line"] - 1]
+    # --no-quoting reads every line as it is
+    other = Project.init(tmp_path / "s2", classes=["ham", "spam"])
+    assert other.import_items(path, quoting=False, **options).items_added == 5574
+    project.close()
+    other.close()
+
+
+# -- CSV options, detection and bad files -----------------------------------------------------
+def test_an_unbalanced_quote_costs_one_row(project, tmp_path):
+    path = tmp_path / "q.tsv"
+    path.write_text('text\tlabel\nok one\tham\n"unbalanced start\tham\nthree\tspam\nfour\tham\n')
+    with pytest.raises(ImportRowError, match=r"q.tsv line 3: not valid CSV.*read again"):
+        project.import_items(path)
+    rejects = tmp_path / "r.jsonl"
+    report = project.import_items(path, on_error="skip", rejects_path=rejects)
+    assert (report.items_added, report.rejected) == (3, 1)
+    (entry,) = [json.loads(x) for x in rejects.read_text().splitlines()]
+    assert entry == {
+        "line": 3,
+        "reason": entry["reason"],
+        "raw": '"unbalanced start\tham',
+    }
+    assert list(project.to_frame()["text"]) == ["ok one", "three", "four"]
+
+
+def test_a_quote_in_the_middle_of_a_field_names_the_option(project, tmp_path):
+    path = tmp_path / "m.tsv"
+    path.write_text('text\tlabel\n"quoted" and more\tham\n')
+    with pytest.raises(
+        ImportRowError, match=r"line 2: not valid CSV: a quoted field is .*--no-quoting"
+    ):
+        project.import_items(path)
+    assert project.import_items(path, quoting=False).items_added == 1
+    assert project.to_frame()["text"][0] == '"quoted" and more'
+
+
+def test_header_separator_and_spaces_are_detected_and_said(project, tmp_path):
+    semi = tmp_path / "semi.csv"
+    semi.write_text("text;label\nhello there;ham\n")
+    report = project.import_items(semi)
+    assert any("has no ',' but has ';'" in n for n in report.notes)
+    assert project.to_frame()["label"].tolist() == [None]  # no gold column asked for
+    assert project.to_frame()["text"].tolist() == ["hello there"]
+    spaced = tmp_path / "spaced.csv"
+    spaced.write_text("id, text, lang\nx1, good day, en\n")
+    report = project.import_items(spaced, id_column="id")
+    assert any("followed by a space" in n for n in report.notes)
+    assert project.item("x1")["payload"] == "good day"
+    kept = tmp_path / "kept.csv"
+    kept.write_text("id, text\nx2, kept\n")
+    project.import_items(kept, id_column="id", skip_initial_space=False)
+    assert project.item("x2")["payload"] == " kept"  # header names are always stripped
+    piped = tmp_path / "piped.txt"
+    piped.write_text("x3|piped text\n")
+    project.import_items(piped, sep="|", header=False, columns=["id", "text"], id_column="id")
+    assert project.item("x3")["payload"] == "piped text"
+    numbers = tmp_path / "years.csv"
+    numbers.write_text("text,2019,2020\nsome text,1,2\n")
+    with pytest.raises(InputError, match="looks like data.*'2019'"):
+        project.import_items(numbers)
+    assert project.import_items(numbers, header=True).items_added == 1
+
+
+def test_csv_option_errors(project, tmp_path):
+    path = write_csv(tmp_path / "in.csv")
+    with pytest.raises(ConfigError, match=r"separator \(--sep\) must be one character.*'::'"):
+        project.import_items(path, sep="::")
+    with pytest.raises(ConfigError, match=r"use --sep ',' with --skip-initial-space"):
+        project.import_items(path, sep=", ")
+    with pytest.raises(
+        ImportRowError, match=r"--columns names 2 columns but the header line has 4"
+    ):
+        project.import_items(path, columns=["a", "b"])
+    with pytest.raises(
+        ImportRowError, match=r"in.csv line 1: expected 2 fields \(as named by --columns\)"
+    ):
+        project.import_items(path, header=False, columns=["id", "text"], id_column="id")
+    from labelmill.data.delimited import parse_columns, parse_separator
+
+    with pytest.raises(ConfigError, match=r"--columns must be distinct.*\(repeated: \['a'\]\)"):
+        parse_columns("a,b,a")
+    with pytest.raises(ConfigError, match="--columns must be distinct, non-empty"):
+        parse_columns("a,,b")
+    assert parse_separator("tab") == "\t" and parse_separator("\\t") == "\t"
+    assert items(project) == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "looks_like"),
+    [
+        ("zip", "a ZIP archive"),
+        (b"\x1f\x8b\x08\x00rest", "a gzip archive"),
+        (b"\x7fELF\x02\x01\x01", "an ELF executable"),
+        (b"text\nabc\x00\x00\x01\x02\n", "binary content: NUL bytes"),
+    ],
+)
+def test_binary_files_are_not_read_as_tables(project, tmp_path, content, looks_like):
+    path = tmp_path / "data.csv"
+    if content == "zip":
+        import zipfile
+
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("inner.csv", "text\nhello\n")
+    else:
+        path.write_bytes(content)
+    with pytest.raises(InputError, match=rf"data.csv: this is not a text table \(.*{looks_like}"):
+        project.import_items(path)
+    assert items(project) == 0
+
+
+def test_the_import_total_leaves_the_header_out(project, tmp_path):
+    """Defect 10: the bar's total is the rows, not the lines."""
+    totals, done = [], []
+    project.import_items(
+        write_csv(tmp_path / "in.csv"), total_callback=totals.append, progress=done.append
+    )
+    assert totals == [4] and sum(done) == 4
+    path = tmp_path / "noend.csv"
+    path.write_text("text\na\nb")  # no line break after the last row
+    totals.clear()
+    project.import_items(path, total_callback=totals.append)
+    assert totals == [2]
+    blank = tmp_path / "blank.csv"
+    blank.write_text("text\nc\nd\n\n")  # a blank last line, as adult.data has
+    totals.clear()
+    project.import_items(blank, total_callback=totals.append)
+    assert totals == [2]
+
+
+def test_rejects_file_needs_an_existing_folder(project, tmp_path):
+    path, options, _ = _bad_inputs(tmp_path)["malformed row"]
+    with pytest.raises(ConfigError, match=r"rejects file .*nowhere.* the folder .* does not exist"):
+        project.import_items(
+            path, on_error="skip", rejects_path=tmp_path / "nowhere" / "r.jsonl", **options
+        )
+    assert not (tmp_path / "nowhere").exists() and items(project) == 0
+
+
+# -- tabular columns: one rule ------------------------------------------------------------------
+def _table(tmp_path: Path) -> Path:
+    path = tmp_path / "t.csv"
+    rows = ["id,age,job,income,truth,note"]
+    for i in range(8):
+        income = ">50K" if i % 2 else "<=50K"
+        rows.append(f"r{i},{30 + i},{'clerk' if i % 2 else 'cook'},{income},{income},n{i}")
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def test_tabular_features_are_the_named_columns_and_the_rest_is_metadata(tmp_path):
+    """Defect 3: with fields, the other columns are kept as metadata, not dropped."""
+    project = Project.init(
+        tmp_path / "f", classes=["<=50K", ">50K"], data_type="tabular", fields=["age", "job"]
+    )
+    report = project.import_items(_table(tmp_path), id_column="id", gold_column="income")
+    assert report.notes[0] == (
+        "features (2, the schema's fields): age, job; kept as metadata, not features: truth, note"
+    )
+    row = project.to_frame().iloc[0]
+    assert (row["age"], row["job"], row["truth"], row["note"]) == (30, "cook", "<=50K", "n0")
+    assert project.item("r0")["payload"] == {"age": 30, "job": "cook"}
+    project.close()
+
+
+def test_tabular_features_without_fields_leave_out_meta_and_hidden_columns(tmp_path):
+    project = Project.init(
+        tmp_path / "g",
+        classes=["<=50K", ">50K"],
+        data_type="tabular",
+        settings={"hidden_columns": ["note"]},
+    )
+    report = project.import_items(
+        _table(tmp_path), id_column="id", gold_column="income", meta_columns=["truth"]
+    )
+    assert (
+        report.notes[0]
+        == "features (2, every other column): age, job; kept as metadata, not features: truth, note"
+    )
+    assert project.item("r1")["payload"] == {"age": 31, "job": "clerk"}
+    project.close()
+
+
+def test_a_feature_that_gives_the_label_away_is_reported(tmp_path):
+    """Defect 3: a forgotten label column, and a column that predicts gold perfectly."""
+    project = Project.init(tmp_path / "h", classes=["<=50K", ">50K"], data_type="tabular")
+    report = project.import_items(_table(tmp_path), id_column="id")  # income not named
+    warnings = [n for n in report.notes if n.startswith("Warning:")]
+    assert len(warnings) == 2
+    assert "'income' holds nothing but class names (<=50K, >50K)" in warnings[0]
+    assert "--gold-column income" in warnings[0]
+    other = Project.init(tmp_path / "i", classes=["<=50K", ">50K"], data_type="tabular")
+    report = other.import_items(
+        _table(tmp_path), id_column="id", gold_column="income", meta_columns=["truth"]
+    )
+    (warning,) = [n for n in report.notes if n.startswith("Warning:")]
+    assert "'job' predicts the gold label perfectly on all 8 gold rows" in warning
+    project.close()
+    other.close()
+
+
+# -- image folders: --folder-labels ---------------------------------------------------------------
+def _class_folders(root: Path) -> Path:
+    for cls in ("cat", "dog"):
+        (root / cls).mkdir(parents=True)
+        for i in range(2):
+            Image.fromarray(np.full((4, 4), i * 60 + (cls == "dog") * 5, np.uint8)).save(
+                root / cls / f"{i}.png"
+            )
+    return root
+
+
+@pytest.mark.parametrize("mode", ["meta", "none"])
+def test_folder_labels_can_be_kept_hidden_or_ignored(tmp_path, mode):
+    """Defect 4: class folders need not become gold labels."""
+    root = _class_folders(tmp_path / "imgs")
+    project = Project.init(tmp_path / "p", classes=["cat", "dog"], data_type="image")
+    report = project.import_items(root, folder_labels=mode)
+    assert (report.items_added, report.gold_labels) == (4, 0)
+    frame = project.to_frame()
+    assert set(frame["status"]) == {"unlabeled"}
+    if mode == "meta":
+        assert sorted(frame["folder"]) == ["cat", "cat", "dog", "dog"]
+        assert project.settings.hidden_columns == ("folder",)
+        assert "hidden from rules" in report.notes[0]
+        assert Project.open(tmp_path / "p").settings.hidden_columns == ("folder",)
+    else:
+        assert "folder" not in frame and "label" not in frame.columns.drop("label")
+    with pytest.raises(ConfigError, match="'folder_labels' parameter of import_items must be"):
+        project.import_items(root, folder_labels="silver")
+    project.close()
+
+
+def test_more_bad_sources_are_refused_with_a_reason(project, tmp_path):
+    folder = tmp_path / "afolder"
+    folder.mkdir()
+    with pytest.raises(InputError, match="afolder is a folder; import a file"):
+        project.import_items(folder, format="csv")
+    with pytest.raises(InputError, match="--format images needs a folder of images"):
+        project.import_items(write_csv(tmp_path / "x.csv"), format="images")
+    for content, message in (
+        ("{not json", "not a Label Studio JSON file"),
+        ('"text"', "an array of tasks; got str"),
+        ("[]", "the file is empty: no tasks"),
+    ):
+        path = tmp_path / "ls.json"
+        path.write_text(content)
+        with pytest.raises(ImportRowError, match=message):
+            project.import_items(path, format="label-studio")
+    two = tmp_path / "two.json"
+    two.write_text(
+        json.dumps(
+            [
+                {
+                    "data": {"text": "a"},
+                    "annotations": [{"result": [{"value": {"choices": ["spam", "ham"]}}]}],
+                }
+            ]
+        )
+    )
+    with pytest.raises(ImportRowError, match=r"single-label answer must choose one class"):
+        project.import_items(two)
+    rejects_dir = tmp_path / "rej"
+    rejects_dir.mkdir()
+    path, options, _ = _bad_inputs(tmp_path)["malformed row"]
+    with pytest.raises(ConfigError, match="rejects file .*rej is a folder"):
+        project.import_items(path, on_error="skip", rejects_path=rejects_dir, **options)
+    table = Project.init(tmp_path / "t", classes=["a", "b"], data_type="tabular")
+    only = tmp_path / "only.csv"
+    only.write_text("id,label\nx,a\n")
+    with pytest.raises(ImportRowError, match="no feature columns left"):
+        table.import_items(only, id_column="id", gold_column="label")
+    table.close()
+    assert items(project) == 0

@@ -20,7 +20,7 @@ import yaml
 
 from labelmill import review, users, views
 from labelmill.exceptions import ConfigError, ProjectError
-from labelmill.ingest import ImportReport, OnError, columns_from, import_items
+from labelmill.ingest import FOLDER_COLUMN, ImportReport, OnError, columns_from, import_items
 from labelmill.review import QueueItem
 from labelmill.schema import Schema
 from labelmill.settings import ProjectSettings
@@ -29,8 +29,10 @@ from labelmill.store import Store
 if TYPE_CHECKING:
     import pandas as pd
 
+    from labelmill.ingest import RemovalReport
     from labelmill.pipeline import CurveRow, RoundResult
     from labelmill.pipeline.checks import CheckRun
+    from labelmill.pipeline.rules import RuleRegistration
 
 __all__ = ["CONFIG_FILE", "Project"]
 
@@ -195,13 +197,21 @@ class Project:
         actor: str = "library",
         progress: Callable[[int], None] | None = None,
         total_callback: Callable[[int], None] | None = None,
+        header: bool | None = None,
+        columns: Sequence[str] | None = None,
+        sep: str | None = None,
+        skip_initial_space: bool | None = None,
+        quoting: bool = True,
+        folder_labels: str = "gold",
     ) -> ImportReport:
-        """Import items from a CSV/TSV, JSONL or Parquet file, an image folder or a DataFrame.
+        """Import items from a CSV/TSV, JSONL, Parquet or Label Studio JSON file, an image
+        folder or a DataFrame.
 
         Parameters
         ----------
         source : path or pandas.DataFrame
-            The file or folder (format from its suffix unless ``format`` is given).
+            The file or folder (format from its suffix unless ``format`` is given: csv,
+            tsv, jsonl, parquet, images, label-studio).
         text_column, image_column : str, optional
             Column holding the text (default ``text``) or the image path (default ``image``).
         id_column : str, optional
@@ -209,38 +219,72 @@ class Project:
         gold_column : str, optional
             Column holding known-correct labels (class names; ``a|b`` for multi-label).
         meta_columns : sequence of str, optional
-            Columns kept as metadata (default: every other column for text and image
-            projects; none for tabular projects, whose other columns are the payload).
+            Text and image projects: the columns kept as metadata (default: every other
+            column). Tabular projects: columns kept as metadata instead of features (the
+            features are the schema's ``fields``, or every column but the id, gold,
+            metadata and hidden columns; any other column is kept as metadata).
         encoding : str, optional
             Text encoding; default: detected (UTF-8, with a reported latin-1 fallback).
         on_error : {"fail", "skip"}
             ``fail``: the first bad row aborts and nothing is written. ``skip``: bad rows
             are written with reasons to ``rejects_path`` (default ``<file>.rejects.jsonl``).
+        header : bool, optional
+            CSV/TSV: whether the first line names the columns (default: yes, unless it
+            looks like data, which stops the import with a question).
+        columns : sequence of str, optional
+            CSV/TSV: the column names (of a file without a header, or replacing its header).
+        sep : str, optional
+            CSV/TSV: the separator (one character; ``tab`` for a tab); default from the
+            format, or detected.
+        skip_initial_space : bool, optional
+            CSV/TSV: drop spaces after separators; default: detected (and reported).
+        quoting : bool
+            CSV/TSV: fields may be quoted; ``False`` reads quote characters as text.
+        folder_labels : {"gold", "meta", "none"}
+            Image folders with class subfolders: gold labels, a hidden metadata column
+            ``folder`` (for ``simulate --oracle-column folder``), or nothing.
 
         Returns
         -------
         ImportReport
+            With ``notes`` saying what was detected (encoding, separator, features...).
 
         Raises
         ------
         ImportRowError
             A bad row, naming the file and line (with ``on_error="fail"``), an empty file,
             or a missing column.
+        InputError
+            A missing file, a binary file, or a first line that looks like data.
+        ConfigError
+            A bad option.
         """
-        columns = columns_from(
+        from labelmill.data.delimited import TableOptions, parse_separator
+
+        table = TableOptions(
+            sep=parse_separator(sep),
+            header=header,
+            columns=tuple(columns) if columns is not None else None,
+            skip_initial_space=skip_initial_space,
+            quoting=quoting,
+        )
+        column_map = columns_from(
             text_column=text_column,
             image_column=image_column,
             id_column=id_column,
             gold_column=gold_column,
             meta_columns=meta_columns,
+            hidden_columns=self.settings.hidden_columns,
+            folder_labels=folder_labels,
         )
-        return import_items(
+        report = import_items(
             self.store,
             self.schema,
             source,
-            columns=columns,
+            columns=column_map,
             fmt=format,
             encoding=encoding,
+            table=table,
             on_error=on_error,
             rejects_path=rejects_path,
             actor=actor,
@@ -248,19 +292,29 @@ class Project:
             total_callback=total_callback,
             seed=self.settings.seed,
         )
+        if report.format == "images" and folder_labels == "meta":
+            hidden = self.settings.hidden_columns
+            if FOLDER_COLUMN not in hidden:
+                self.save_settings(hidden_columns=(*hidden, FOLDER_COLUMN))
+        return report
 
     # -- the engine ----------------------------------------------------------------------
     def register_rules(
-        self, path: str | os.PathLike[str], *, actor: str = "library"
-    ) -> dict[str, str]:
+        self, path: str | os.PathLike[str], *, replace: bool = False, actor: str = "library"
+    ) -> RuleRegistration:
         """Register or update the rules of a YAML or Python file and apply them to every item.
 
-        Returns rule name -> "added" | "updated" | "unchanged". Editing a rule makes a new
-        version; the old version's votes stay as history.
+        Returns rule name -> "added" | "updated" | "unchanged" | "enabled" | "disabled" (a
+        dict, whose ``still_active`` lists active rules of other files). Editing a rule
+        makes a new version; the old version's votes stay as history. Rules registered from
+        the same file that it no longer has are disabled; ``replace=True`` disables every
+        other active rule too. See ``docs/rules.md``.
         """
         from labelmill.pipeline import register_rules
 
-        return dict(register_rules(self.store, self.schema, self.settings, Path(path), actor=actor))
+        return register_rules(
+            self.store, self.schema, self.settings, Path(path), replace=replace, actor=actor
+        )
 
     def run_round(
         self,
@@ -467,13 +521,14 @@ class Project:
 
     # -- reading ---------------------------------------------------------------------------
     def status(self) -> dict[str, Any]:
-        """Counts by status, sources by kind, votes, users, the last round and settings."""
+        """Counts by status and by class in each status, sources by kind, votes, users, the
+        last round, the guarantee of the last finished round, and the settings."""
         return {
             "project": self.name,
             "path": str(self.path),
             "database": self.store.safe_url,
             "schema": self.schema.to_dict(),
-            **views.status(self.store),
+            **views.status(self.store, self.schema),
             "settings": self.settings.to_dict(),
         }
 
@@ -511,11 +566,16 @@ class Project:
         *,
         format: str | None = None,  # noqa: A002 - the CLI's --format
         statuses: Sequence[str] | None = None,
+        overwrite: bool = True,
     ) -> int:
-        """Write the labeled data set to ``path`` (jsonl, csv or parquet); returns the row count."""
+        """Write the labeled data set to ``path``: jsonl, csv, parquet, label-studio (JSON)
+        or hf (a Hugging Face data set folder); returns the row count. The path's folder
+        must exist; ``overwrite=False`` refuses an existing path (as the CLI does)."""
         from labelmill.export import export_rows
 
-        return export_rows(self.store, self.schema, path, fmt=format, statuses=statuses)
+        return export_rows(
+            self.store, self.schema, path, fmt=format, statuses=statuses, overwrite=overwrite
+        )
 
     def to_frame(self, *, statuses: Sequence[str] | None = None) -> pd.DataFrame:
         """The export rows as a pandas DataFrame (for notebooks; loads everything)."""
@@ -525,6 +585,80 @@ class Project:
 
         chunks = iter_export_rows(self.store, self.schema, statuses=statuses)
         return pd.DataFrame([row for chunk in chunks for row in chunk])
+
+    # -- issue 16: rules management, item listing, removing items ---------------------------
+    def rules_list(self, *, include_removed: bool = False) -> list[dict[str, Any]]:
+        """One row per rule: state (active, disabled, removed), kind, version, file, votes,
+        coverage (see :func:`labelmill.views.rules_list`)."""
+        return views.rules_list(self.store, include_removed=include_removed)
+
+    def rules_analysis(self) -> dict[str, Any]:
+        """Each active rule's polarity, coverage, overlaps and conflicts, and its accuracy
+        on the items people answered with an exact interval at the project's confidence
+        (see :func:`labelmill.views.rules_analysis`)."""
+        return views.rules_analysis(self.store, self.schema, confidence=self.settings.confidence)
+
+    def disable_rule(self, name: str, *, actor: str = "library") -> str:
+        """Stop a rule voting (its votes stay as history); returns its version."""
+        from labelmill.pipeline.rules import set_rule_active
+
+        return set_rule_active(self.store, name, False, actor=actor)
+
+    def enable_rule(self, name: str, *, actor: str = "library") -> str:
+        """Let a disabled rule vote again (its latest version); returns that version."""
+        from labelmill.pipeline.rules import set_rule_active
+
+        return set_rule_active(self.store, name, True, actor=actor)
+
+    def remove_rule(self, name: str, *, actor: str = "library") -> int:
+        """Disable every version of a rule and leave it out of the rules list; returns how
+        many of its votes stay in the store as history."""
+        from labelmill.pipeline.rules import remove_rule
+
+        return remove_rule(self.store, name, actor=actor)
+
+    def list_items(
+        self, *, statuses: Sequence[str] | None = None, limit: int = 20
+    ) -> list[dict[str, Any]]:
+        """Items with status, label, confidence, votes and a preview (review items in queue
+        order); see :func:`labelmill.views.list_items`."""
+        return views.list_items(
+            self.store, self.schema, statuses=list(statuses) if statuses else None, limit=limit
+        )
+
+    def remove_items(self, item_ids: Sequence[str], *, actor: str = "library") -> RemovalReport:
+        """Remove items with their label, votes and leases, all or none (see
+        :mod:`labelmill.ingest._remove` for what it means for the audit sample)."""
+        from labelmill.ingest import remove_items
+
+        return remove_items(self.store, item_ids, actor=actor)
+
+    def check_oracle(self, column: str) -> None:
+        """Raise :class:`InputError` (as :meth:`simulate` would) unless every item has a
+        class of the project in the metadata column ``column``; lets a caller refuse a bad
+        oracle before spending time on features."""
+        from labelmill.pipeline.simulate import _oracle
+
+        _oracle(self.store, self.schema, column)
+
+    def featurize(self, *, progress: Callable[[int, int], None] | None = None) -> int:
+        """Compute and cache the feature vectors of every item (what a round's featurize
+        stage does; later rounds and simulations then find them cached). ``progress(done,
+        total)`` follows the items. Returns the number of items."""
+        from labelmill.pipeline.round_data import load_features, load_round_data
+
+        data = load_round_data(self.store)
+        if len(data):
+            load_features(
+                self.store, self.schema, self.settings, data, self.feature_dir, progress=progress
+            )
+        return len(data)
+
+    def missing_media(self) -> list[str]:
+        """Ids of image items whose file is gone (they make every round fail)."""
+        from labelmill.ingest import missing_media
+
+        return missing_media(self.store, self.schema)
 
 
 def _audit_minimum(settings: ProjectSettings) -> int:

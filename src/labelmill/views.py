@@ -8,7 +8,7 @@ so every reader sees the fields the round wrote.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,10 +28,13 @@ __all__ = [
     "item_access",
     "item_detail",
     "learning_curve",
+    "list_items",
     "list_rounds",
     "media_file",
     "round_record",
     "rule_spans",
+    "rules_analysis",
+    "rules_list",
     "rules_table",
     "status",
 ]
@@ -53,13 +56,14 @@ def round_record(record: Any) -> dict[str, Any]:
     }
 
 
-def status(store: Store) -> dict[str, Any]:
+def status(store: Store, schema: Schema | None = None) -> dict[str, Any]:
     """Counts by status (every status, zeros included), active sources by kind, votes,
-    users, and the last round."""
+    users, and the last round; with ``schema``, also the items per class in each status
+    (``by_class``) and the guarantee of the last round that finished (``guarantee``)."""
     with store.session() as session:
         by_status = item_sql.status_counts(session)
         last = round_sql.last_round(session)
-        return {
+        out: dict[str, Any] = {
             "items": item_sql.count_items(session),
             "by_status": {s.value: by_status.get(s.value, 0) for s in Status},
             "sources": item_sql.source_counts(session),
@@ -67,6 +71,88 @@ def status(store: Store) -> dict[str, Any]:
             "users": item_sql.count_users(session),
             "last_round": None if last is None else round_record(last),
         }
+        if schema is None:
+            return out
+        by_class = {s.value: dict.fromkeys(map(str, schema.classes), 0) for s in Status}
+        for state, label, n in item_sql.status_class_counts(session):
+            if label == -1 or state not in by_class:
+                continue
+            for name in _class_names(schema, label):
+                by_class[state][name] = by_class[state].get(name, 0) + n
+        finished = round_sql.round_results(session)
+    out["by_class"] = by_class
+    out["guarantee"] = None
+    if finished:
+        round_id, values = finished[-1]
+        out["guarantee"] = {
+            "round": round_id,
+            "statement": values.get("guarantee") or "",
+            "threshold": values.get("threshold"),
+            "auto_accuracy": values.get("auto_accuracy"),
+            "n_audit": values.get("n_audit"),
+            "n_more_audit_needed": values.get("n_more_audit_needed"),
+        }
+    return out
+
+
+def _class_names(schema: Schema, label: int) -> list[str]:
+    decoded = schema.decode(label)
+    return [str(c) for c in decoded] if isinstance(decoded, list) else [str(decoded)]
+
+
+def list_items(
+    store: Store, schema: Schema, *, statuses: list[str] | None = None, limit: int = 20
+) -> list[dict[str, Any]]:
+    """Items with their status, label, confidence, votes and a preview of the payload: in
+    review-queue order when only ``review`` items are asked for, else in import order.
+
+    Raises
+    ------
+    ConfigError
+        An unknown status or a ``limit`` below 1.
+    """
+    from labelmill.export._people import answers_by_item, with_people_targets
+    from labelmill.export._rows import check_statuses
+    from labelmill.utils._validation import check_positive
+
+    check_statuses(statuses)
+    check_positive(limit, "limit", "list_items", integer=True)
+    by_priority = bool(statuses) and set(statuses or ()) <= {Status.REVIEW, Status.UNLABELED}
+    with store.session() as session:
+        pairs = item_sql.listing(session, statuses, int(limit), by_priority=by_priority)
+        votes = source_sql.current_votes(session, [item.pk for item, _label in pairs])
+    by_item: dict[int, list[Any]] = defaultdict(list)
+    for vote in votes:
+        by_item[vote[0]].append(vote)
+    answers = answers_by_item(votes)
+    out = []
+    for item, label in pairs:
+        _posterior, people = with_people_targets(
+            schema, label.status, label.label, label.posterior, answers.get(item.pk)
+        )
+        out.append(
+            {
+                "id": item.item_id,
+                "status": label.status,
+                "label": schema.decode(label.label) if label.label != -1 else None,
+                "confidence": people if people is not None else label.confidence,
+                "votes": [
+                    {"source": f"{kind}:{name}", "label": schema.decode(value)}
+                    for _pk, _sid, kind, name, _v, value, _score, _queue in by_item[item.pk]
+                ],
+                "preview": _preview(schema, item.payload),
+            }
+        )
+    return out
+
+
+def _preview(schema: Schema, payload: Any, width: int = 70) -> str:
+    if schema.data_type == "tabular" and isinstance(payload, dict):
+        text = ", ".join(f"{k}={v}" for k, v in payload.items())
+    else:
+        text = str(payload)
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def list_rounds(store: Store, limit: int = 20) -> list[dict[str, Any]]:
@@ -104,6 +190,79 @@ def rules_table(store: Store) -> list[dict[str, Any]]:
     """Rule versions with their vote counts (non-abstain) and coverage of the items."""
     with store.session() as session:
         return source_sql.rules_table(session)
+
+
+def rules_list(store: Store, *, include_removed: bool = False) -> list[dict[str, Any]]:
+    """One row per rule: its current version (the active one, else the latest), whether it
+    is active, its kind, file, votes and coverage, and how many versions it has had."""
+    by_name: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    with store.session() as session:
+        versions = source_sql.rule_versions(session)
+    for version in versions:
+        by_name[version["name"]].append(version)
+    out = []
+    for _name, versions in sorted(by_name.items()):
+        active = [v for v in versions if v["active"]]
+        current = active[-1] if active else versions[-1]
+        if current["removed"] and not include_removed:
+            continue
+        state = "active" if active else ("removed" if current["removed"] else "disabled")
+        out.append({**current, "state": state, "versions": len(versions)})
+    return out
+
+
+def rules_analysis(store: Store, schema: Schema, *, confidence: float = 0.95) -> dict[str, Any]:
+    """Each active rule against people's answers, as Snorkel's ``LFAnalysis`` has it:
+    polarity, coverage, overlaps, conflicts (over every item), then correct, incorrect and
+    the empirical accuracy with its exact (Clopper-Pearson) interval at ``confidence`` over
+    the items people answered (blind audit answers and imported gold, else review answers).
+
+    Returns ``{"rules": [...], "answered": n, "gold": n_gold, "items": n}``.
+    """
+    import numpy as np
+
+    from labelmill.lf import analyze_lfs
+    from labelmill.quality import clopper_pearson_interval
+
+    with store.session() as session:
+        rules = source_sql.active_sources(session, kinds=(SourceKind.RULE,))
+        pks = item_sql.item_pks(session)
+        position = {pk: i for i, pk in enumerate(pks)}
+        n, m = len(pks), len(rules)
+        column = {sid: j for j, (sid, *_rest) in enumerate(rules)}
+        L = np.full((n, m), -1, dtype=np.int64)
+        for item_pk, source_id, label in source_sql.latest_votes(session, list(column)):
+            L[position[item_pk], column[source_id]] = label
+        y = np.full(n, -1, dtype=np.int64)
+        for item_pk, _kind, _user, label, queue in source_sql.latest_answers(session):
+            if queue != Queue.AUDIT:
+                y[position[item_pk]] = label
+        gold = source_sql.gold_labels(session)
+    for item_pk, label in gold.items():
+        y[position[item_pk]] = label
+    if m == 0 or n == 0 or schema.multilabel:
+        return {"rules": [], "answered": int((y >= 0).sum()), "gold": len(gold), "items": n}
+    table = analyze_lfs(L, y, lf_names=[name for _id, _kind, name, _v in rules])
+    out = []
+    for (_sid, _kind, name, version), (_, row) in zip(rules, table.iterrows(), strict=True):
+        right, wrong = int(row["correct"]), int(row["incorrect"])
+        lower, upper = clopper_pearson_interval(right, right + wrong, confidence=confidence)
+        out.append(
+            {
+                "name": name,
+                "version": version,
+                "polarity": [str(schema.classes[c]) for c in row["polarity"]],
+                "coverage": float(row["coverage"]),
+                "overlaps": float(row["overlaps"]),
+                "conflicts": float(row["conflicts"]),
+                "correct": right,
+                "incorrect": wrong,
+                "accuracy": right / (right + wrong) if right + wrong else None,
+                "lower": lower if right + wrong else None,
+                "upper": upper if right + wrong else None,
+            }
+        )
+    return {"rules": out, "answered": int((y >= 0).sum()), "gold": len(gold), "items": n}
 
 
 def item_access(store: Store, item_id: str, user: str) -> tuple[str | None, str | None]:

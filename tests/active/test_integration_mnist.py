@@ -4,24 +4,19 @@ from __future__ import annotations
 
 import gzip
 import warnings
-from pathlib import Path
 
 import numpy as np
-import pytest
 from sklearn.decomposition import PCA
 from sklearn.linear_model import LogisticRegression
 
 from labelmill.active import query
-
-MNIST = Path(__file__).resolve().parents[3] / "shared" / "data" / "mnist_test"
-if not MNIST.exists():
-    MNIST = Path("/work/shared/data/mnist_test")
+from tests.conftest import shared_data
 
 
 def _load(n: int) -> tuple[np.ndarray, np.ndarray]:
-    with gzip.open(MNIST / "t10k-images-idx3-ubyte.gz") as fh:
+    with gzip.open(shared_data("mnist_test", "t10k-images-idx3-ubyte.gz")) as fh:
         x = np.frombuffer(fh.read(), np.uint8, offset=16).reshape(-1, 784)[:n] / 255.0
-    with gzip.open(MNIST / "t10k-labels-idx1-ubyte.gz") as fh:
+    with gzip.open(shared_data("mnist_test", "t10k-labels-idx1-ubyte.gz")) as fh:
         y = np.frombuffer(fh.read(), np.uint8, offset=8)[:n].astype(np.int64)
     return PCA(n_components=30, random_state=0).fit_transform(x).astype(np.float32), y
 
@@ -46,7 +41,6 @@ def _curve_end(x, y, strategy: str, seed: int, rounds: int = 5, batch: int = 50)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-@pytest.mark.skipif(not MNIST.exists(), reason="shared MNIST data not present")
 def test_margin_beats_random_on_mnist():
     x, y = _load(3000)
     margin = np.mean([_curve_end(x, y, "margin", s) for s in range(2)])

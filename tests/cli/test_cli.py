@@ -1,6 +1,7 @@
 """The command line: each command works, and bad input exits non-zero with a one-line reason."""
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -33,7 +34,7 @@ def test_init_import_status_export(runner, tmp_path):
     result = invoke(runner, "status", proj, "--json")
     info = json.loads(result.output)
     assert info["items"] == 3 and info["by_status"]["gold"] == 2
-    assert "unlabeled  1" in invoke(runner, "status", proj).output
+    assert re.search(r"unlabeled\s+1\n", invoke(runner, "status", proj).output)
     out = tmp_path / "out.csv"
     result = invoke(runner, "export", proj, "--out", out)
     assert result.exit_code == 0 and out.is_file()
@@ -99,3 +100,225 @@ def _timed(cmd):
     start = time.perf_counter()
     subprocess.run(cmd, check=True, capture_output=True)
     return time.perf_counter() - start
+
+
+# -- issue 16: what a new user touches first -----------------------------------------------------
+RULES = """
+rules:
+  - name: says_free
+    kind: keywords
+    keywords: [free, cash]
+    label: spam
+  - name: says_meeting
+    kind: keywords
+    keywords: [meeting, lunch]
+    label: ham
+"""
+
+
+@pytest.fixture
+def small(runner, tmp_path):
+    """A text project with 24 items, two rules and hashing features."""
+    proj = tmp_path / "p"
+    assert invoke(runner, "init", proj, "--classes", "spam,ham").exit_code == 0
+    config = proj / "labelmill.yaml"
+    config.write_text(
+        config.read_text().replace("featurizer: {}", "featurizer: {kind: hashing, n_features: 64}")
+    )
+    data = tmp_path / "in.csv"
+    lines = ["id,text"] + [
+        f"i{i},{['free', 'meeting', 'cash', 'lunch'][i % 4]} {i}" for i in range(24)
+    ]
+    data.write_text("\n".join(lines) + "\n")
+    assert invoke(runner, "import", proj, data, "--id-column", "id").exit_code == 0
+    (tmp_path / "rules.yaml").write_text(RULES)
+    assert invoke(runner, "rules", proj, tmp_path / "rules.yaml").exit_code == 0
+    return proj
+
+
+def status_of(runner, proj):
+    return json.loads(invoke(runner, "status", proj, "--json").output)
+
+
+def test_run_without_a_terminal_prints_one_line_per_stage(runner, small):
+    result = invoke(runner, "run", small)
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stderr.splitlines() if line.startswith("round: ")]
+    stages = [
+        "rules",
+        "load",
+        "aggregate",
+        "featurize",
+        "train",
+        "predict",
+        "calibrate",
+        "route",
+        "write",
+    ]
+    assert [line.split()[1] for line in lines] == stages
+    for line in lines:
+        assert re.match(r"round: \w+\s+24 items\s+\d+\.\d s", line), line
+    assert "Round 1 done." in result.stdout
+
+
+def test_status_help_documents_the_statuses_and_gold(runner):
+    text = invoke(runner, "status", "--help").output
+    for word in ("unlabeled", "auto", "review", "human", "gold"):
+        assert f"  {word} " in text
+    assert "blind audit answers" in text and "imported gold labels" in text
+
+
+def test_status_items_answer_and_remove(runner, small):
+    invoke(runner, "run", small)
+    text = invoke(runner, "status", small).output
+    assert re.search(r"review\s+24\s+12\s+12", text)
+    assert "too few audit labels" in text
+    listed = invoke(runner, "items", small, "--status", "review", "--limit", "3").output
+    rows = [line for line in listed.splitlines() if not line.startswith("    ")]
+    assert len(rows) == 3 and all(" review " in r and "[rule:says_" in r for r in rows)
+    result = invoke(runner, "answer", small, "i0", "ham", "--user", "ada")
+    assert result.exit_code == 0 and "Recorded ada's answer 'ham' on i0" in result.output
+    shown = invoke(runner, "items", small, "--status", "human").output
+    assert shown.startswith("i0  human     ham") and "human:ada=ham" in shown
+    bad = invoke(runner, "answer", small, "i0", "eggs", "--user", "ada")
+    assert bad.exit_code == 1 and "Label 'eggs' is not a class" in bad.output
+    undo = invoke(runner, "answer", small, "i0", "--undo", "--user", "ada")
+    assert undo.exit_code == 0 and status_of(runner, small)["by_status"]["human"] == 0
+    missing = invoke(runner, "remove", small, "i1", "nope")
+    assert missing.exit_code == 1 and "No item with id 'nope'" in missing.output
+    assert status_of(runner, small)["items"] == 24
+    removed = invoke(runner, "remove", small, "i1", "i2")
+    assert removed.exit_code == 0 and removed.output.startswith("Removed 2 item(s)")
+    assert status_of(runner, small)["items"] == 22
+
+
+def test_rules_actions(runner, small, tmp_path):
+    listed = invoke(runner, "rules", small, "list").output
+    assert re.search(r"says_free\s+active\s+keywords", listed)
+    result = invoke(runner, "rules", small, "disable", "says_free")
+    assert result.exit_code == 0 and "Disabled rule says_free" in result.output
+    assert re.search(r"says_free\s+disabled", invoke(runner, "rules", small, "list").output)
+    assert invoke(runner, "rules", small, "enable", "says_free").exit_code == 0
+    analysis = invoke(runner, "rules", small, "analyze").output
+    assert "coverage" in analysis and re.search(r"says_free\s+spam\s+50\.0%", analysis)
+    other = tmp_path / "other.yaml"
+    other.write_text(RULES.replace("says_free", "says_cash").split("  - name: says_meeting")[0])
+    result = invoke(runner, "rules", small, other)
+    assert "Still active from other files: says_free, says_meeting" in result.output
+    result = invoke(runner, "rules", small, other, "--replace")
+    assert "disabled  says_free" in result.output
+    gone = invoke(runner, "rules", small, "remove", "says_cash")
+    assert gone.exit_code == 0 and "votes stay in the store" in gone.output
+    for args, message in (
+        (("disable", "nope"), "No rule named 'nope'"),
+        (("disable",), "name the rule"),
+        (("list", "x"), "takes no rule name"),
+        ((tmp_path / "none.yaml",), "does not exist"),
+    ):
+        result = invoke(runner, "rules", small, *args)
+        assert result.exit_code in (1, 2) and message in result.output, args
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("rules:\n  - name: x\n    kind: regex\n    pattern: '('\n    label: spam\n")
+    result = invoke(runner, "rules", small, bad)
+    assert result.exit_code == 1 and "invalid regex" in result.output
+    help_text = invoke(runner, "rules", "--help").output
+    assert "kind: threshold" in help_text and "kind: lookup" in help_text
+
+
+def test_export_and_simulate_refuse_bad_output_paths_before_working(runner, small, tmp_path):
+    existing = tmp_path / "there.csv"
+    existing.write_text("keep")
+    before = status_of(runner, small)
+    for args, message in (
+        (("export", small, "--out", existing), "there.csv already exists; pass --overwrite"),
+        (("export", small, "--out", tmp_path / "no" / "x.csv"), "the folder"),
+        (("export", small, "--out", tmp_path / "x.xlsx"), "Cannot tell the export format"),
+        (
+            ("simulate", small, "--oracle-column", "truth", "--budget", "5", "--out", existing),
+            "there.csv already exists",
+        ),
+        (  # a bad oracle is refused before any feature is computed
+            ("simulate", small, "--oracle-column", "truth", "--budget", "5"),
+            "has no value in the oracle column 'truth'",
+        ),
+    ):
+        result = invoke(runner, *args)
+        assert result.exit_code == 1, args
+        assert message in result.output and "Traceback" not in result.output
+        assert len(result.output.strip().splitlines()) == 1, result.output
+    assert existing.read_text() == "keep"
+    assert status_of(runner, small) == before  # no round was run
+    result = invoke(runner, "export", small, "--out", existing, "--overwrite")
+    assert result.exit_code == 0 and "Wrote 24 rows" in result.output
+    invoke(runner, "run", small)
+    for fmt, name in (("label-studio", "t.json"), ("hf", "hfdir"), ("parquet", "p.parquet")):
+        result = invoke(runner, "export", small, "--format", fmt, "--out", tmp_path / name)
+        assert result.exit_code == 0, result.output
+
+
+def test_import_options_and_bad_files(runner, tmp_path):
+    proj = tmp_path / "t"
+    invoke(runner, "init", proj, "--classes", "<=50K,>50K", "--data-type", "tabular")
+    raw = tmp_path / "adult.data"
+    raw.write_text("39, State-gov, <=50K\n50, Self-emp, >50K\n")
+    result = invoke(runner, "import", proj, raw, "--format", "csv")
+    assert result.exit_code == 1 and "looks like data" in result.output
+    result = invoke(
+        runner,
+        "import",
+        proj,
+        raw,
+        "--format",
+        "csv",
+        "--no-header",
+        "--columns",
+        "age,workclass,income",
+        "--gold-column",
+        "income",
+    )
+    assert result.exit_code == 0, result.output
+    assert "followed by a space" in result.stderr and "features (2" in result.stderr
+    assert "Read 2 rows from" in result.stdout and "2 gold labels" in result.stdout
+    fake = tmp_path / "fake.csv"
+    fake.write_bytes(b"PK\x03\x04binary")
+    result = invoke(runner, "import", proj, fake)
+    assert (
+        result.exit_code == 1 and "this is not a text table (it looks like a ZIP" in result.output
+    )
+    result = invoke(runner, "import", proj, raw, "--sep", "::")
+    assert result.exit_code == 1 and "must be one character" in result.output
+
+
+def test_usage_errors_of_the_new_commands(runner, small):
+    result = invoke(runner, "answer", small, "i0")
+    assert result.exit_code == 2 and "Give a LABEL to answer, or --undo" in result.output
+    result = invoke(runner, "rules", small, "rules.yaml", "extra")
+    assert result.exit_code == 2 and "give a rule FILE alone" in result.output
+    result = invoke(runner, "items", small, "--limit", "0")
+    assert result.exit_code == 2
+
+
+def test_a_long_stage_says_how_far_it_got():
+    from labelmill.cli.main import StageLines
+
+    lines: list[str] = []
+    printer = StageLines(lines.append, every=0.0)
+    printer("featurize", 0.3)
+    printer.items("featurize", 100, 400)
+    printer.items("featurize", 400, 400)
+    printer("train", 0.4)
+    assert lines[0].startswith("round: featurize") and "100 of 400 items" in lines[0]
+    assert re.match(r"round: featurize\s+400 items\s+\d+\.\d s", lines[1])
+    assert len(lines) == 2
+
+
+def test_third_party_progress_bars_are_turned_off_unless_the_user_set_them(monkeypatch):
+    from labelmill.cli.main import quiet_third_party_bars
+
+    monkeypatch.delenv("HF_HUB_DISABLE_PROGRESS_BARS", raising=False)
+    monkeypatch.setenv("HF_DATASETS_DISABLE_PROGRESS_BARS", "0")
+    quiet_third_party_bars()
+    import os
+
+    assert os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] == "1"  # sentence-transformers' bars
+    assert os.environ["HF_DATASETS_DISABLE_PROGRESS_BARS"] == "0"  # the user's choice wins

@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 import gzip
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from labelmill.learn import EndModel, TemperatureScaler, calibration_report
 from labelmill.quality import choose_threshold, estimate_accuracy_by_status, find_label_issues
-
-MNIST = Path(__file__).resolve().parents[3] / "shared" / "data" / "mnist_test"
+from tests.conftest import shared_data
 
 
 @pytest.fixture(scope="module")
 def mnist():
-    images = MNIST / "t10k-images-idx3-ubyte.gz"
-    labels = MNIST / "t10k-labels-idx1-ubyte.gz"
-    if not (images.exists() and labels.exists()):
-        pytest.skip(f"MNIST test set not found in {MNIST}")
+    images = shared_data("mnist_test", "t10k-images-idx3-ubyte.gz")
+    labels = shared_data("mnist_test", "t10k-labels-idx1-ubyte.gz")
     with gzip.open(images) as f:
         X = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 784)
     with gzip.open(labels) as f:

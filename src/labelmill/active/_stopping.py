@@ -132,6 +132,7 @@ class StoppingRule:
         self.min_coverage_gain = min_coverage_gain
         self.criterion = criterion
         self.previous_: list[int] | None = None
+        self.previous_ids_: list[Any] | None = None
         self.previous_coverage_: float | None = None
         self.stable_rounds_ = 0
         self.flat_rounds_ = 0
@@ -161,16 +162,23 @@ class StoppingRule:
                 f"Got {self.criterion!r} instead."
             )
 
-    def update(self, predictions: Any, coverage: float | None = None) -> StopDecision:
+    def update(
+        self, predictions: Any, coverage: float | None = None, *, ids: Any = None
+    ) -> StopDecision:
         """Feed this round's predictions on the stop set (and coverage); get a decision.
 
         Parameters
         ----------
         predictions : (n_stop,) int array
-            The current model's predicted classes on the fixed stop set (same items, same
-            order every round).
+            The current model's predicted classes on the stop set.
         coverage : float in [0, 1] or None
             Share of items the threshold policy auto-accepts this round.
+        ids : (n_stop,) array or None
+            Who each prediction is about (item ids, or any unique, JSON-safe key per item).
+            With ids, successive rounds are compared on the items both predicted for, by
+            id, so items added or removed between rounds never pair one item's prediction
+            with another's. Without ids, the stop set must be the same items in the same
+            order every round.
 
         Returns
         -------
@@ -179,17 +187,24 @@ class StoppingRule:
         Raises
         ------
         InputError
-            When the stop set changed size between rounds or coverage is out of range.
+            When, without ids, the stop set changed size between rounds; when ``ids`` does
+            not match ``predictions``; or when coverage is out of range.
         """
         self._check()
         pred = np.asarray(predictions).ravel()
         if pred.size == 0:
             raise InputError("StoppingRule.update needs predictions on a non-empty stop set.")
-        if self.previous_ is not None and pred.size != len(self.previous_):
+        keys = None if ids is None else np.asarray(ids).ravel()
+        if keys is not None and keys.shape != pred.shape:
+            raise InputError(
+                f"StoppingRule.update got {keys.size} ids for {pred.size} predictions; pass one "
+                "id per prediction."
+            )
+        if keys is None and self.previous_ is not None and pred.size != len(self.previous_):
             raise InputError(
                 "StoppingRule.update must see the same stop set every round: got "
                 f"{pred.size} predictions after {len(self.previous_)}. Keep the stop set fixed "
-                "(see choose_stop_set)."
+                "(see choose_stop_set), or pass ids to compare by item."
             )
         if coverage is not None and (
             not isinstance(coverage, numbers.Real) or not 0 <= coverage <= 1
@@ -199,8 +214,13 @@ class StoppingRule:
             )
         kappa = None
         if self.previous_ is not None:
-            kappa = prediction_kappa(self.previous_, pred)
-            self.stable_rounds_ = self.stable_rounds_ + 1 if kappa >= self.kappa_threshold else 0
+            before, now = self._paired(pred, keys)
+            if before.size:
+                kappa = prediction_kappa(before, now)
+                stable = kappa >= self.kappa_threshold
+                self.stable_rounds_ = self.stable_rounds_ + 1 if stable else 0
+            else:  # nothing to compare with (no common items): start counting afresh
+                self.stable_rounds_ = 0
         gain = None
         if coverage is not None:
             if self.previous_coverage_ is not None:
@@ -208,6 +228,7 @@ class StoppingRule:
                 self.flat_rounds_ = self.flat_rounds_ + 1 if gain < self.min_coverage_gain else 0
             self.previous_coverage_ = float(coverage)
         self.previous_ = [int(v) for v in pred]
+        self.previous_ids_ = None if keys is None else keys.tolist()
         self.rounds_ += 1
 
         stable = self.stable_rounds_ >= self.patience
@@ -229,12 +250,29 @@ class StoppingRule:
             flat_rounds=self.flat_rounds_,
         )
 
+    def _paired(self, pred: np.ndarray, keys: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """(previous, current) predictions of the same items: by id when both rounds gave
+        ids, else by position (the caller checked the sizes)."""
+        previous = np.asarray(self.previous_)
+        if keys is None:
+            return previous, pred
+        if self.previous_ids_ is None:  # the last round gave no ids: nothing pairs for sure
+            return previous[:0], pred[:0]
+        _common, i_before, i_now = np.intersect1d(
+            np.asarray(self.previous_ids_), keys, assume_unique=False, return_indices=True
+        )
+        return previous[i_before], pred[i_now]
+
     def _reason(
         self, stop: bool, stable: bool, flat: bool, kappa: float | None, gain: float | None
     ) -> str:
         parts = []
         if kappa is None:
-            parts.append("first round: no previous model to compare with")
+            parts.append(
+                "first round: no previous model to compare with"
+                if self.rounds_ <= 1
+                else "no item in common with the previous round's stop set: comparing afresh"
+            )
         else:
             parts.append(
                 f"kappa with the previous model {kappa:.4f} "
@@ -265,6 +303,7 @@ class StoppingRule:
             "min_coverage_gain": float(self.min_coverage_gain),
             "criterion": self.criterion,
             "previous": self.previous_,
+            "previous_ids": self.previous_ids_,
             "previous_coverage": self.previous_coverage_,
             "stable_rounds": self.stable_rounds_,
             "flat_rounds": self.flat_rounds_,
@@ -282,6 +321,8 @@ class StoppingRule:
                 criterion=state["criterion"],
             )
             rule.previous_ = None if state["previous"] is None else list(state["previous"])
+            ids = state.get("previous_ids")  # absent from states written before ids existed
+            rule.previous_ids_ = None if ids is None else list(ids)
             pc = state["previous_coverage"]
             rule.previous_coverage_ = None if pc is None else float(pc)
             rule.stable_rounds_ = int(state["stable_rounds"])

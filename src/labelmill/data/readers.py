@@ -16,10 +16,11 @@ import json
 import math
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from labelmill.data.delimited import TableOptions, read_delimited
 from labelmill.exceptions import ConfigError, InputError
 
 __all__ = [
@@ -28,12 +29,13 @@ __all__ = [
     "FileInfo",
     "Row",
     "detect_format",
+    "head_lines",
     "read_rows",
     "scan_file",
 ]
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
-FORMATS = ("csv", "tsv", "jsonl", "parquet", "images")
+FORMATS = ("csv", "tsv", "jsonl", "parquet", "images", "label-studio")
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 
@@ -60,15 +62,19 @@ class FileInfo:
     """What a pass over the raw bytes learned: hash, encoding, and how it was chosen."""
 
     sha256: str
-    lines: int = 0
+    lines: int = 0  # physical lines (a last line without a line break counts)
+    head: bytes = b""  # the first 8 KiB, to tell text from binary
     encoding: str | None = None
     notes: list[str] = field(default_factory=list)
 
 
 def detect_format(path: Path) -> str:
-    """Guess the input format from a path: a folder is an image folder, else the suffix."""
+    """Guess the input format from a path: a folder is an image folder, else the suffix;
+    a ``.json`` file that holds one JSON array is Label Studio JSON, else JSON lines."""
     if path.is_dir():
         return "images"
+    if path.suffix.lower() == ".json" and _starts_with_array(path):
+        return "label-studio"
     suffix = path.suffix.lower()
     by_suffix = {
         ".csv": "csv",
@@ -84,9 +90,19 @@ def detect_format(path: Path) -> str:
     if suffix not in by_suffix:
         raise InputError(
             f"{path}: cannot tell the format from the suffix {suffix!r}. Expected one of "
-            ".csv, .tsv, .jsonl, .parquet or a folder of images; pass --format to say which."
+            ".csv, .tsv, .jsonl, .json (Label Studio), .parquet or a folder of images; pass "
+            "--format to say which."
         )
     return by_suffix[suffix]
+
+
+def _starts_with_array(path: Path) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+    except OSError:
+        return False
+    return head.startswith(b"[")
 
 
 def scan_file(path: Path, *, encoding: str | None = None, text: bool = True) -> FileInfo:
@@ -99,8 +115,9 @@ def scan_file(path: Path, *, encoding: str | None = None, text: bool = True) -> 
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
     utf8_ok, bad_line, lines = True, 0, 1
+    last = b""
     with open(path, "rb") as fh:
-        head = fh.read(4)
+        head = fh.read(8192)
         fh.seek(0)
         while chunk := fh.read(1 << 20):
             digest.update(chunk)
@@ -111,7 +128,11 @@ def scan_file(path: Path, *, encoding: str | None = None, text: bool = True) -> 
                     utf8_ok = False
                     bad_line = lines + chunk[: exc.start].count(b"\n")
             lines += chunk.count(b"\n")
-    info = FileInfo(sha256=digest.hexdigest(), lines=lines)
+            last = chunk[-64:]
+    # physical lines: every line break, plus a last line without one, less blank last lines
+    blank_tail = max(last.count(b"\n") - last.rstrip(b"\r\n").count(b"\n") - 1, 0)
+    physical = lines - 1 + (1 if last[-1:] not in (b"", b"\n") else 0) - blank_tail
+    info = FileInfo(sha256=digest.hexdigest(), lines=physical, head=head)
     if not text:
         return info
     if encoding is not None:
@@ -138,19 +159,52 @@ def scan_file(path: Path, *, encoding: str | None = None, text: bool = True) -> 
 
 
 def read_rows(
-    path: Path, fmt: str, *, encoding: str = "utf-8", delimiter: str | None = None
+    path: Path,
+    fmt: str,
+    *,
+    encoding: str = "utf-8",
+    delimiter: str | None = None,
+    table: TableOptions | None = None,
 ) -> Iterator[Row | BadRow]:
-    """Yield the rows of a file one by one, in order. See the module docstring."""
+    """Yield the rows of a file one by one, in order. See the module docstring.
+
+    ``table`` says how to read a CSV/TSV file (settled by
+    :func:`~labelmill.data.delimited.sniff_table`; default: a header line, the format's
+    separator or ``delimiter``).
+    """
     if fmt in ("csv", "tsv"):
-        yield from _read_delimited(path, encoding, delimiter or ("\t" if fmt == "tsv" else ","))
+        options = table or TableOptions()
+        sep = options.sep or delimiter or ("\t" if fmt == "tsv" else ",")
+        options = replace(
+            options,
+            sep=sep,
+            header=True if options.header is None else options.header,
+            skip_initial_space=bool(options.skip_initial_space),
+        )
+        yield from _read_delimited(path, encoding, options)
     elif fmt == "jsonl":
         yield from _read_jsonl(path, encoding)
     elif fmt == "parquet":
         yield from _read_parquet(path)
     elif fmt == "images":
         yield from _read_image_folder(path)
+    elif fmt == "label-studio":
+        from labelmill.data.label_studio import read_tasks
+
+        yield from read_tasks(path, encoding)
     else:
         raise ConfigError(f"Unknown input format {fmt!r}. Expected one of {', '.join(FORMATS)}.")
+
+
+def head_lines(path: Path, encoding: str, n: int = 50) -> list[str]:
+    """The first ``n`` lines of a text file, decoded (undecodable bytes replaced)."""
+    out: list[str] = []
+    with open(path, encoding=encoding, errors="replace", newline="") as fh:
+        for line in fh:
+            out.append(line)
+            if len(out) >= n:
+                break
+    return out
 
 
 class _LineSource:
@@ -163,79 +217,31 @@ class _LineSource:
         self.line = 0
 
     def __iter__(self) -> Iterator[str]:
+        for _, text in self.numbered():
+            yield text
+
+    def numbered(self) -> Iterator[tuple[int, str]]:
         for raw in self._fh:
             self.line += 1
             try:
-                yield raw.decode(self._encoding)
+                yield self.line, raw.decode(self._encoding)
             except UnicodeDecodeError as exc:
                 bad = raw[exc.start : exc.start + 1].hex()
                 self.bad[self.line] = (
                     f"byte 0x{bad} at column {exc.start + 1} cannot be decoded as "
                     f"{self._encoding}; pass --encoding latin-1 (or the file's real encoding)"
                 )
-                yield raw.decode(self._encoding, errors="replace")
+                yield self.line, raw.decode(self._encoding, errors="replace")
 
 
-def _read_delimited(path: Path, encoding: str, delimiter: str) -> Iterator[Row | BadRow]:
+def _read_delimited(path: Path, encoding: str, options: TableOptions) -> Iterator[Row | BadRow]:
     if encoding.lower().replace("_", "-") in ("utf-16", "utf-16-le", "utf-16-be"):
-        text_fh = open(path, encoding=encoding, newline="")  # noqa: SIM115
-        yield from _read_csv_text(path, text_fh, delimiter, None)
+        with open(path, encoding=encoding, newline="") as text_fh:
+            yield from read_delimited(path, enumerate(text_fh, start=1), options)
         return
     with open(path, "rb") as fh:
         source = _LineSource(fh, encoding)
-        yield from _read_csv_text(path, source, delimiter, source)
-
-
-def _read_csv_text(
-    path: Path, lines: Any, delimiter: str, source: _LineSource | None
-) -> Iterator[Row | BadRow]:
-    reader = csv.reader(lines, delimiter=delimiter, strict=True)
-    try:
-        header = next(reader)
-    except StopIteration:
-        yield BadRow(0, "the file is empty: no header line and no rows", fatal=True)
-        return
-    except csv.Error as exc:
-        yield BadRow(1, f"the header line is not valid CSV: {exc}", fatal=True)
-        return
-    header = [h.strip() for h in header]
-    if source is not None and 1 in source.bad:
-        yield BadRow(1, f"the header line: {source.bad[1]}", fatal=True)
-        return
-    if len(set(header)) != len(header) or any(not h for h in header):
-        yield BadRow(1, f"the header has empty or repeated column names: {header}", fatal=True)
-        return
-    first_line = 2
-    rows = 0
-    while True:
-        try:
-            values = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            yield BadRow(reader.line_num, f"not valid CSV: {exc}")
-            first_line = reader.line_num + 1
-            continue
-        line = first_line
-        first_line = reader.line_num + 1
-        if not values:  # a blank line
-            continue
-        rows += 1
-        if source is not None:
-            bad = [source.bad[n] for n in range(line, reader.line_num + 1) if n in source.bad]
-            if bad:
-                yield BadRow(line, bad[0], delimiter.join(values))
-                continue
-        if len(values) != len(header):
-            yield BadRow(
-                line,
-                f"expected {len(header)} fields (as in the header), got {len(values)}",
-                delimiter.join(values),
-            )
-            continue
-        yield Row(line, dict(zip(header, values, strict=True)))
-    if rows == 0:
-        yield BadRow(0, "the file has a header but no rows", fatal=True)
+        yield from read_delimited(path, source.numbered(), options, bad_lines=source.bad)
 
 
 def _read_jsonl(path: Path, encoding: str) -> Iterator[Row | BadRow]:

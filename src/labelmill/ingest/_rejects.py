@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
+
+from labelmill.data.writers import create_temporary
+from labelmill.exceptions import ConfigError
 
 __all__ = ["Rejects"]
 
@@ -18,10 +20,16 @@ class Rejects:
             stem = Path(source_path).name if source_path != "<DataFrame>" else "dataframe"
             target = Path(source_path).parent / f"{stem}.rejects.jsonl"
         self.target = Path(target)
-        self.target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.target.parent, prefix=".rejects-", suffix=".tmp")
-        self._tmp = Path(tmp)
-        self._fh = os.fdopen(fd, "w", encoding="utf-8")
+        folder = self.target.parent
+        if not folder.is_dir():
+            raise ConfigError(
+                f"Cannot write the rejects file {self.target}: the folder {folder} does not "
+                "exist. Create it first, or pass another --rejects path."
+            )
+        if self.target.is_dir():
+            raise ConfigError(f"The rejects file {self.target} is a folder; name a file.")
+        self._tmp = create_temporary(folder, "rejects")
+        self._fh = open(self._tmp, "w", encoding="utf-8")  # noqa: SIM115
         self.count = 0
 
     def add(self, line: int, reason: str, raw: str = "") -> None:

@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from labelmill.data.label_studio import ANNOTATIONS as LS_ANNOTATIONS
+from labelmill.data.label_studio import PREDICTIONS as LS_PREDICTIONS
+from labelmill.data.label_studio import RESERVED as LS_RESERVED
 from labelmill.data.readers import Row
 from labelmill.exceptions import ConfigError, ImportRowError, SchemaError
-from labelmill.ingest._columns import ColumnMap
+from labelmill.ingest._columns import FOLDER_COLUMN, ColumnMap
 from labelmill.schema import Schema
 
 __all__ = ["ItemBuilder", "is_missing", "plain"]
@@ -29,7 +34,11 @@ def plain(value: Any) -> Any:
 
 
 class ItemBuilder:
-    """Turns a row into the fields of an item, or raises ImportRowError."""
+    """Turns a row into the fields of an item, or raises ImportRowError.
+
+    Which column holds what follows the rule of :mod:`labelmill.ingest._columns`; the
+    choice for the first row is kept in :attr:`plan_notes` for the import to print.
+    """
 
     def __init__(self, schema: Schema, columns: ColumnMap, *, base: Path, path: str) -> None:
         self.schema = schema
@@ -38,6 +47,9 @@ class ItemBuilder:
         self.path = path
         self.checked_header = False
         self.from_folder = False
+        self.label_studio = False
+        self.plan_notes: list[str] = []
+        self._plans: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {}
         if schema.data_type == "text" and columns.image:
             raise ConfigError("This is a text project; use --text-column, not --image-column.")
         if schema.data_type == "image" and columns.text:
@@ -45,9 +57,12 @@ class ItemBuilder:
 
     def check_header(self, row: Row) -> None:
         self.checked_header = True
-        present = list(row.values)
-        if self.columns.gold is None and self.from_folder and "label" in row.values:
-            self.columns = ColumnMap(**{**self.columns.__dict__, "gold": "label"})
+        present = [k for k in row.values if k not in LS_RESERVED]
+        folder_gold = self.columns.folder_labels == "gold" and self.columns.gold is None
+        if self.from_folder and "label" in row.values and folder_gold:
+            self.columns = replace(self.columns, gold="label")
+        if self.label_studio and self.columns.id is None and "id" in row.values:
+            self.columns = replace(self.columns, id="id")
         wanted = [
             (c, flag)
             for c, flag in (
@@ -74,6 +89,57 @@ class ItemBuilder:
                 f"no {payload_column!r} column; the columns are {present}. Name the column "
                 f"holding the {self.schema.data_type} with {flag}",
             )
+        features, meta = self._plan(row)
+        if self.schema.data_type == "tabular":
+            if not features:
+                raise ImportRowError(
+                    self.path,
+                    row.line,
+                    f"no feature columns left: the columns are {present}; the id, gold, "
+                    "metadata and hidden columns are not features",
+                )
+            how = "the schema's fields" if self.schema.fields else "every other column"
+            self.plan_notes.append(
+                f"features ({len(features)}, {how}): {', '.join(features)}"
+                + (f"; kept as metadata, not features: {', '.join(meta)}" if meta else "")
+            )
+
+    def _plan(self, row: Row) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(feature columns, metadata columns) of a row with these columns."""
+        key = tuple(row.values)
+        plan = self._plans.get(key)
+        if plan is not None:
+            return plan
+        cols = self.columns
+        used = {c for c in (cols.id, cols.gold, self._payload_column()) if c} | set(LS_RESERVED)
+        if self.from_folder:
+            used.add("label")
+        names = [k for k in key if k not in used]
+        if self.schema.data_type == "tabular":
+            if self.schema.fields:
+                missing = [f for f in self.schema.fields if f not in row.values]
+                if missing:
+                    raise ImportRowError(
+                        self.path, row.line, f"missing field(s) {missing} of the schema"
+                    )
+                features = tuple(self.schema.fields)
+            else:
+                out = set(cols.meta or ()) | set(cols.hidden)
+                features = tuple(k for k in names if k not in out)
+            meta = tuple(k for k in names if k not in features)
+        else:
+            features = ()
+            meta = tuple(cols.meta) if cols.meta is not None else tuple(names)
+        if self.from_folder and cols.folder_labels == "meta":
+            meta = (*meta, FOLDER_COLUMN)
+        plan = (features, meta)
+        if len(self._plans) < 1000:
+            self._plans[key] = plan
+        return plan
+
+    def features_of(self, row: Row) -> tuple[str, ...]:
+        """The feature columns of a tabular row (empty for text and image projects)."""
+        return self._plan(row)[0]
 
     def _payload_column(self) -> str | None:
         if self.schema.data_type == "text":
@@ -84,31 +150,23 @@ class ItemBuilder:
 
     def build(self, row: Row) -> dict[str, Any]:
         values = row.values
-        used = {c for c in (self.columns.id, self.columns.gold) if c}
-        payload, content, column = self._payload(row)
-        if column:
-            used.add(column)
-        meta_names = self.columns.meta
-        if meta_names is None:
-            meta_names = tuple(k for k in values if k not in used) if column else ()
-        meta = {k: values.get(k) for k in meta_names} or None
+        features, meta_names = self._plan(row)
+        payload, content, _column = self._payload(row)
+        meta = {
+            k: values.get("label") if k == FOLDER_COLUMN and self.from_folder else values.get(k)
+            for k in meta_names
+        } or None
         if self.schema.data_type == "tabular":
-            payload = {
-                k: _coerce(v) for k, v in values.items() if k not in used and k not in (meta or {})
-            }
-            if self.schema.fields:
-                missing = [f for f in self.schema.fields if f not in payload]
-                if missing:
-                    raise ImportRowError(
-                        self.path, row.line, f"missing field(s) {missing} of the schema"
-                    )
-                payload = {f: payload[f] for f in self.schema.fields}
+            payload = {f: _coerce(values.get(f)) for f in features}
             content = json.dumps(payload, sort_keys=True, default=str).encode()
         gold = None
+        votes: list[tuple[str, int, float | None]] = []
         if self.columns.gold:
             raw_gold = values.get(self.columns.gold)
             if raw_gold not in (None, ""):
                 gold = self._gold(raw_gold, row.line)
+        if self.label_studio:
+            gold, votes = self._label_studio(values, row.line, gold)
         item_id = None
         if self.columns.id:
             raw_id = values.get(self.columns.id)
@@ -125,8 +183,38 @@ class ItemBuilder:
             "meta": meta,
             "content_hash": hashlib.sha256(content).hexdigest(),
             "gold": gold,
+            "votes": votes,
             "line": row.line,
         }
+
+    def _label_studio(
+        self, values: dict[str, Any], line: int, gold: int | None
+    ) -> tuple[int | None, list[tuple[str, int, float | None]]]:
+        """Gold from a task's annotations (when no gold column says otherwise) and the
+        votes of its predictions."""
+        answers = [
+            self._gold(list(a) if self.schema.multilabel else _one(a, line, self.path), line)
+            for a in values.get(LS_ANNOTATIONS) or []
+        ]
+        if gold is None and answers:
+            counts = Counter(answers).most_common()
+            if len(counts) > 1 and counts[0][1] == counts[1][1]:
+                shown = ", ".join(str(self.schema.decode(a)) for a, _ in counts)
+                raise ImportRowError(
+                    self.path,
+                    line,
+                    f"the task's annotations disagree with no majority ({shown}); resolve them "
+                    "in Label Studio, or use --on-error skip to set such tasks aside",
+                )
+            gold = counts[0][0]
+        votes = []
+        for prediction in values.get(LS_PREDICTIONS) or []:
+            choices = prediction["choices"]
+            label = self._gold(
+                list(choices) if self.schema.multilabel else _one(choices, line, self.path), line
+            )
+            votes.append((prediction["model"], label, prediction["score"]))
+        return gold, votes
 
     def _payload(self, row: Row) -> tuple[Any, bytes, str | None]:
         column = self._payload_column()
@@ -166,6 +254,7 @@ class ItemBuilder:
         return str(image_path), data, column
 
     def _gold(self, raw: Any, line: int) -> int:
+        """The class (or bit mask) of a label named in the input."""
         try:
             if self.schema.multilabel:
                 names = raw if isinstance(raw, list) else [p for p in str(raw).split("|") if p]
@@ -190,3 +279,12 @@ def _coerce(value: Any) -> Any:
         return float(text)
     except ValueError:
         return value
+
+
+def _one(choices: Any, line: int, path: str) -> str:
+    """The one class of a single-label Label Studio answer."""
+    if len(choices) != 1:
+        raise ImportRowError(
+            path, line, f"a single-label answer must choose one class; got {list(choices)}"
+        )
+    return str(choices[0])

@@ -24,10 +24,12 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy.orm import Session
 
-from labelmill.data.readers import BadRow, Row, detect_format, read_rows, scan_file
-from labelmill.enums import Status
+from labelmill.data.delimited import TableOptions, check_binary, sniff_table
+from labelmill.data.readers import BadRow, Row, detect_format, head_lines, read_rows, scan_file
+from labelmill.enums import SourceKind, Status
 from labelmill.exceptions import ConfigError, ImportRowError, InputError
 from labelmill.ingest._columns import ColumnMap
+from labelmill.ingest._leaks import LeakCheck
 from labelmill.ingest._rejects import Rejects
 from labelmill.ingest._rows import ItemBuilder, is_missing, plain
 from labelmill.schema import Schema
@@ -59,6 +61,7 @@ class ImportReport:
     duplicates: int = 0
     duplicate_examples: list[tuple[str, str]] = field(default_factory=list)
     gold_labels: int = 0
+    predictions: int = 0
     rejected: int = 0
     rejects_path: str | None = None
     notes: list[str] = field(default_factory=list)
@@ -74,6 +77,8 @@ class ImportReport:
             parts.append(f"{self.duplicates} duplicate contents")
         if self.gold_labels:
             parts.append(f"{self.gold_labels} gold labels")
+        if self.predictions:
+            parts.append(f"{self.predictions} model predictions")
         if self.rejected:
             parts.append(f"{self.rejected} rejected (reasons in {self.rejects_path})")
         return "; ".join(parts)
@@ -87,6 +92,7 @@ def import_items(
     columns: ColumnMap,
     fmt: str | None = None,
     encoding: str | None = None,
+    table: TableOptions | None = None,
     on_error: OnError = "fail",
     rejects_path: str | os.PathLike[str] | None = None,
     actor: str = "library",
@@ -94,16 +100,28 @@ def import_items(
     total_callback: Callable[[int], None] | None = None,
     seed: int = 0,
 ) -> ImportReport:
-    """Import a file or DataFrame. See the module docstring; ``Project.import_items`` wraps this."""
+    """Import a file or DataFrame. See the module docstring; ``Project.import_items`` wraps this.
+
+    ``table`` says how to read a CSV/TSV file; what it leaves open (``None``) is detected
+    and reported in the notes (see :func:`labelmill.data.delimited.sniff_table`).
+    """
     if on_error not in ("fail", "skip"):
         raise ConfigError(
             f"The 'on_error' parameter must be 'fail' or 'skip'. Got {on_error!r} instead."
         )
-    rows, report, base, total = _open_source(source, fmt=fmt, encoding=encoding)
+    rows, report, base, total = _open_source(
+        source, fmt=fmt, encoding=encoding, table=table or TableOptions()
+    )
     if total_callback is not None and total:
         total_callback(total)
     builder = ItemBuilder(schema, columns, base=base, path=report.path)
     builder.from_folder = report.format == "images"
+    builder.label_studio = report.format == "label-studio"
+    if builder.from_folder and columns.folder_labels == "meta":
+        report.notes.append(
+            "class folder names kept in the metadata column 'folder', hidden from rules "
+            "(simulate with --oracle-column folder); no gold labels"
+        )
     rejects = Rejects(report.path, rejects_path) if on_error == "skip" else None
     try:
         store.write(
@@ -121,7 +139,7 @@ def import_items(
 
 
 def _open_source(
-    source: Any, *, fmt: str | None, encoding: str | None
+    source: Any, *, fmt: str | None, encoding: str | None, table: TableOptions
 ) -> tuple[Iterator[Row | BadRow], ImportReport, Path, int]:
     """The rows of ``source``, an empty report, the folder relative paths start from,
     and the number of rows expected (0 when unknown)."""
@@ -139,14 +157,29 @@ def _open_source(
     fmt = fmt or detect_format(path)
     report = ImportReport(path=str(path.resolve()), format=fmt)
     if fmt == "images":
+        if not path.is_dir():
+            raise InputError(f"{path}: --format images needs a folder of images.")
         return read_rows(path, fmt), report, path, 0
+    if path.is_dir():
+        raise InputError(f"{path} is a folder; import a file, or a folder of images.")
     if path.stat().st_size == 0:
         raise ImportRowError(str(path), 0, "the file is empty")
     info = scan_file(path, encoding=encoding, text=fmt != "parquet")
+    if fmt != "parquet":
+        check_binary(path, info.head, encoding=info.encoding)
     report.encoding = info.encoding
     report.notes.extend(info.notes)
-    total = _parquet_rows(path) if fmt == "parquet" else max(info.lines - (fmt != "jsonl"), 0)
-    return read_rows(path, fmt, encoding=info.encoding or "utf-8"), report, path.parent, total
+    if fmt in ("csv", "tsv"):
+        head = head_lines(path, info.encoding or "utf-8")
+        table, notes = sniff_table(path, head, fmt, table)
+        report.notes.extend(notes)
+        total = max(info.lines - (1 if table.header else 0), 0)
+    elif fmt == "parquet":
+        total = _parquet_rows(path)
+    else:
+        total = info.lines if fmt == "jsonl" else 0
+    rows = read_rows(path, fmt, encoding=info.encoding or "utf-8", table=table)
+    return rows, report, path.parent, total
 
 
 def _parquet_rows(path: Path) -> int:
@@ -191,6 +224,7 @@ def _write(
 ) -> None:
     record = item_sql.start_import(session, report.path)
     gold_source = _LazyGoldSource(session)
+    leaks: LeakCheck | None = None
     for chunk in _chunks(rows, _CHUNK):
         items = []
         for row in chunk:
@@ -199,17 +233,26 @@ def _write(
             report.rows_read += 1
             if isinstance(row, Row) and not builder.checked_header:
                 builder.check_header(row)  # a missing column stops the import in any mode
+                report.notes.extend(builder.plan_notes)
+                if builder.schema.data_type == "tabular":
+                    leaks = LeakCheck(builder.schema, builder.features_of(row))
             try:
                 if isinstance(row, BadRow):
                     raise ImportRowError(report.path, row.line, row.reason)
-                items.append(builder.build(row))
+                item = builder.build(row)
             except ImportRowError as exc:
                 if rejects is None:
                     raise
                 rejects.add(exc.line, exc.reason, _raw(row))
+                continue
+            items.append(item)
+            if leaks is not None:
+                leaks.add(item["payload"], item["gold"])
         _insert_chunk(session, items, record.id, gold_source, report, seed)
         if progress is not None:
             progress(len(chunk))
+    if leaks is not None:
+        report.notes.extend(leaks.notes())
     if (
         report.items_added == 0
         and report.already_present == 0
@@ -339,12 +382,46 @@ def _insert_chunk(
         )
         if gold is not None:
             votes.append(
-                {"item_pk": pk, "source_id": gold_source(), "label": gold, "queue": Status.GOLD}
+                {
+                    "item_pk": pk,
+                    "source_id": gold_source(),
+                    "label": gold,
+                    "queue": Status.GOLD,
+                    "score": None,
+                }
+            )
+    gold_votes = len(votes)
+    models: dict[str, int] = {}
+    for it in fresh:
+        for model, label, score in it.get("votes") or ():
+            if model not in models:
+                models[model] = _model_source(session, model)
+            votes.append(
+                {
+                    "item_pk": pks[it["item_id"]],
+                    "source_id": models[model],
+                    "label": label,
+                    "queue": None,
+                    "score": score,
+                }
             )
     item_sql.insert_labels(session, labels)
     item_sql.insert_raw_votes(session, votes)
     report.items_added += len(fresh)
-    report.gold_labels += len(votes)
+    report.gold_labels += gold_votes
+    report.predictions += len(votes) - gold_votes
+
+
+def _model_source(session: Session, model: str) -> int:
+    """The source of the predictions a Label Studio file brought for ``model``: a model
+    source (``label-studio:MODEL``), whose votes every round aggregates with the rules'."""
+    return source_sql.get_or_create_source(
+        session,
+        SourceKind.MODEL,
+        f"label-studio:{model}"[:200],
+        "1",
+        definition={"about": "predictions imported from Label Studio", "model": model},
+    )
 
 
 def random_key(item_id: str, seed: int = 0) -> float:

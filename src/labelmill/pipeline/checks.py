@@ -185,7 +185,7 @@ def send_to_review(store: Store, run: CheckRun, *, limit: int | None = None) -> 
     }
 
     def work(session: Session) -> None:
-        pks = item_sql.item_pks(session, list(priorities))
+        pks = item_sql.pks_of(session, list(priorities))
         item_sql.set_review(session, {pks[i]: p for i, p in priorities.items() if i in pks})
 
     if priorities:

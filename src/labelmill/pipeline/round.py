@@ -134,7 +134,9 @@ def _run(
     )
 
     record.stage(Stage.FEATURIZE)
-    X, featurizer_version = load_features(store, schema, settings, data, feature_dir)
+    X, featurizer_version = load_features(
+        store, schema, settings, data, feature_dir, progress=record.advance
+    )
 
     record.stage(Stage.TRAIN)
     model = steps.end_model(settings, k, seed)

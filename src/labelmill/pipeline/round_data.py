@@ -121,8 +121,12 @@ def load_features(
     settings: ProjectSettings,
     data: RoundData,
     feature_dir: Path,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[np.ndarray, str]:
     """The feature matrix of every item (through the cache) and the featurizer's version.
+
+    ``progress(done, total)`` is called as batches of items are featurized (cached items
+    count as done from the start).
 
     Raises
     ------
@@ -142,7 +146,17 @@ def load_features(
     everything = np.arange(len(data))
     featurizer.fit(payloads(everything) if schema.data_type == "tabular" else [])
     cache = FeatureCache(Path(settings.feature_cache) if settings.feature_cache else feature_dir)
-    batch = cache.get_or_compute(featurizer, data.hashes, payloads)
+    n = len(data)
+
+    def computed(done: int, total: int) -> None:
+        if progress is not None:
+            progress(n - total + done, n)
+
+    if progress is not None:
+        progress(0, n)
+    batch = cache.get_or_compute(featurizer, data.hashes, payloads, progress=computed)
+    if progress is not None:
+        progress(n, n)
     if batch.failed.any():
         bad = np.flatnonzero(batch.failed)[:5]
         with store.session() as session:
@@ -152,7 +166,8 @@ def load_features(
         )
         raise RoundError(
             f"Features could not be computed for {int(batch.failed.sum())} item(s) "
-            f"(first ones: {reasons}). Fix or remove those items and run again."
+            f"(first ones: {reasons}). Fix or remove those items (labelmill remove PROJECT "
+            "ID ..., or --missing-images for deleted images) and run again."
         )
     return np.asarray(batch.X, dtype=np.float32), featurizer.version
 
@@ -171,6 +186,8 @@ def write_round(
     rounded = np.round(labels.proba, 5)
     conf = rounded.max(axis=1)
     machine = np.flatnonzero(np.isin(labels.status, _MACHINE))
+    ids = np.asarray(data.source_ids, dtype=np.int64)
+    voted = data.L >= 0 if data.L.size else np.zeros((len(data), 0), dtype=bool)
     rows = [
         {
             "item_pk": int(data.pks[i]),
@@ -179,7 +196,8 @@ def write_round(
             "confidence": float(conf[i]),
             "posterior": rounded[i].tolist(),
             "round_id": round_id,
-            "sources": data.source_ids or None,
+            # provenance: the sources that voted on this item (the model is the round's)
+            "sources": ids[voted[i]].tolist() or None,
             "priority": float(labels.priority[i]),
             "updated_at": now,
         }
@@ -204,15 +222,23 @@ class RoundRecord:
     params : dict
         Recorded with the round (its settings and who started it).
     progress : callable, optional
-        Called with ``(stage, fraction done)`` as stages start.
+        Called with ``(stage, fraction done)`` as stages start, and ``("done", 1.0)`` at the
+        end. If it also has an ``items(stage, done, total)`` method, that is called with the
+        items a stage has processed: when the stage starts and ends, and as the
+        featurizer's batches finish (:meth:`advance`).
     """
 
     def __init__(self, store: Store, params: dict[str, Any], progress: Progress | None) -> None:
         self.store, self.progress = store, progress
+        self._items: Callable[[str, int, int], None] | None = getattr(progress, "items", None)
         self.id: int = store.write(lambda s: round_sql.start_round(s, params, Stage.RULES))
         self.seconds: dict[str, float] = {}
         self._stage: str | None = None
         self._start = 0.0
+        self._n = 0
+        if self._items is not None:
+            with store.session() as session:
+                self._n = item_sql.count_items(session)
 
     def stage(self, stage: Stage) -> None:
         """Close the current stage and start ``stage``."""
@@ -221,6 +247,14 @@ class RoundRecord:
         self.store.write(lambda s: round_sql.set_stage(s, self.id, stage.value))
         if self.progress is not None:
             self.progress(stage.value, list(Stage).index(stage) / len(Stage))
+        if self._items is not None:
+            self._items(stage.value, 0, self._n)
+
+    def advance(self, done: int, total: int) -> None:
+        """Items the current stage has processed so far (of ``total``)."""
+        if self._items is not None and self._stage is not None:
+            self._n = total
+            self._items(self._stage, done, total)
 
     def done(self) -> None:
         self._close()
@@ -234,3 +268,5 @@ class RoundRecord:
     def _close(self) -> None:
         if self._stage is not None:
             self.seconds[self._stage] = round(time.perf_counter() - self._start, 3)
+            if self._items is not None:
+                self._items(self._stage, self._n, self._n)

@@ -1,10 +1,19 @@
-"""Rules as sources: register a rule file, and apply registered rules to the items.
+"""Rules as sources: register a rule file, apply registered rules to the items, and manage
+them (disable, enable, remove).
 
 Each rule is a source ``(kind="rule", name, version)``; the version is a hash of the
 rule's definition, so editing a rule makes a new source and deactivates the old one,
 whose votes stay in the store as history. Only non-abstain votes are stored; how far a
 rule has been applied is kept in its source definition (``applied_through``: the highest
-item pk it has seen), so a round applies rules only to items imported since.
+item pk it has seen), so a round applies rules only to items imported since. Declarative
+(YAML) rules are rebuilt from their stored definition; Python labeling functions are
+reloaded from their file.
+
+Registering a file again makes it the definition of its rules: a rule registered from the
+same file that the file no longer has is disabled. Rules registered from other files stay
+active (the registration names them); ``replace=True`` disables them too. A disabled rule
+votes no more (its votes stay as history) until it is enabled or registered again; a
+removed rule is also left out of the rules list.
 """
 
 from __future__ import annotations
@@ -17,7 +26,7 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from labelmill.enums import SourceKind
-from labelmill.exceptions import InputError
+from labelmill.exceptions import InputError, NotFoundError
 from labelmill.schema import Schema
 from labelmill.settings import ProjectSettings
 from labelmill.store import Store
@@ -28,13 +37,30 @@ from labelmill.store.queries import sources as source_sql
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["RuleRegistration", "apply_registered_rules", "register_rules"]
+__all__ = [
+    "RuleRegistration",
+    "apply_registered_rules",
+    "register_rules",
+    "remove_rule",
+    "set_rule_active",
+]
 
 _CHUNK = 20_000
 
 
 class RuleRegistration(dict[str, str]):
-    """name -> "added" | "updated" | "unchanged" for each rule of the file."""
+    """name -> "added" | "updated" | "unchanged" for each rule of the file, and "disabled"
+    for the rules it disabled (dropped from the same file, or others with ``replace``).
+
+    Attributes
+    ----------
+    still_active : list of str
+        Active rules registered from other files, which this file does not have.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.still_active: list[str] = []
 
 
 def register_rules(
@@ -43,9 +69,13 @@ def register_rules(
     settings: ProjectSettings,
     path: str | Path,
     *,
+    replace: bool = False,
     actor: str = "library",
 ) -> RuleRegistration:
     """Register (or update) the rules of a YAML or Python file and apply them to every item.
+
+    Rules registered before from the same file that it no longer has are disabled; with
+    ``replace``, every other active rule is disabled too (see the module docstring).
 
     Raises
     ------
@@ -88,7 +118,17 @@ def register_rules(
                     session, SourceKind.RULE, rule.name, rule.version, definition=definition
                 )
             _store_votes(session, source_id, frames, votes[rule.name])
-            outcome[rule.name] = "updated" if current else "added"
+            outcome[rule.name] = "updated" if current else ("enabled" if again else "added")
+        for source in source_sql.rule_sources(session, active=True):
+            if source.name in outcome:
+                continue
+            same_file = (source.definition or {}).get("file") == str(file)
+            if same_file or replace:
+                source.active = False
+                outcome[source.name] = "disabled"
+            else:
+                outcome.still_active.append(source.name)
+        outcome.still_active.sort()
         queue_sql.log_action(session, actor, "rules", str(file), dict(outcome))
 
     store.write(work, retries=0)
@@ -106,22 +146,9 @@ def apply_registered_rules(
     stale = [s for s in sources if (s.definition or {}).get("applied_through", 0) < last_pk]
     if not stale:
         return versions
-    from labelmill.lf import load_rules
-
     for source in stale:
         definition = dict(source.definition or {})
-        file = definition.get("file")
-        try:
-            loaded = load_rules(file, classes=schema.classes) if file else []
-            rules = {r.name: r for r in loaded}
-        except (InputError, OSError) as exc:
-            raise InputError(f"Rule {source.name!r} cannot be reloaded from {file}: {exc}") from exc
-        rule = rules.get(source.name)
-        if rule is None or rule.version != source.version:
-            raise InputError(
-                f"Rule {source.name!r} version {source.version} is no longer in {file} "
-                "(the file changed); register it again with: labelmill rules PROJECT FILE"
-            )
+        rule = _registered_rule(source.name, source.version, definition, schema)
         after = int(definition.get("applied_through", 0))
         frames = list(_frames(store, schema, settings, after_pk=after))
         votes = _apply([rule], frames, schema)[rule.name]
@@ -138,6 +165,113 @@ def apply_registered_rules(
             source_sql.set_definition(session, source_id, d)
 
         store.write(work, retries=0)
+    return versions
+
+
+def _registered_rule(name: str, version: str, definition: dict[str, Any], schema: Schema) -> Any:
+    """The rule a source stands for: a declarative rule from its stored definition (no file
+    needed), a Python labeling function from its file.
+
+    Raises
+    ------
+    InputError
+        The file is gone, or no longer has this version of the rule.
+    """
+    from labelmill.lf import load_rules, rule_from_definition
+
+    stored = definition.get("rule")
+    rule = rule_from_definition(stored) if isinstance(stored, dict) else None
+    if rule is not None and rule.version == version:
+        if hasattr(rule, "_class_index"):  # a model rule names classes
+            rule._class_index = {str(c): i for i, c in enumerate(schema.classes)}
+        return rule
+    file = definition.get("file")
+    try:
+        loaded = load_rules(file, classes=schema.classes) if file else []
+    except (InputError, OSError) as exc:
+        raise InputError(
+            f"Rule {name!r} cannot be reloaded from {file}: {exc} Disable it with: labelmill "
+            f"rules PROJECT disable {name}"
+        ) from exc
+    found = {r.name: r for r in loaded}.get(name)
+    if found is None or found.version != version:
+        raise InputError(
+            f"Rule {name!r} version {version} is no longer in {file} (the file changed); "
+            f"register it again with: labelmill rules PROJECT {file} (or disable the rule: "
+            f"labelmill rules PROJECT disable {name})"
+        )
+    return found
+
+
+def set_rule_active(store: Store, name: str, active: bool, *, actor: str = "library") -> str:
+    """Disable a rule (it votes no more; its votes stay as history) or enable it again
+    (its latest version). Returns the version affected.
+
+    Raises
+    ------
+    NotFoundError
+        No rule of that name (the message lists the rules).
+    """
+
+    def work(session: Session) -> str:
+        versions = _versions(session, name)
+        target = [v for v in versions if v.active] if not active else versions[-1:]
+        if not active and not target:
+            return versions[-1].version  # already disabled
+        source_sql.set_active(session, [v.id for v in target], active)
+        if active:
+            definition = dict(target[0].definition or {})
+            definition.pop("removed", None)
+            source_sql.set_definition(session, target[0].id, definition)
+        action = "rule enable" if active else "rule disable"
+        queue_sql.log_action(session, actor, action, name, {"version": target[0].version})
+        return target[0].version
+
+    return store.write(work, retries=0)
+
+
+def remove_rule(store: Store, name: str, *, actor: str = "library") -> int:
+    """Remove a rule: every version disabled and left out of the rules list. Its votes stay
+    in the store as history (votes are never deleted); registering a file that has the rule
+    brings it back. Returns the number of its votes kept as history.
+
+    Raises
+    ------
+    NotFoundError
+        No rule of that name.
+    """
+
+    def work(session: Session) -> int:
+        versions = _versions(session, name)
+        source_sql.set_active(session, [v.id for v in versions], False)
+        for version in versions:
+            definition = {**(version.definition or {}), "removed": True}
+            source_sql.set_definition(session, version.id, definition)
+        kept = source_sql.vote_count(session, [v.id for v in versions])
+        queue_sql.log_action(session, actor, "rule remove", name, {"votes_kept": kept})
+        return kept
+
+    return store.write(work, retries=0)
+
+
+def _versions(session: Session, name: str) -> list[Any]:
+    versions = [
+        v
+        for v in source_sql.rule_sources(session, name, active=None)
+        if not (v.definition or {}).get("removed") or v.active
+    ]
+    if not versions:
+        known = sorted(
+            {
+                s.name
+                for s in source_sql.rule_sources(session, active=None)
+                if not (s.definition or {}).get("removed")
+            }
+        )
+        raise NotFoundError(
+            f"No rule named {name!r} in this project; the rules are: "
+            f"{', '.join(known) or 'none (register a file with: labelmill rules PROJECT FILE)'}."
+        )
     return versions
 
 

@@ -190,14 +190,14 @@ def stopping_verdict(
     state: dict[str, Any] | None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The stopping rule's verdict on this round's predictions of a fixed stop set (the
-    first items in random-key order) and its new state."""
+    first items in random-key order) and its new state. Items are identified by their
+    random key (a hash of the item id), so predictions are compared item by item even
+    when items were imported or removed between rounds."""
     from labelmill.active import StoppingRule
 
     stop_set = np.argsort(random_keys, kind="stable")[:_STOP_SET]
     rule = StoppingRule.from_dict(state) if state else StoppingRule()
-    if rule.previous_ is not None and len(rule.previous_) != len(stop_set):
-        rule = StoppingRule()  # items were added: start comparing afresh
-    decision = rule.update(predicted[stop_set], coverage)
+    decision = rule.update(predicted[stop_set], coverage, ids=random_keys[stop_set])
     verdict = {
         "stop": decision.stop,
         "reason": decision.reason,

@@ -9,17 +9,28 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from labelmill.exceptions import NotFoundError
-from labelmill.store.models import Import, Item, Label, Lease, Source, User, Vote
+from labelmill.store.models import (
+    Counter,
+    Import,
+    Item,
+    Label,
+    Lease,
+    Served,
+    Source,
+    User,
+    Vote,
+)
 
 __all__ = [
     "count_items",
     "count_live_leases",
     "count_users",
     "count_votes",
+    "delete_items",
     "existing_hashes",
     "existing_ids",
     "export_page",
@@ -27,15 +38,21 @@ __all__ = [
     "insert_labels",
     "item_ids",
     "item_pk",
+    "item_pks",
     "item_page",
     "item_votes",
     "item_with_label",
     "labeled_rows",
+    "listing",
     "max_item_pk",
+    "lower_counter",
     "media_row",
     "metas",
     "payloads",
+    "pks_of",
+    "removal_summary",
     "round_rows",
+    "status_class_counts",
     "status_counts",
     "update_labels",
 ]
@@ -60,16 +77,6 @@ def item_pk(session: Session, item_id: str) -> int:
 def label_row(session: Session, pk: int) -> Label | None:
     """The label row of an item, to change in the caller's transaction."""
     return session.get(Label, pk)
-
-
-def item_pks(session: Session, item_ids: Sequence[str]) -> dict[str, int]:
-    """item_id -> pk of the items among ``item_ids`` that exist."""
-    out: dict[str, int] = {}
-    for start in range(0, len(item_ids), _IN_CHUNK):
-        chunk = list(item_ids[start : start + _IN_CHUNK])
-        rows = session.execute(select(Item.item_id, Item.pk).where(Item.item_id.in_(chunk)))
-        out.update((str(i), int(pk)) for i, pk in rows)
-    return out
 
 
 def set_review(session: Session, priorities: dict[int, float]) -> None:
@@ -114,6 +121,29 @@ def status_counts(session: Session) -> dict[str, int]:
     return {str(status): int(n) for status, n in rows}
 
 
+def status_class_counts(session: Session) -> list[tuple[str, int, int]]:
+    """(status, label, items) for every status and label that has items (-1 = no label)."""
+    rows = session.execute(
+        select(Label.status, Label.label, func.count()).group_by(Label.status, Label.label)
+    ).all()
+    return [(str(status), int(label), int(n)) for status, label, n in rows]
+
+
+def listing(
+    session: Session, statuses: Sequence[str] | None, limit: int, *, by_priority: bool
+) -> list[tuple[Item, Label]]:
+    """Up to ``limit`` (item, label) pairs of ``statuses`` (all when empty): in review-queue
+    order (priority, highest first) with ``by_priority``, else in import order."""
+    query = select(Item, Label).join(Label, Label.item_pk == Item.pk)
+    if statuses:
+        query = query.where(Label.status.in_(list(statuses)))
+    if by_priority:
+        query = query.order_by(Label.priority.desc().nulls_last(), Item.pk)
+    else:
+        query = query.order_by(Item.pk)
+    return [(row[0], row[1]) for row in session.execute(query.limit(limit)).all()]
+
+
 def source_counts(session: Session) -> dict[str, int]:
     """Active sources per kind."""
     rows = session.execute(
@@ -131,6 +161,11 @@ def item_page(session: Session, after_pk: int, limit: int) -> list[tuple[int, st
         .limit(limit)
     ).all()
     return [(int(r[0]), str(r[1]), r[2], r[3]) for r in rows]
+
+
+def item_pks(session: Session) -> list[int]:
+    """Every item's internal key, in import order."""
+    return [int(pk) for pk in session.scalars(select(Item.pk).order_by(Item.pk))]
 
 
 def payloads(session: Session, pks: Sequence[int]) -> dict[int, Any]:
@@ -192,10 +227,19 @@ def export_page(
 
 def labeled_rows(
     session: Session, statuses: Sequence[str] | None
-) -> list[tuple[int, str, Any, int, str, list[float] | None]]:
-    """(pk, item_id, payload, label, status, posterior) of labeled items, in pk order."""
+) -> list[tuple[int, str, Any, int, str, list[float] | None, float | None]]:
+    """(pk, item_id, payload, label, status, posterior, confidence) of labeled items, in pk
+    order."""
     query = (
-        select(Item.pk, Item.item_id, Item.payload, Label.label, Label.status, Label.posterior)
+        select(
+            Item.pk,
+            Item.item_id,
+            Item.payload,
+            Label.label,
+            Label.status,
+            Label.posterior,
+            Label.confidence,
+        )
         .join(Label, Label.item_pk == Item.pk)
         .where(Label.label != -1)
         .order_by(Item.pk)
@@ -295,14 +339,6 @@ def label_counts(session: Session) -> dict[int, int]:
     return {int(label): int(n) for label, n in rows}
 
 
-def status_class_counts(session: Session) -> list[tuple[str, int, int]]:
-    """(status, label, count) of the current labels."""
-    rows = session.execute(
-        select(Label.status, Label.label, func.count()).group_by(Label.status, Label.label)
-    )
-    return [(str(s), int(label), int(n)) for s, label, n in rows]
-
-
 def users_by_role(session: Session) -> dict[str, int]:
     """People who can log in, per role."""
     rows = session.execute(
@@ -320,3 +356,58 @@ def votes_by_source_kind(session: Session) -> dict[str, int]:
         .group_by(Source.kind)
     )
     return {str(kind): int(n) for kind, n in rows}
+
+
+# -- removing items ----------------------------------------------------------------------
+def pks_of(session: Session, item_ids: Sequence[str]) -> dict[str, int]:
+    """item_id -> pk of the items among ``item_ids`` that exist."""
+    out: dict[str, int] = {}
+    for start in range(0, len(item_ids), _IN_CHUNK):
+        chunk = list(item_ids[start : start + _IN_CHUNK])
+        rows = session.execute(select(Item.item_id, Item.pk).where(Item.item_id.in_(chunk)))
+        out.update((str(i), int(pk)) for i, pk in rows)
+    return out
+
+
+def removal_summary(session: Session, pks: Sequence[int]) -> dict[str, int]:
+    """What removing the items ``pks`` takes away: their votes, and the answers people
+    gave on them per queue (``answers:review``, ``answers:audit``: the running counts the
+    review queue's audit quota reads)."""
+    out = {"votes": 0, "answers:review": 0, "answers:audit": 0}
+    for start in range(0, len(pks), _IN_CHUNK):
+        chunk = [int(pk) for pk in pks[start : start + _IN_CHUNK]]
+        out["votes"] += int(
+            session.scalar(select(func.count()).select_from(Vote).where(Vote.item_pk.in_(chunk)))
+            or 0
+        )
+        rows = session.execute(
+            select(Vote.queue, func.count())
+            .join(Source, Source.id == Vote.source_id)
+            .where(Vote.item_pk.in_(chunk), Vote.label != -1, Source.kind == "human")
+            .where(Vote.queue.in_(["review", "audit"]))
+            .group_by(Vote.queue)
+        ).all()
+        for queue, n in rows:
+            out[f"answers:{queue}"] += int(n)
+    return out
+
+
+def delete_items(session: Session, pks: Sequence[int]) -> None:
+    """Delete the items ``pks`` with everything that hangs on them: votes, label, leases and
+    what was served of them."""
+    for start in range(0, len(pks), _IN_CHUNK):
+        chunk = [int(pk) for pk in pks[start : start + _IN_CHUNK]]
+        for model in (Vote, Label, Lease, Served):
+            session.execute(delete(model).where(model.item_pk.in_(chunk)))
+        session.execute(delete(Item).where(Item.pk.in_(chunk)))
+
+
+def lower_counter(session: Session, name: str, by: int) -> None:
+    """Take ``by`` off a running count (never below zero)."""
+    if by:
+        session.execute(
+            update(Counter).where(Counter.name == name).values(value=Counter.value - by)
+        )
+        session.execute(
+            update(Counter).where(Counter.name == name, Counter.value < 0).values(value=0)
+        )

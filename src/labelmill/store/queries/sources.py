@@ -13,13 +13,14 @@ from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from labelmill.enums import Queue, SourceKind
-from labelmill.store.models import Item, Source, Vote
+from labelmill.store.models import Item, Round, Source, Vote
 
 __all__ = [
     "GOLD_SOURCE",
     "PersonAnswer",
     "active_sources",
     "audit_answers",
+    "current_votes",
     "delete_votes",
     "get_or_create_source",
     "gold_labels",
@@ -27,10 +28,17 @@ __all__ = [
     "insert_votes",
     "latest_answers",
     "latest_votes",
+    "model_versions",
     "rule_definitions",
     "rule_sources",
+    "rule_versions",
     "rules_table",
+    "set_active",
+    "source_names",
+    "vote_count",
 ]
+
+_IN_CHUNK = 5000  # values per IN (...) list: SQLite allows 32,766 bound parameters
 
 #: (kind, name, version) of the source whose votes are imported gold labels
 GOLD_SOURCE = (SourceKind.IMPORT, "gold", "1")
@@ -213,3 +221,119 @@ def rules_table(session: Session) -> list[dict[str, Any]]:
         }
         for _id, name, version, active, votes, items in rows
     ]
+
+
+def rule_versions(session: Session) -> list[dict[str, Any]]:
+    """Every rule version with its vote count (non-abstain), the share of items it covers,
+    its kind (keywords, regex, ..., python), the file it came from, when it was registered
+    and whether it was removed."""
+    n_items = session.scalar(select(func.count()).select_from(Item)) or 0
+    counts = (
+        select(
+            Vote.source_id,
+            func.count(Vote.id).label("votes"),
+            func.count(func.distinct(Vote.item_pk)).label("n_items"),
+        )
+        .where(Vote.label != -1)
+        .group_by(Vote.source_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            Source.name,
+            Source.version,
+            Source.active,
+            Source.definition,
+            Source.created_at,
+            func.coalesce(counts.c.votes, 0),
+            func.coalesce(counts.c.n_items, 0),
+        )
+        .outerjoin(counts, counts.c.source_id == Source.id)
+        .where(Source.kind == SourceKind.RULE)
+        .order_by(Source.name, Source.id)
+    ).all()
+    out = []
+    for name, version, active, definition, created, votes, items in rows:
+        definition = definition or {}
+        rule = definition.get("rule")
+        out.append(
+            {
+                "name": name,
+                "version": version,
+                "active": bool(active),
+                "votes": int(votes),
+                "coverage": (int(items) / n_items) if n_items else 0.0,
+                "kind": rule.get("kind", "python") if isinstance(rule, dict) else "python",
+                "file": definition.get("file"),
+                "registered_at": created.isoformat() if created else None,
+                "removed": bool(definition.get("removed")),
+            }
+        )
+    return out
+
+
+CurrentVote = tuple[int, int, str, str, str, int, float | None, str | None]
+
+
+def current_votes(session: Session, item_pks: Sequence[int]) -> list[CurrentVote]:
+    """(item_pk, source_id, kind, name, version, label, score, queue) of the current vote of
+    every source on the items ``item_pks``: the latest vote per (item, source), abstains and
+    withdrawn answers left out, votes of inactive (disabled or superseded) rule and model
+    versions left out; in item order, then source order."""
+    out: list[CurrentVote] = []
+    for start in range(0, len(item_pks), _IN_CHUNK):
+        chunk = [int(pk) for pk in item_pks[start : start + _IN_CHUNK]]
+        latest = (
+            select(func.max(Vote.id).label("vid"))
+            .where(Vote.item_pk.in_(chunk))
+            .group_by(Vote.item_pk, Vote.source_id)
+            .subquery()
+        )
+        rows = session.execute(
+            select(
+                Vote.item_pk,
+                Vote.source_id,
+                Source.kind,
+                Source.name,
+                Source.version,
+                Vote.label,
+                Vote.score,
+                Vote.queue,
+            )
+            .join(latest, latest.c.vid == Vote.id)
+            .join(Source, Source.id == Vote.source_id)
+            .where(Vote.label != -1, Source.active)
+            .order_by(Vote.item_pk, Vote.source_id)
+        ).all()
+        out.extend(
+            (int(r[0]), int(r[1]), str(r[2]), str(r[3]), str(r[4]), int(r[5]), r[6], r[7])
+            for r in rows
+        )
+    return out
+
+
+def model_versions(session: Session, round_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """round id -> the ``versions`` its results recorded (end model, featurizer, rules...)."""
+    ids = sorted({int(r) for r in round_ids})
+    if not ids:
+        return {}
+    rows = session.execute(select(Round.id, Round.results).where(Round.id.in_(ids)))
+    return {int(rid): dict((results or {}).get("versions") or {}) for rid, results in rows}
+
+
+def vote_count(session: Session, source_ids: Sequence[int]) -> int:
+    """How many votes (abstains included) the sources ``source_ids`` cast."""
+    if not source_ids:
+        return 0
+    return int(
+        session.scalar(
+            select(func.count()).select_from(Vote).where(Vote.source_id.in_(list(source_ids)))
+        )
+        or 0
+    )
+
+
+def set_active(session: Session, source_ids: Sequence[int], active: bool) -> None:
+    """Enable or disable sources; their votes stay (a disabled source no longer votes)."""
+    if source_ids:
+        session.execute(update(Source).where(Source.id.in_(list(source_ids))).values(active=active))
