@@ -556,6 +556,12 @@ class Project:
         """Rule versions with their votes and coverage."""
         return views.rules_table(self.store)
 
+    def people(self) -> dict[str, Any]:
+        """People's quality and agreement: answers, accuracy against gold with exact
+        intervals, spammer flags, pairwise kappa, Fleiss' kappa (see
+        :func:`labelmill.views.agreement`)."""
+        return views.people(self.store)
+
     def dashboard(self) -> dict[str, Any]:
         """Progress, accuracy estimates, agreement and the learning curve."""
         return views.dashboard(self.store)

@@ -31,6 +31,7 @@ __all__ = [
     "list_items",
     "list_rounds",
     "media_file",
+    "people",
     "round_record",
     "rule_spans",
     "rules_analysis",
@@ -455,6 +456,14 @@ def agreement(
         fleiss = _finite(fleiss_kappa(several))
         alpha = _finite(krippendorff_alpha(several, level="nominal"))
     return {"users": users, "pairs": pairs, "fleiss_kappa": fleiss, "krippendorff_alpha": alpha}
+
+
+def people(store: Store) -> dict[str, Any]:
+    """:func:`agreement` over the project's current answers and gold labels."""
+    with store.session() as session:
+        answers = source_sql.latest_answers(session, kinds=(SourceKind.HUMAN, SourceKind.CROWD))
+        gold = source_sql.gold_labels(session)
+    return agreement(answers, gold)
 
 
 def _finite(value: float) -> float | None:

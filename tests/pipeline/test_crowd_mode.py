@@ -38,4 +38,13 @@ def test_crowd_answers_are_aggregated_in_the_round(tmp_path, make_project):
         project.add_answer(entry.item_id, truth[entry.item_id], user="auditor", queue="audit")
     people = {u["user"]: u for u in project.dashboard()["agreement"]["users"]}
     assert people["noisy"]["gold_accuracy"] < people["good1"]["gold_accuracy"]
+    assert project.people()["users"] == list(people.values())
     project.close()
+    from click.testing import CliRunner
+
+    from labelmill.cli.main import cli
+
+    shown = CliRunner().invoke(cli, ["status", str(tmp_path / "p")]).output
+    assert "people (accuracy against gold" in shown
+    noisy = next(line for line in shown.splitlines() if line.strip().startswith("noisy"))
+    assert "answers" in noisy and "%" in noisy

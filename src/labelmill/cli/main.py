@@ -378,6 +378,7 @@ def status(project: str, as_json: bool, db_url: str | None) -> None:
     """
     with open_project(project, db_url) as opened:
         info = opened.status()
+        people = opened.people() if not as_json else None
     if as_json:
         click.echo(json.dumps(info, indent=2, default=str))
         return
@@ -401,6 +402,7 @@ def status(project: str, as_json: bool, db_url: str | None) -> None:
         click.echo(f"    {name:<10} {count:>8}  {cells}".rstrip())
     sources = ", ".join(f"{k}: {v}" for k, v in sorted(info["sources"].items())) or "none"
     click.echo(f"  sources: {sources}; votes: {info['votes']}; users: {info['users']}")
+    _echo_people(people)
     last = info["last_round"]
     if last is None:
         click.echo("  rounds: none yet (labelmill run PROJECT)")
@@ -415,6 +417,25 @@ def status(project: str, as_json: bool, db_url: str | None) -> None:
         click.echo(f"    {guarantee['statement']}")
     for line in (last.get("results") or {}).get("summary", []):
         click.echo(f"    {line}")
+
+
+def _echo_people(people: dict[str, Any] | None) -> None:
+    """People's answers, accuracy against gold (exact 95% interval) and agreement."""
+    if not people or not people["users"]:
+        return
+    click.echo("  people (accuracy against gold: imported gold and others' blind audit answers):")
+    for u in people["users"]:
+        acc = "no gold checked"
+        if u["gold_accuracy"] is not None:
+            acc = (
+                f"{u['gold_accuracy']:.1%} [{u['gold_lower']:.1%}, {u['gold_upper']:.1%}] "
+                f"on {u['gold_checked']}"
+            )
+        flag = "  answers look independent of the truth" if u["spammer"] else ""
+        click.echo(f"    {u['user']:<16} {u['answers']:>6} answers  {acc}{flag}")
+    kappa = people.get("fleiss_kappa")
+    if kappa is not None:
+        click.echo(f"    agreement on items answered by several: Fleiss' kappa {kappa:.3f}")
 
 
 # -- items --------------------------------------------------------------------------------
