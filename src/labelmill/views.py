@@ -395,6 +395,8 @@ def agreement(
         ``fleiss_kappa`` and ``krippendorff_alpha`` over everyone (None when no item has
         two answers).
     """
+    if not answers:
+        return {"users": [], "pairs": [], "fleiss_kappa": None, "krippendorff_alpha": None}
     import pandas as pd
 
     from labelmill.crowd import (
@@ -405,8 +407,6 @@ def agreement(
         worker_accuracy,
     )
 
-    if not answers:
-        return {"users": [], "pairs": [], "fleiss_kappa": None, "krippendorff_alpha": None}
     table = pd.DataFrame(
         [(pk, user, label) for pk, _kind, user, label, _queue in answers],
         columns=["item", "worker", "label"],
