@@ -3,6 +3,8 @@
 Public API::
 
     ThresholdPolicy, choose_threshold, ThresholdDecision, ThresholdStep, DEFAULT_THRESHOLDS
+    GuaranteePolicy, GuaranteeDecision, GuaranteeState, GuaranteeStep, DecisionChange,
+    AuditRecords, Population, AuditDesign, design_audit
     clopper_pearson_lower, clopper_pearson_interval, required_audit_size
     estimate_accuracy, estimate_accuracy_by_status, estimate_accuracy_by_group, AccuracyEstimate
     find_label_issues, label_quality_scores, compute_confident_joint
@@ -13,6 +15,7 @@ Public API::
 from __future__ import annotations
 
 from labelmill.quality._audit import estimate_accuracy_by_group, estimate_accuracy_by_status
+from labelmill.quality._audit_design import AuditDesign, design_audit
 from labelmill.quality._binomial import (
     AccuracyEstimate,
     clopper_pearson_interval,
@@ -21,6 +24,15 @@ from labelmill.quality._binomial import (
     required_audit_size,
 )
 from labelmill.quality._duplicates import find_duplicates
+from labelmill.quality._guarantee import (
+    AuditRecords,
+    DecisionChange,
+    GuaranteeDecision,
+    GuaranteePolicy,
+    GuaranteeStep,
+    Population,
+)
+from labelmill.quality._guarantee_state import GuaranteeState
 from labelmill.quality._label_issues import (
     compute_confident_joint,
     find_label_issues,
@@ -38,6 +50,14 @@ from labelmill.quality._threshold import (
 __all__ = [
     "DEFAULT_THRESHOLDS",
     "AccuracyEstimate",
+    "AuditDesign",
+    "AuditRecords",
+    "DecisionChange",
+    "GuaranteeDecision",
+    "GuaranteePolicy",
+    "GuaranteeState",
+    "GuaranteeStep",
+    "Population",
     "ThresholdDecision",
     "ThresholdPolicy",
     "ThresholdStep",
@@ -46,6 +66,7 @@ __all__ = [
     "clopper_pearson_interval",
     "clopper_pearson_lower",
     "compute_confident_joint",
+    "design_audit",
     "estimate_accuracy",
     "estimate_accuracy_by_group",
     "estimate_accuracy_by_status",
