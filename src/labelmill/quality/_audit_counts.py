@@ -36,12 +36,26 @@ _TOL = 1e-9
 
 def above(scores: NDArray[np.float64], grid: NDArray[np.float64], values: Any = None) -> Any:
     """Count (or sum ``values``) of items with score >= each threshold, from one sort."""
+    if scores.size == 0:
+        return np.zeros(grid.size, dtype=np.int64 if values is None else np.float64)
     order = np.argsort(-scores, kind="stable")
     n_above = np.searchsorted(-scores[order], -grid, side="right")
     if values is None:
         return n_above.astype(np.int64)
     cum = np.concatenate([[0.0], np.cumsum(np.asarray(values, dtype=np.float64)[order])])
     return cum[n_above]
+
+
+def _count_and_wrong(
+    scores: NDArray[np.float64], wrong: NDArray[np.bool_], grid: NDArray[np.float64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Items, and wrong items, with score >= each threshold (one sort)."""
+    if scores.size == 0:
+        return np.zeros(grid.size, dtype=np.int64), np.zeros(grid.size, dtype=np.int64)
+    order = np.argsort(-scores, kind="stable")
+    n_above = np.searchsorted(-scores[order], -grid, side="right")
+    cum = np.concatenate([[0], np.cumsum(wrong[order], dtype=np.int64)])
+    return n_above.astype(np.int64), cum[n_above]
 
 
 @dataclass(frozen=True)
@@ -83,12 +97,11 @@ class AuditTable:
 
     def test(self, j: int, target: float, level: float) -> tuple[str, float]:
         """Outcome and p-value at threshold ``j``: every class group must pass (IUT)."""
-        if self.population[:, :, j].sum() == 0:
+        in_group = self.population[:, :, j].sum(axis=1)
+        if not in_group.any():
             return "empty", 0.0
         worst = 0.0
-        for g in range(self.population.shape[0]):
-            if self.population[g, :, j].sum() == 0:
-                continue
+        for g in np.flatnonzero(in_group).tolist():
             pv = errors_pvalue(self.strata(g, j), self.null_wrong(g, j, target))
             worst = max(worst, pv)
         return ("passed" if worst <= level else "failed"), worst
@@ -127,8 +140,6 @@ def build_table(
             in_audit = (audit_groups == g) & (sample.audit_stratum == h)
             for part, mask in (("sample", sample.in_sample), ("extra", ~sample.in_sample)):
                 sel = in_audit & mask
-                out[part][gi, h] = above(audit_scores[sel], grid)
-                out[f"{part}_wrong"][gi, h] = np.rint(
-                    above(audit_scores[sel], grid, audit_wrong[sel])
-                ).astype(np.int64)
+                n, w = _count_and_wrong(audit_scores[sel], audit_wrong[sel], grid)
+                out[part][gi, h], out[f"{part}_wrong"][gi, h] = n, w
     return AuditTable(**out)

@@ -692,6 +692,12 @@ def _injection_points(
     return [(start, level)]
 
 
+def _kl_bernoulli(p: NDArray[np.float64], q: float) -> NDArray[np.float64]:
+    """KL(Bernoulli(p) || Bernoulli(q)), elementwise."""
+    p = np.clip(p, 1e-12, 1 - 1e-12)
+    return np.asarray(p * np.log(p / q) + (1 - p) * np.log((1 - p) / (1 - q)))
+
+
 def _more_audit(
     table: AuditTable,
     cutoffs: NDArray[np.float64],
@@ -704,10 +710,11 @@ def _more_audit(
     """Estimate how many audit answers would let a coming round certify a larger set.
 
     For each set larger than the chosen one whose audited items are comfortably right
-    (point estimate of the error rate under 80% of the allowed one), the smallest number of
-    further answers after which the binomial test at ``next_level`` would pass if the error
-    rate stayed the same; the largest set reachable within ``max(4 * n_sample, 600)``
-    answers is reported (with its cutoff). An estimate to guide people, not a test.
+    (a point estimate ``e`` of the error rate under 80% of the allowed one), the audited
+    items it needs, ``log(1 / level) / KL(e || 1 - target)`` (the large-deviation size of
+    the exact test), turned into further answers through the share of the next draws
+    expected in the set; the largest set within ``max(4 * n_sample, 600)`` answers is
+    reported with its cutoff. An estimate to guide people, not a test.
     """
     n_above = table.sample.sum(axis=(0, 1)).astype(np.float64)
     wrong = table.sample_wrong.sum(axis=(0, 1)).astype(np.float64)
@@ -722,14 +729,13 @@ def _more_audit(
     )
     if cand.size == 0:
         return None, None
-    extra = np.unique(np.geomspace(1, max(4 * n_sample, 600), 80).astype(np.int64))
-    n_new = np.maximum(1, np.round(n_above[cand, None] + share_above[cand, None] * extra[None, :]))
-    ok = binom.cdf(np.floor(rate[cand, None] * n_new), n_new, 1.0 - target) <= next_level
-    reachable = ok.any(axis=1)
-    if not reachable.any():
+    needed = np.log(1.0 / next_level) / _kl_bernoulli(rate[cand], 1.0 - target)
+    extra = np.ceil(np.maximum(needed - n_above[cand], 1.0) / share_above[cand])
+    ok = extra <= max(4 * n_sample, 600)
+    if not ok.any():
         return None, None
-    best_row = int(np.flatnonzero(reachable)[np.argmax(pop[cand[reachable]])])
-    return int(extra[int(np.argmax(ok[best_row]))]), float(cutoffs[cand[best_row]])
+    best = int(np.flatnonzero(ok)[np.argmax(pop[cand[ok]])])
+    return int(extra[best]), float(cutoffs[cand[best]])
 
 
 def _decide(a: _Audit, pop: _Population, prev: GuaranteeState, p: _Params) -> GuaranteeDecision:
@@ -825,19 +831,18 @@ def _decide(a: _Audit, pop: _Population, prev: GuaranteeState, p: _Params) -> Gu
         ],
     )
     change = _explain(prev, state, auto, pop, outcome, table, a, sample, p, n_sample, n_min)
-    steps = tuple(
-        GuaranteeStep(
-            share=float(shares[i]),
-            threshold=float(cutoffs[i]) if np.isfinite(cutoffs[i]) else float("nan"),
-            n_population_above=int(pop_in[i]),
-            n_audit_above=int(table.sample[:, :, i].sum()),
-            n_wrong_above=int(table.sample_wrong[:, :, i].sum()),
-            level=float(outcome.levels[i]),
-            p_value=float(outcome.p_values[i]),
-            outcome=outcome.outcomes[i],
-        )
-        for i in range(shares.size)
+    columns = zip(
+        shares.tolist(),
+        np.where(np.isfinite(cutoffs), cutoffs, np.nan).tolist(),
+        pop_in.tolist(),
+        table.sample.sum(axis=(0, 1)).tolist(),
+        table.sample_wrong.sum(axis=(0, 1)).tolist(),
+        outcome.levels.tolist(),
+        outcome.p_values.tolist(),
+        outcome.outcomes,
+        strict=True,
     )
+    steps = tuple(GuaranteeStep(*column) for column in columns)
     return GuaranteeDecision(
         threshold=threshold,
         auto=auto,
