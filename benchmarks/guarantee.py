@@ -352,7 +352,7 @@ def main() -> None:
     ap.add_argument("--keep", type=float, default=0.9)
     ap.add_argument("--min-growth", type=float, default=0.25)
     ap.add_argument("--label", default="project", help="name of the project policy's rows")
-    ap.add_argument("--room", type=float, default=None, help="(study) injection room factor")
+
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "out" / "guarantee.json"))
     ap.add_argument("--summarize", nargs="*")
     args = ap.parse_args()
@@ -367,10 +367,6 @@ def main() -> None:
         keep=args.keep,
         min_growth=args.min_growth,
     )
-    if args.room is not None:
-        import labelmill.quality._guarantee as guarantee_module
-
-        guarantee_module._ROOM = args.room
     runs: list[dict[str, Any]] = []
     started = time.time()
     for name in args.sets.split(","):

@@ -22,7 +22,6 @@ strata move with the model, runs 300.
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from scipy.stats import binom
 
 from labelmill.quality import AuditRecords, GuaranteePolicy, Population, ThresholdPolicy
@@ -78,9 +77,7 @@ def _project(
                 auto[pop] = scores[pop] >= t.threshold
         else:
             d = guarantee.decide(
-                AuditRecords(
-                    scores=scores[a], correct=right[a], keys=keys[a], weights=weights[a]
-                ),
+                AuditRecords(scores=scores[a], correct=right[a], keys=keys[a], weights=weights[a]),
                 Population(scores=scores[pop], keys=keys[pop], weights=weights[pop]),
                 state,
             )
@@ -98,9 +95,7 @@ def test_no_round_of_a_project_breaks_the_target():
 
 
 def test_todays_per_round_policy_fails_the_same_check():
-    violations = sum(
-        _project(seed, "per_round", "near_target")[0] for seed in range(N_PROJECTS)
-    )
+    violations = sum(_project(seed, "per_round", "near_target")[0] for seed in range(N_PROJECTS))
     assert violations > MAX_VIOLATIONS, f"only {violations} of {N_PROJECTS} projects"
 
 

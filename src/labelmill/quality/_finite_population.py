@@ -33,6 +33,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import gammaln
 
+from labelmill.exceptions import InputError
+
 __all__ = ["StratumCounts", "errors_pvalue", "errors_upper_bound"]
 
 _EPS = 1e-9
@@ -102,6 +104,11 @@ def errors_pvalue(strata: tuple[StratumCounts, ...] | list[StratumCounts], n_wro
     -------
     float
 
+    Raises
+    ------
+    InputError
+        More than two strata hold audited items.
+
     Examples
     --------
     >>> one = [StratumCounts(size=1000, n_audited=59, n_wrong=0)]
@@ -126,7 +133,10 @@ def errors_pvalue(strata: tuple[StratumCounts, ...] | list[StratumCounts], n_wro
         s = seen[0]
         return _single_pvalue(s.n_wrong, s.size, k, s.n_audited)
     if len(seen) != 2:
-        raise ValueError("errors_pvalue supports one or two audited strata")
+        raise InputError(
+            "errors_pvalue combines at most two audited strata. Got "
+            f"{len(seen)} strata with audited items instead; merge strata of equal weight."
+        )
     return _two_strata_pvalue(seen[0], seen[1], k)
 
 
