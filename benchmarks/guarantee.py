@@ -286,7 +286,7 @@ def run_project(
 RUN_OPTIONS: dict[str, Any] = {
     "outside_weight": 1.0,
     "spending_offset": 1,
-    "descend": 0.8,
+    "descend": 0.5,
     "keep": 0.9,
     "min_growth": 0.25,
 }
@@ -348,7 +348,7 @@ def main() -> None:
     ap.add_argument("--policies", default="per_round,project")
     ap.add_argument("--outside-weight", type=float, default=1.0)
     ap.add_argument("--spending-offset", type=int, default=1)
-    ap.add_argument("--descend", type=float, default=0.8)
+    ap.add_argument("--descend", type=float, default=0.5)
     ap.add_argument("--keep", type=float, default=0.9)
     ap.add_argument("--min-growth", type=float, default=0.25)
     ap.add_argument("--label", default="project", help="name of the project policy's rows")
