@@ -940,9 +940,9 @@ def _reason(
         )
         return f"no candidate set passed its test ({what})."
     s = steps[chosen]
-    larger = [f for f in failed if f.share > s.share]
+    larger = [f for f in failed if f.n_population_above > s.n_population_above]
     why = (
-        "no larger set held a level to be tested"
+        "no larger set held a level to be tested (or none is left: every item to route is in it)"
         if not larger
         else f"the next larger one tested, the {larger[0].n_population_above:,} most "
         "confident, failed "
