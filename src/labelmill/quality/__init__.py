@@ -2,9 +2,11 @@
 
 Public API::
 
-    ThresholdPolicy, choose_threshold, ThresholdDecision, ThresholdStep, DEFAULT_THRESHOLDS
     GuaranteePolicy, GuaranteeDecision, GuaranteeState, GuaranteeStep, DecisionChange,
-    AuditRecords, Population, AuditDesign, design_audit
+    AuditRecords, Population, AuditDesign, design_audit, DEFAULT_SHARES
+        (the default auto-accept policy: its guarantee holds over every round of a project)
+    ThresholdPolicy, choose_threshold, ThresholdDecision, ThresholdStep, DEFAULT_THRESHOLDS
+        (the per-round policy, kept for comparison)
     clopper_pearson_lower, clopper_pearson_interval, required_audit_size
     estimate_accuracy, estimate_accuracy_by_status, estimate_accuracy_by_group, AccuracyEstimate
     find_label_issues, label_quality_scores, compute_confident_joint
@@ -25,6 +27,7 @@ from labelmill.quality._binomial import (
 )
 from labelmill.quality._duplicates import find_duplicates
 from labelmill.quality._guarantee import (
+    DEFAULT_SHARES,
     AuditRecords,
     DecisionChange,
     GuaranteeDecision,
@@ -48,6 +51,7 @@ from labelmill.quality._threshold import (
 )
 
 __all__ = [
+    "DEFAULT_SHARES",
     "DEFAULT_THRESHOLDS",
     "AccuracyEstimate",
     "AuditDesign",
