@@ -90,7 +90,8 @@ def test_review_order_ranked_first_then_random_order_across_statuses(project):
     from labelmill.store import Item, Label
 
     with project.store.session() as s:
-        keys = dict(s.execute(sa.select(Item.item_id, Item.random_key)).tuples().all())
+        keys = dict(s.execute(sa.select(Item.item_id, Label.priority).join(Label)).tuples().all())
+        audit_keys = dict(s.execute(sa.select(Item.item_id, Item.random_key)).tuples().all())
         pks = dict(s.execute(sa.select(Item.item_id, Item.pk)).tuples().all())
         ranked = {"i3": ("review", 0.2), "i7": ("unlabeled", 0.9), "i5": ("review", 2.5)}
         for item_id, (status, priority) in ranked.items():
@@ -102,6 +103,11 @@ def test_review_order_ranked_first_then_random_order_across_statuses(project):
         s.execute(sa.update(Label).where(Label.item_pk == pks["i0"]).values(status="auto"))
     unranked = sorted(set(keys) - set(ranked) - {"i0"}, key=keys.get, reverse=True)
     expected = ["i5", "i7", "i3", *unranked]
+    # The unranked order has its own hash: the review queue never reads the audit keys.
+    from labelmill.ingest._write import unranked_priority
+
+    assert all(keys[i] == unranked_priority(i, 0) for i in unranked)
+    assert all(keys[i] != audit_keys[i] - 1 for i in unranked)
 
     def serve(n, user=None):
         got = review.next_items(project.store, project.schema, n=n, user=user, audit_fraction=0)

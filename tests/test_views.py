@@ -54,7 +54,7 @@ def test_status_counts_items_per_class_and_states_the_guarantee(project):
     assert info["by_class"]["human"] == {"spam": 0, "ham": 1}
     assert info["guarantee"]["round"] == result.round_id
     assert info["guarantee"]["statement"] == result.guarantee
-    assert "too few audit labels" in info["guarantee"]["statement"]
+    assert "too few audit answers to test" in info["guarantee"]["statement"]
 
 
 def test_items_list_review_in_queue_order_with_votes(project):

@@ -668,9 +668,13 @@ class Project:
 
 
 def _audit_minimum(settings: ProjectSettings) -> int:
-    """The audit sample size the threshold policy needs at the settings' target."""
-    from labelmill.quality import required_audit_size
+    """The audit sample the auto-accept policy needs before it can test at all, at the
+    settings' target: the review queue mixes audit items in until there are this many."""
+    from labelmill.quality import GuaranteePolicy, required_audit_size
 
+    if settings.guarantee == "project":
+        policy = GuaranteePolicy(settings.target_accuracy, settings.confidence)
+        return policy.audit_minimum()
     return required_audit_size(
         target_accuracy=settings.target_accuracy, confidence=settings.confidence
     )

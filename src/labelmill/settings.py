@@ -30,7 +30,7 @@ from typing import Any
 from labelmill.enums import Strategy
 from labelmill.exceptions import ConfigError
 
-__all__ = ["DATASHEET_FIELDS", "STRATEGY_NAMES", "ProjectSettings"]
+__all__ = ["DATASHEET_FIELDS", "GUARANTEES", "STRATEGY_NAMES", "ProjectSettings"]
 
 #: the free-text fields of the report (Gebru et al., "Datasheets for Datasets")
 DATASHEET_FIELDS = (
@@ -50,6 +50,8 @@ DATASHEET_FIELDS = (
 #: the query strategies of :mod:`labelmill.active` and "auto" (the bandit); a test keeps
 #: them equal to the registry, which is not imported here (it loads numpy)
 STRATEGY_NAMES = tuple(s.value for s in Strategy)
+#: the auto-accept policies: over the whole project (default) or per round (the old one)
+GUARANTEES = ("project", "per_round")
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,12 @@ class ProjectSettings:
         Items chosen per round by active learning (and answers per simulated round).
     strategy : str, default "auto"
         The active-learning strategy ordering the review queue; ``auto`` is the bandit.
+    guarantee : {"project", "per_round"}, default "project"
+        ``project``: with probability at least ``confidence``, no round of the project ever
+        auto-accepts labels below ``target_accuracy``
+        (:class:`labelmill.quality.GuaranteePolicy`); ``per_round``: the older policy whose
+        statement holds for each round on its own (:class:`labelmill.quality.ThresholdPolicy`),
+        kept for comparison.
     overlap : int >= 1, default 3
         Crowd mode: how many distinct people answer each item.
     featurizer : dict
@@ -97,6 +105,7 @@ class ProjectSettings:
     audit_fraction: float = 0.3
     batch_size: int = 50
     strategy: str = "auto"
+    guarantee: str = "project"
     overlap: int = 3
     featurizer: dict[str, Any] = field(default_factory=dict)
     feature_cache: str | None = None
@@ -230,6 +239,12 @@ def _datasheet(value: Any) -> dict[str, str]:
     return dict(value)
 
 
+def _guarantee(value: Any) -> str:
+    if value not in GUARANTEES:
+        raise ValueError(f"must be one of {', '.join(GUARANTEES)}")
+    return str(value)
+
+
 _CHECKS: dict[str, Callable[[Any], Any]] = {
     "target_accuracy": _open_unit,
     "confidence": _open_unit,
@@ -237,6 +252,7 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "audit_fraction": _open_unit,
     "batch_size": _positive_int,
     "strategy": _strategy,
+    "guarantee": _guarantee,
     "overlap": _positive_int,
     "featurizer": _options,
     "feature_cache": _folder,

@@ -172,7 +172,7 @@ def test_status_items_answer_and_remove(runner, small):
     invoke(runner, "run", small)
     text = invoke(runner, "status", small).output
     assert re.search(r"review\s+24\s+12\s+12", text)
-    assert "too few audit labels" in text
+    assert "too few audit answers to test" in text
     listed = invoke(runner, "items", small, "--status", "review", "--limit", "3").output
     rows = [line for line in listed.splitlines() if not line.startswith("    ")]
     assert len(rows) == 3 and all(" review " in r and "[rule:says_" in r for r in rows)

@@ -46,7 +46,9 @@ def test_a_round_labels_every_item_and_records_itself(with_rules):
 
 
 def test_audit_answers_unlock_auto_accept_with_a_guarantee(with_rules):
+    """The per-round policy (kept for comparison) certifies with 70 audit answers."""
     project, truth = with_rules
+    project.save_settings(guarantee="per_round")
     project.run_round()
     for entry in project.next_items(70, queue="audit", user="auditor"):
         project.add_answer(entry.item_id, truth[entry.item_id], user="auditor", queue="audit")
@@ -213,3 +215,38 @@ def test_stages_report_in_the_order_they_run(with_rules):
     fractions = [fraction for _, fraction in seen]
     assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] == 1.0
     assert STAGES[:2] == ("rules", "load")
+
+
+def test_project_guarantee_certifies_once_the_audit_sample_allows_and_explains(
+    tmp_path, make_project
+):
+    """The default policy (the guarantee over the whole project) tests nothing before its
+    first share of the error budget has room (144 audit answers at 95%/95%), then
+    auto-accepts, and every round says what changed."""
+    project, truth = make_project(tmp_path, n=400)
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(RULES_YAML)
+    project.register_rules(rules)
+    first = project.run_round()
+    assert first.threshold is None
+    assert "Nothing is auto-accepted yet" in first.change["text"]
+    for entry in project.next_items(100, queue="audit", user="auditor"):
+        project.add_answer(entry.item_id, truth[entry.item_id], user="auditor", queue="audit")
+    early = project.run_round()
+    assert early.threshold is None and early.n_more_audit_needed > 0
+    for entry in project.next_items(60, queue="audit", user="auditor"):
+        project.add_answer(entry.item_id, truth[entry.item_id], user="auditor", queue="audit")
+    result = project.run_round()
+    assert result.n_audit == 160 and result.threshold is not None
+    assert result.counts["auto"] > 0
+    assert "no round of this project auto-accepts" in result.guarantee
+    assert result.change is not None and result.change["text"]
+    assert any(line.startswith("what changed:") for line in result.summary())
+    frame = labels(project)
+    auto = frame[frame["status"] == "auto"]
+    assert np.mean([auto.loc[i, "label"] == truth[i] for i in auto.index]) >= 0.95
+    with project.store.session() as s:
+        from labelmill.store.queries.rounds import get_state
+
+        assert get_state(s, "guarantee")["round"] == 3
+    project.close()

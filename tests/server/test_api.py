@@ -612,7 +612,9 @@ def test_reloading_mid_audit_keeps_the_item_blind(server: Server) -> None:
     filled the audit sample: the same item comes back blind, and the answer is recorded as
     the blind audit it was (the bug: it came back with the suggestion and votes)."""
     project = server.project
-    project.save_settings(target_accuracy=0.6, confidence=0.6, audit_fraction=0.01)
+    project.save_settings(
+        target_accuracy=0.6, confidence=0.6, audit_fraction=0.01, guarantee="per_round"
+    )
     machine_label(project, "m03", label=0, confidence=0.8)
     for item in [f"m{i:02d}" for i in range(24)]:
         machine_label(project, item, label=0, confidence=0.7)

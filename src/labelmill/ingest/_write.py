@@ -377,7 +377,7 @@ def _insert_chunk(
                 "status": Status.UNLABELED if gold is None else Status.GOLD,
                 "confidence": None if gold is None else 1.0,
                 "sources": None if gold is None else [gold_source()],
-                "priority": unranked_priority(keys[it["item_id"]]),
+                "priority": unranked_priority(it["item_id"], seed),
             }
         )
         if gold is not None:
@@ -431,7 +431,10 @@ def random_key(item_id: str, seed: int = 0) -> float:
     return int.from_bytes(digest, "big") / 2**64
 
 
-def unranked_priority(key: float) -> float:
-    """The review-queue priority of an item no round has ranked: ``random_key - 1``, in
-    [-1, 0), below every priority a round assigns (>= 0), in the fixed random order."""
-    return key - 1.0
+def unranked_priority(item_id: str, seed: int = 0) -> float:
+    """The review-queue priority of an item no round has ranked: a second uniform number,
+    minus 1 (in [-1, 0), below every priority a round assigns, >= 0). It comes from its own
+    hash, independent of :func:`random_key`, so the review queue's choices never depend on
+    the audit sample's random order."""
+    digest = hashlib.blake2b(f"review:{seed}:{item_id}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64 - 1.0

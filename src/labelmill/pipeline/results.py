@@ -99,6 +99,7 @@ class RoundResult:
     counts: dict[str, int] = field(default_factory=dict)
     threshold: float | None = None
     guarantee: str = ""
+    change: dict[str, Any] | None = None
     n_audit: int = 0
     n_human: int = 0
     n_trained: int = 0
@@ -120,6 +121,8 @@ class RoundResult:
             "items: " + ", ".join(f"{k} {v}" for k, v in self.counts.items()),
             self.guarantee,
         ]
+        if self.change and self.change.get("text"):
+            lines.append(f"what changed: {self.change['text']}")
         if self.audit_accuracy is not None:
             lines.append(
                 f"model accuracy on the blind audit sample: {self.audit_accuracy:.3f} "

@@ -151,14 +151,18 @@ def _run(
     shown, ece_before, ece_after = steps.calibrate_on_audit(proba, audited, data.audit, seed)
 
     record.stage(Stage.ROUTE)
-    from labelmill.quality import ThresholdPolicy
-
     routable = ~(trusted | audited)
-    policy = ThresholdPolicy(settings.target_accuracy, settings.confidence)
-    # Once people have labeled or audited every item, nothing is left to route.
-    population = raw_conf[routable] if routable.any() else None
-    decision = policy.choose(raw_conf[audited], correct_audit, population_scores=population)
-    auto = routable & decision.accepts(raw_conf)
+    routing = steps.route(
+        settings,
+        raw_conf,
+        predicted,
+        data.audit,
+        data.random_keys,
+        data.status,
+        routable,
+        data.state.get("guarantee"),
+    )
+    auto = routing.auto
     status = np.where(routable, np.where(auto, Status.AUTO, Status.REVIEW), data.status)
     status = np.where(trusted & (data.status == Status.UNLABELED), Status.HUMAN, status)
     final = np.where(trusted, data.human, np.where(audited, data.audit, predicted))
@@ -180,7 +184,7 @@ def _run(
     stopping, stopping_state = steps.stopping_verdict(
         data.random_keys,
         predicted,
-        coverage if decision.threshold is not None else None,
+        coverage if routing.threshold is not None else None,
         data.state.get("stopping"),
     )
 
@@ -188,17 +192,16 @@ def _run(
         round_id=record.id,
         status="done",
         counts={s.value: int((status == s).sum()) for s in Status},
-        threshold=decision.threshold,
-        guarantee=decision.statement(),
+        threshold=routing.threshold,
+        guarantee=routing.statement,
+        change=routing.change,
         n_audit=int(audited.sum()),
         n_human=int(trusted.sum()),
         n_trained=int(rows.size),
         audit_accuracy=float(correct_audit.mean()) if audited.any() else None,
-        auto_accuracy=steps.auto_accuracy(
-            decision, raw_conf[audited], correct_audit, settings.confidence
-        ),
-        n_more_audit_needed=decision.n_more_needed,
-        accepted_share_on_audit=decision.accepted_share_on_audit,
+        auto_accuracy=steps.auto_accuracy(routing, correct_audit, settings.confidence),
+        n_more_audit_needed=routing.n_more_audit,
+        accepted_share_on_audit=routing.accepted_share_on_audit,
         ece_before=ece_before,
         ece_after=ece_after,
         strategy=StrategyInfo(**strategy) if strategy else None,
@@ -209,17 +212,17 @@ def _run(
             featurizer=featurizer_version,
             aggregator=aggregator,
             end_model=repr(model),
-            threshold_policy=repr(policy),
+            threshold_policy=routing.policy,
         ),
     )
     record.stage(Stage.WRITE)
     result.seconds = dict(record.seconds)
     state = {
         "stopping": stopping_state,
-        "audit_outcomes": steps.audit_outcomes(
-            data, audited, predicted, raw_conf, shown, decision, policy
-        ),
+        "audit_outcomes": steps.audit_outcomes(data, audited, predicted, raw_conf, shown, routing),
     }
+    if routing.state is not None:
+        state["guarantee"] = routing.state
     if bandit_state is not None:
         state["bandit"] = bandit_state
     labels = RoundLabels(label=final, status=status, proba=shown, priority=priority)

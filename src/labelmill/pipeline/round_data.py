@@ -40,7 +40,7 @@ __all__ = [
 
 Progress = Callable[[str, float], None]
 #: learner state persisted between rounds (``settings`` table): key -> JSON value
-STATE_KEYS = ("bandit", "stopping")
+STATE_KEYS = ("bandit", "stopping", "guarantee")
 _MACHINE = (Status.AUTO, Status.REVIEW)
 
 

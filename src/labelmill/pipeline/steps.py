@@ -6,11 +6,12 @@ No store access here: :mod:`labelmill.pipeline.round` feeds them what
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from labelmill.enums import SourceKind
+from labelmill.enums import SourceKind, Status
 from labelmill.exceptions import RoundError
 from labelmill.pipeline.results import AutoAccuracy
 from labelmill.schema import Schema
@@ -19,6 +20,7 @@ from labelmill.settings import ProjectSettings
 __all__ = [
     "HUMAN_WEIGHT",
     "MAX_WEAK_ROWS",
+    "Routing",
     "aggregate",
     "audit_outcomes",
     "auto_accuracy",
@@ -27,6 +29,7 @@ __all__ = [
     "committee_members",
     "end_model",
     "order_review_queue",
+    "route",
     "stopping_verdict",
     "weak_sample",
 ]
@@ -226,18 +229,21 @@ def check_trainable(
 
 
 def auto_accuracy(
-    decision: Any, audit_scores: np.ndarray, correct_audit: np.ndarray, confidence: float
+    routing: Routing, correct_audit: np.ndarray, confidence: float
 ) -> AutoAccuracy | None:
     """Accuracy of the auto labels on the audit items above the chosen threshold, with its
     exact interval and the bound that certified it (None when nothing is auto-accepted)."""
-    if decision.threshold is None:
+    if routing.threshold is None:
         return None
     from labelmill.quality import estimate_accuracy
 
-    above = decision.accepts(audit_scores)
-    est = estimate_accuracy(correct_audit[above], confidence=confidence)
+    est = estimate_accuracy(correct_audit[routing.accepts_audit], confidence=confidence)
     return AutoAccuracy(
-        estimate=est.accuracy, lower=est.lower, upper=est.upper, bound=decision.lower_bound, n=est.n
+        estimate=est.accuracy,
+        lower=est.lower,
+        upper=est.upper,
+        bound=float(routing.lower_bound or 0.0),
+        n=est.n,
     )
 
 
@@ -247,8 +253,7 @@ def audit_outcomes(
     predicted: np.ndarray,
     raw_conf: np.ndarray,
     shown: np.ndarray,
-    decision: Any,
-    policy: Any,
+    routing: Routing,
 ) -> dict[str, Any]:
     """What this round's model made of each audited item: its label, raw and shown
     confidence, and the status it would have had without the audit (``auto`` above the
@@ -257,8 +262,7 @@ def audit_outcomes(
     ``threshold_candidates`` counts the thresholds with an audited item above them (the
     intervals of the report are adjusted for that many looks)."""
     rows = np.flatnonzero(audited)
-    would_auto = decision.accepts(raw_conf[rows]) if rows.size else np.zeros(0, dtype=bool)
-    grid = np.asarray(getattr(policy, "thresholds", None) or _default_grid())
+    grid = _default_grid()
     candidates = int((grid[:, None] <= raw_conf[rows][None, :]).any(axis=1).sum())
     return {
         "item_pks": data.pks[rows].tolist(),
@@ -266,8 +270,8 @@ def audit_outcomes(
         "audit": data.audit[rows].tolist(),
         "raw_confidence": np.round(raw_conf[rows], 5).tolist(),
         "shown_confidence": np.round(shown[rows].max(axis=1), 5).tolist(),
-        "would_be": np.where(would_auto, "auto", "review").tolist(),
-        "threshold": decision.threshold,
+        "would_be": np.where(routing.accepts_audit, "auto", "review").tolist(),
+        "threshold": routing.threshold,
         "threshold_candidates": max(candidates, 1),
     }
 
@@ -276,3 +280,121 @@ def _default_grid() -> np.ndarray:
     from labelmill.quality import DEFAULT_THRESHOLDS
 
     return np.asarray(DEFAULT_THRESHOLDS, dtype=np.float64)
+
+
+@dataclass
+class Routing:
+    """What the auto-accept policy decided this round.
+
+    Attributes
+    ----------
+    auto : (n_items,) bool array
+        Items auto-accepted (routable ones only).
+    threshold : float or None
+    accepts_audit : (n_audit,) bool array
+        Audited items at or above the threshold (what the policy would have accepted).
+    statement : str
+        The guarantee, for people.
+    lower_bound : float or None
+        The one-sided bound at the chosen threshold.
+    n_more_audit : int
+        How many more audit answers would help (0: none known).
+    accepted_share_on_audit : float or None
+    change : dict or None
+        What changed since the last round and why (project policy only).
+    policy : str
+        ``repr`` of the policy.
+    state : dict or None
+        The policy's state to persist (project policy only).
+    """
+
+    auto: np.ndarray
+    threshold: float | None
+    accepts_audit: np.ndarray
+    statement: str
+    lower_bound: float | None
+    n_more_audit: int
+    accepted_share_on_audit: float | None
+    change: dict[str, Any] | None
+    policy: str
+    state: dict[str, Any] | None
+
+
+def route(
+    settings: ProjectSettings,
+    raw_conf: np.ndarray,
+    predicted: np.ndarray,
+    audit_labels: np.ndarray,
+    random_keys: np.ndarray,
+    status: np.ndarray,
+    routable: np.ndarray,
+    state: dict[str, Any] | None,
+) -> Routing:
+    """Choose the items to auto-accept with the project's guarantee.
+
+    Routing reads the model's raw top-label confidence (never the display calibration,
+    which is fitted on the audit answers). ``settings.guarantee`` picks the policy:
+    ``project`` (:class:`labelmill.quality.GuaranteePolicy`, its state carried from round
+    to round) or ``per_round`` (:class:`labelmill.quality.ThresholdPolicy`).
+    """
+    audited = audit_labels >= 0
+    correct = predicted[audited] == audit_labels[audited]
+    n = raw_conf.shape[0]
+    if settings.guarantee == "per_round":
+        from labelmill.quality import ThresholdPolicy
+
+        old = ThresholdPolicy(settings.target_accuracy, settings.confidence)
+        population = raw_conf[routable] if routable.any() else None
+        decision = old.choose(raw_conf[audited], correct, population_scores=population)
+        return Routing(
+            auto=routable & decision.accepts(raw_conf),
+            threshold=decision.threshold,
+            accepts_audit=decision.accepts(raw_conf[audited]),
+            statement=decision.statement(),
+            lower_bound=decision.lower_bound if decision.threshold is not None else None,
+            n_more_audit=decision.n_more_needed,
+            accepted_share_on_audit=decision.accepted_share_on_audit,
+            change=None,
+            policy=repr(old),
+            state=None,
+        )
+    import dataclasses
+
+    from labelmill.quality import AuditRecords, GuaranteePolicy, GuaranteeState, Population
+
+    policy = GuaranteePolicy(settings.target_accuracy, settings.confidence)
+    ones = np.ones(n)
+    records = AuditRecords(
+        scores=raw_conf[audited],
+        correct=correct,
+        keys=random_keys[audited],
+        weights=ones[audited],
+        classes=predicted[audited],
+    )
+    people = Population(
+        scores=raw_conf[routable],
+        keys=random_keys[routable],
+        weights=ones[routable],
+        classes=predicted[routable],
+        was_auto=status[routable] == Status.AUTO,
+    )
+    verdict = policy.decide(records, people, GuaranteeState.from_dict(state) if state else None)
+    auto = np.zeros(n, dtype=bool)
+    auto[routable] = verdict.auto
+    accepts = (
+        raw_conf[audited] >= verdict.threshold
+        if verdict.threshold is not None
+        else np.zeros(int(audited.sum()), dtype=bool)
+    )
+    return Routing(
+        auto=auto,
+        threshold=verdict.threshold,
+        accepts_audit=accepts,
+        statement=verdict.statement(),
+        lower_bound=verdict.lower_bound if verdict.threshold is not None else None,
+        n_more_audit=int(verdict.n_more_audit or 0),
+        accepted_share_on_audit=float(accepts.mean()) if accepts.size else None,
+        change=dataclasses.asdict(verdict.change),
+        policy=repr(policy),
+        state=verdict.state.to_dict(),
+    )

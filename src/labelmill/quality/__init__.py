@@ -2,7 +2,11 @@
 
 Public API::
 
+    GuaranteePolicy, GuaranteeDecision, GuaranteeState, GuaranteeStep, DecisionChange,
+    AuditRecords, Population, AuditDesign, design_audit, DEFAULT_SHARES
+        (the default auto-accept policy: its guarantee holds over every round of a project)
     ThresholdPolicy, choose_threshold, ThresholdDecision, ThresholdStep, DEFAULT_THRESHOLDS
+        (the per-round policy, kept for comparison)
     clopper_pearson_lower, clopper_pearson_interval, required_audit_size
     estimate_accuracy, estimate_accuracy_by_status, estimate_accuracy_by_group, AccuracyEstimate
     find_label_issues, label_quality_scores, rank_label_issues, compute_confident_joint
@@ -24,6 +28,7 @@ from labelmill.quality._audit import (
     estimate_accuracy_by_status,
     estimate_audit_accuracy,
 )
+from labelmill.quality._audit_design import AuditDesign, design_audit
 from labelmill.quality._binomial import (
     AccuracyEstimate,
     clopper_pearson_interval,
@@ -46,6 +51,16 @@ from labelmill.quality._checks import (
 )
 from labelmill.quality._cross_val import cross_val_pred_probs, stratified_folds
 from labelmill.quality._duplicates import find_duplicates
+from labelmill.quality._guarantee import (
+    DEFAULT_SHARES,
+    AuditRecords,
+    DecisionChange,
+    GuaranteeDecision,
+    GuaranteePolicy,
+    GuaranteeStep,
+    Population,
+)
+from labelmill.quality._guarantee_state import GuaranteeState
 from labelmill.quality._intervals import exact_interval
 from labelmill.quality._label_issues import (
     compute_confident_joint,
@@ -69,12 +84,21 @@ __all__ = [
     "AUDIT_COLUMNS",
     "CALIBRATION_COLUMNS",
     "CHECKS",
+    "DEFAULT_SHARES",
     "DEFAULT_THRESHOLDS",
     "SLICE_COLUMNS",
     "AccuracyEstimate",
     "CalibrationResult",
     "CheckResult",
     "NoiseEstimate",
+    "AuditDesign",
+    "AuditRecords",
+    "DecisionChange",
+    "GuaranteeDecision",
+    "GuaranteePolicy",
+    "GuaranteeState",
+    "GuaranteeStep",
+    "Population",
     "ThresholdDecision",
     "ThresholdPolicy",
     "ThresholdStep",
@@ -88,6 +112,7 @@ __all__ = [
     "compute_calibration",
     "compute_confident_joint",
     "cross_val_pred_probs",
+    "design_audit",
     "estimate_accuracy",
     "estimate_accuracy_by_group",
     "estimate_accuracy_by_status",
