@@ -149,11 +149,11 @@ SETS = {
 }
 
 
-def build(name: str, seed: int, folder: Path):
+def build(name: str, seed: int, folder: Path, guarantee: str = "project"):
     from labelmill import Project
 
     frame, data_type, classes = SETS[name]()
-    settings = {"seed": seed, "feature_cache": str(CACHE / "features")}
+    settings = {"seed": seed, "feature_cache": str(CACHE / "features"), "guarantee": guarantee}
     project = Project.init(
         folder / f"{name}-{seed}", classes=classes, data_type=data_type, settings=settings
     )
@@ -227,7 +227,7 @@ def random_to_goal(names: list[str], seeds: range, goal: float = 0.95) -> None:
         reached, at = [], {500: [], 1500: []}
         with tempfile.TemporaryDirectory() as tmp:
             for seed in seeds:
-                project, frame = build(name, seed, Path(tmp))
+                project, frame = build(name, seed, Path(tmp), args.guarantee)
                 budgets = [b for b in GRID if b < len(frame)] + [len(frame)]
                 curve = random_baseline(project, frame, seed, budgets)
                 project.close()
@@ -259,6 +259,13 @@ def main() -> None:
     )
     parser.add_argument("--budget", type=int, default=600)
     parser.add_argument("--batch-size", type=int, default=50)
+    parser.add_argument(
+        "--guarantee",
+        choices=["project", "per_round"],
+        default="project",
+        help="The auto-accept policy: over the whole project (default) or per round (the old "
+        "one); run both on the same seeds to compare.",
+    )
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "out" / "auto_labeling.json"))
     parser.add_argument(
         "--summarize",
@@ -280,7 +287,8 @@ def main() -> None:
         merged: dict[str, dict] = {}
         for path in args.summarize:  # the same set and budget in several files: all runs
             for name, result in json.loads(Path(path).read_text()).items():
-                key = f"{name} (budget {result['budget']})"
+                policy = result.get("guarantee", "per_round")
+                key = f"{name} (budget {result['budget']}, {policy})"
                 if key in merged:
                     merged[key]["runs"] += result["runs"]
                     merged[key]["efficiency"] += result["efficiency"]
@@ -303,7 +311,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             for seed in range(args.first_seed, args.first_seed + args.seeds):
                 start = time.perf_counter()
-                project, frame = build(name, seed, Path(tmp))
+                project, frame = build(name, seed, Path(tmp), args.guarantee)
                 curve = project.simulate(
                     oracle_column="truth", budget=args.budget, batch_size=args.batch_size
                 )
@@ -345,6 +353,7 @@ def main() -> None:
                     "budget": args.budget,
                     "batch_size": args.batch_size,
                     "seeds": args.seeds,
+                    "guarantee": args.guarantee,
                 }
                 out.write_text(json.dumps(results, indent=1, default=float))  # after every run
                 print(
@@ -359,6 +368,7 @@ def main() -> None:
             "budget": args.budget,
             "batch_size": args.batch_size,
             "seeds": args.seeds,
+            "guarantee": args.guarantee,
         }
         out.write_text(json.dumps(results, indent=1, default=float))
     print(summarize(results))
@@ -418,8 +428,9 @@ def rounds_table(results: dict) -> str:
     a lucky sample shows in several of its rounds: count runs as well as rounds."""
     lines = [
         "| data set | rounds with auto labels | of them below 95% | runs with a round below "
-        "95% | worst true accuracy of auto labels |",
-        "|---|---|---|---|---|",
+        "95% | worst true accuracy of auto labels | auto share at 500 / 1,000 / 1,500 answers "
+        "(median) | runs with a drop > 20 points no audit error explains |",
+        "|---|---|---|---|---|---|---|",
     ]
     for name, r in results.items():
         per_run = [
@@ -434,10 +445,35 @@ def rounds_table(results: dict) -> str:
         below = sum(a < 0.95 for a in accs)
         runs_below = sum(any(a < 0.95 for a in run) for run in per_run)
         worst = f"{min(accs):.3f}" if accs else "—"
+        shares = " / ".join(_share_at(r["runs"], n) for n in (500, 1000, 1500))
+        drops = sum(_unexplained_drop(run["rounds"]) for run in r["runs"])
         lines.append(
-            f"| {name} | {len(accs)} | {below} | {runs_below} of {len(per_run)} | {worst} |"
+            f"| {name} | {len(accs)} | {below} | {runs_below} of {len(per_run)} | {worst} | "
+            f"{shares} | {drops} of {len(per_run)} |"
         )
     return "\n".join(lines)
+
+
+def _share_at(runs: list[dict], answers: int) -> str:
+    """Median auto share at the last round with at most ``answers`` people's answers."""
+    got = []
+    for run in runs:
+        rows = [r for r in run["rounds"] if r["human_labels"] + r["audit_labels"] <= answers]
+        if rows and run["rounds"][-1]["human_labels"] + run["rounds"][-1]["audit_labels"] >= (
+            answers * 0.9
+        ):
+            got.append(rows[-1]["auto_share"])
+    return f"{np.median(got):.1%}" if got else "—"
+
+
+def _unexplained_drop(rounds: list[dict], points: float = 0.20) -> bool:
+    """Whether the auto share fell by more than ``points`` between consecutive rounds
+    without an audit error above the threshold to explain it (the round's change causes)."""
+    for before, after in zip(rounds, rounds[1:], strict=False):
+        if before["auto_share"] - after["auto_share"] > points:
+            if "audit_errors" not in (after.get("change") or ""):
+                return True
+    return False
 
 
 if __name__ == "__main__":

@@ -48,6 +48,7 @@ class CurveRow:
     accuracy_all_true: float
     strategy: str | None
     seconds: float
+    change: str | None = None  # the causes of this round's change in auto-acceptance
 
 
 def simulate(
@@ -169,6 +170,7 @@ def _measure(
         accuracy_all_true=float((label == truth).mean()),
         strategy=result.strategy.used if result.strategy else None,
         seconds=round(seconds, 2),
+        change=",".join((result.change or {}).get("causes") or []) or None,
     )
 
 
