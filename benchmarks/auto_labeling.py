@@ -227,7 +227,7 @@ def random_to_goal(names: list[str], seeds: range, goal: float = 0.95) -> None:
         reached, at = [], {500: [], 1500: []}
         with tempfile.TemporaryDirectory() as tmp:
             for seed in seeds:
-                project, frame = build(name, seed, Path(tmp), args.guarantee)
+                project, frame = build(name, seed, Path(tmp))
                 budgets = [b for b in GRID if b < len(frame)] + [len(frame)]
                 curve = random_baseline(project, frame, seed, budgets)
                 project.close()
@@ -470,9 +470,9 @@ def _unexplained_drop(rounds: list[dict], points: float = 0.20) -> bool:
     """Whether the auto share fell by more than ``points`` between consecutive rounds
     without an audit error above the threshold to explain it (the round's change causes)."""
     for before, after in zip(rounds, rounds[1:], strict=False):
-        if before["auto_share"] - after["auto_share"] > points:
-            if "audit_errors" not in (after.get("change") or ""):
-                return True
+        dropped = before["auto_share"] - after["auto_share"] > points
+        if dropped and "audit_errors" not in (after.get("change") or ""):
+            return True
     return False
 
 
