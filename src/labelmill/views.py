@@ -112,8 +112,7 @@ def list_items(
     ConfigError
         An unknown status or a ``limit`` below 1.
     """
-    from labelmill.export._people import answers_by_item, with_people_targets
-    from labelmill.export._rows import check_statuses
+    from labelmill.export import answers_by_item, check_statuses, with_people_targets
     from labelmill.utils._validation import check_positive
 
     check_statuses(statuses)

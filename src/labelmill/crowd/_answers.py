@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from labelmill.exceptions import InputError
-from labelmill.labelmodel._validation import VoteMatrix
+from labelmill.labelmodel import VoteMatrix
 from labelmill.utils._validation import check_choice
 
 __all__ = ["EncodedAnswers", "DUPLICATE_POLICIES", "check_answers", "encode_answers"]

@@ -10,6 +10,16 @@ metadata columns. See :mod:`labelmill.export._rows`.
 """
 
 from labelmill.export._datasets import to_hf_dataset, to_torch_dataset
-from labelmill.export._rows import export_format, export_rows, iter_export_rows
+from labelmill.export._people import answers_by_item, with_people_targets
+from labelmill.export._rows import check_statuses, export_format, export_rows, iter_export_rows
 
-__all__ = ["export_format", "export_rows", "iter_export_rows", "to_hf_dataset", "to_torch_dataset"]
+__all__ = [
+    "answers_by_item",
+    "check_statuses",
+    "export_format",
+    "export_rows",
+    "iter_export_rows",
+    "to_hf_dataset",
+    "to_torch_dataset",
+    "with_people_targets",
+]

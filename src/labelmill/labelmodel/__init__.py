@@ -36,7 +36,7 @@ from labelmill.labelmodel._majority import MajorityLabelVoter, MajorityVote
 from labelmill.labelmodel._multilabel import MultiLabelModel, combine_votes
 from labelmill.labelmodel._one_coin import OneCoinDawidSkene
 from labelmill.labelmodel._sklearn import VoteClassifier
-from labelmill.labelmodel._validation import VoteMatrix
+from labelmill.labelmodel._validation import VoteMatrix, check_label_matrix
 from labelmill.labelmodel._wawa import Wawa
 
 __all__ = [
@@ -49,6 +49,7 @@ __all__ = [
     "MultiLabelModel",
     "OneCoinDawidSkene",
     "VoteMatrix",
+    "check_label_matrix",
     "VoteClassifier",
     "Wawa",
     "combine_votes",

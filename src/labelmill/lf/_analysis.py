@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from labelmill.exceptions import InputError
-from labelmill.labelmodel._validation import check_label_matrix
+from labelmill.labelmodel import check_label_matrix
 
 __all__ = ["LFAnalysis", "analyze_lfs"]
 
