@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
+from labelmill.enums import Status
 from labelmill.exceptions import NotFoundError
 from labelmill.store.models import Import, Item, Label, Lease, Source, User, Vote
 
@@ -150,9 +151,16 @@ def round_rows(session: Session) -> list[tuple[int, str, float, str, int, str]]:
 
 
 def update_labels(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Bulk update of label rows (dicts keyed by ``item_pk`` plus the columns to set)."""
+    """Bulk update of machine label rows (dicts keyed by ``item_pk`` plus the columns to
+    set). Rows a person labeled meanwhile (``human``, ``gold``: an answer given while a round
+    ran) are left as they are."""
+    statement = (
+        update(Label)
+        .where(Label.status != Status.HUMAN, Label.status != Status.GOLD)
+        .execution_options(synchronize_session=None)
+    )
     for start in range(0, len(rows), _IN_CHUNK):
-        session.execute(update(Label), rows[start : start + _IN_CHUNK])
+        session.execute(statement, rows[start : start + _IN_CHUNK])
 
 
 def export_page(
