@@ -114,11 +114,12 @@ def test_review_order_ranked_first_then_random_order_across_statuses(project):
 
 
 def test_answer_counters_match_the_votes(project):
-    """The audit quota reads running counts; they must equal a count of people's answers
-    (withdrawn ones included, as before: an undo appends, it does not erase)."""
+    """The audit quota reads running counts; they must equal a count of people's current
+    answers: an undo takes its answer out, answering again or changing an answer counts
+    once."""
     import sqlalchemy as sa
 
-    from labelmill.store import Counter, Source, Vote
+    from labelmill.store import Counter
 
     items = [q.item_id for q in project.next_items(3, user="ann", queue="audit")]
     project.add_answer(items[0], "spam", user="ann", queue="audit")
@@ -129,21 +130,18 @@ def test_answer_counters_match_the_votes(project):
     project.add_answer(free[0], "ham", user="bob", queue="review")
     project.undo_answer(free[0], user="bob")
     project.add_answer(free[0], "spam", user="bob", queue="review")
+    project.add_answer(free[0], "ham", user="bob", queue="review")  # changed: still one
+    project.add_answer(free[2], "ham", user="bob", queue="review")
+    project.undo_answer(free[2], user="bob")  # withdrawn: not counted
     project.add_answer(free[1], "spam", user="cat", queue="crowd")  # a crowd vote: not counted
     with project.store.session() as s:
         counts = dict(s.execute(sa.select(Counter.name, Counter.value)).tuples().all())
-        votes = dict(
-            s.execute(
-                sa.select(Vote.queue, sa.func.count())
-                .join(Source, Source.id == Vote.source_id)
-                .where(Source.kind == "human", Vote.label != -1)
-                .group_by(Vote.queue)
-            )
-            .tuples()
-            .all()
-        )
-    assert counts == {"answers:audit": 2, "answers:review": 2}
-    assert counts == {f"answers:{q}": n for q, n in votes.items()}
+    with project.store.session() as s:
+        from labelmill.store.queries.sources import latest_answers
+
+        current = [queue for _pk, _k, _u, _l, queue in latest_answers(s)]
+    assert counts == {"answers:audit": 2, "answers:review": 1}
+    assert counts == {f"answers:{q}": current.count(q) for q in ("audit", "review")}
 
 
 # -- blind means blind -------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 import shutil
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -87,9 +87,14 @@ class Server:
     app: Any
     project: Project
     client: TestClient
+    tokens: dict[str, str] = field(default_factory=dict)
 
     def token(self, name: str) -> str:
-        return self.app.state.signer.sign(name, kind="access")
+        """An API token of ``name`` (one session row per user and server, made once)."""
+        if name not in self.tokens:
+            sid = self.project.open_session(name, "access", seconds=3600)
+            self.tokens[name] = self.app.state.signer.sign(name, kind="access", sid=sid)
+        return self.tokens[name]
 
     def headers(self, name: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(name)}"}

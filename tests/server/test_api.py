@@ -104,7 +104,7 @@ def test_token_login_and_me(server: Server) -> None:
     body = response.json()
     assert body["token_type"] == "bearer"
     me = server.client.get("/api/me", headers={"Authorization": f"Bearer {body['access_token']}"})
-    assert me.json() == {"name": "rev", "role": "reviewer"}
+    assert me.json() == {"name": "rev", "role": "reviewer", "via": "bearer"}
 
 
 def test_wrong_password_is_401_and_rate_limited(server: Server) -> None:
@@ -136,8 +136,9 @@ def test_forged_tokens_are_401(server: Server, token: str) -> None:
 
 def test_expired_and_wrong_kind_tokens_are_401(server: Server) -> None:
     signer = server.app.state.signer
-    old = signer.sign("ada", kind="access", now=time.time() - signer.lifetime - 5)
-    session = signer.sign("ada", kind="session")
+    sid = server.project.open_session("ada", "access", seconds=3600)
+    old = signer.sign("ada", kind="access", sid=sid, now=time.time() - signer.lifetime - 5)
+    session = signer.sign("ada", kind="session", sid=sid)
     for token in (old, session):
         response = server.client.get("/api/me", headers={"Authorization": f"Bearer {token}"})
         assert response.status_code == 401
@@ -315,7 +316,9 @@ def test_annotator_answers_only_assigned_items(server: Server) -> None:
 def test_undo_and_reanswer(server: Server) -> None:
     item = server.next("ann").json()["item_id"]
     server.answer("ann", item, "spam")
-    assert server.post(f"/api/items/{item}/undo", "ann").json() == {"item_id": item, "undone": True}
+    undone = server.post(f"/api/items/{item}/undo", "ann").json()
+    assert undone["undone"] is True and undone["queue"] == "review"
+    assert undone["card"]["item_id"] == item and undone["card"]["mode"] == "review"
     assert server.get("/api/stats", "ann").json()["by_status"]["human"] == 0
     again = server.post(f"/api/items/{item}/undo", "ann")
     assert again.status_code == 404 and "no answer" in again.json()["detail"]
@@ -323,7 +326,7 @@ def test_undo_and_reanswer(server: Server) -> None:
     response = server.answer("ann", item, "ham", queue="crowd")
     assert response.status_code == 201 and response.json()["queue"] == "review"
     deleted = server.client.delete(f"/api/items/{item}/answers", headers=server.headers("ann"))
-    assert deleted.status_code == 200
+    assert deleted.status_code == 200 and deleted.json()["card"]["item_id"] == item
 
 
 # -- stats, admin ----------------------------------------------------------------------------
@@ -433,7 +436,8 @@ def test_failed_run_is_reported(server: Server, monkeypatch: Any) -> None:
 
 
 def test_openapi_lists_the_routes(server: Server) -> None:
-    paths = server.get("/openapi.json").json()["paths"]
+    assert server.get("/openapi.json").status_code == 401  # behind login, like the API
+    paths = server.get("/openapi.json", "ann").json()["paths"]
     assert {
         "/api/auth/token",
         "/api/items/next",
@@ -549,12 +553,11 @@ def test_every_response_carries_the_security_headers(shared_server: Server) -> N
         assert response.headers["x-frame-options"] == "DENY"
         assert response.headers["referrer-policy"] == "same-origin"
         assert "default-src 'self'" in response.headers["content-security-policy"]
+    # Pages and API answers hold people's data: never cached (HTML included).
     assert api.headers["cache-control"] == "no-store"
-    assert "cache-control" not in page.headers
-    # Swagger UI loads its own scripts: no CSP there, the other headers still.
-    docs = client.get("/docs")
-    assert "content-security-policy" not in docs.headers
-    assert docs.headers["x-frame-options"] == "DENY"
+    assert page.headers["cache-control"] == "no-store"
+    static = client.get("/static/app.css")
+    assert "no-store" not in static.headers.get("cache-control", "")
 
 
 def test_dashboard_interval_comes_from_a_real_round(

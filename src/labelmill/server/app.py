@@ -21,14 +21,14 @@ from labelmill.server import service
 from labelmill.server.auth import LoginLimiter, TokenSigner
 from labelmill.server.errors import install_error_handlers
 from labelmill.server.jobs import RoundRunner
-from labelmill.server.routes import admin, api, media, ui
+from labelmill.server.routes import account, admin, api, browse, media, ui
 from labelmill.server.settings import ServerSettings
+from labelmill.users import private_store_files
 
 __all__ = ["create_app"]
 
 logger = logging.getLogger(__name__)
 _HERE = Path(__file__).parent
-_DOC_PAGES = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
 _CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
@@ -60,6 +60,7 @@ def create_app(settings: ServerSettings, *, project: Project | None = None) -> F
         else Project.open(settings.project, db_url=settings.database_url)
     )
     opened.store.analyze()  # SQLite's planner needs table statistics to serve fast
+    private_store_files(opened.store)
     secret = settings.secret_key
     if secret is None:
         secret = secrets.token_urlsafe(32)
@@ -82,19 +83,34 @@ def create_app(settings: ServerSettings, *, project: Project | None = None) -> F
         version=__version__,
         summary="Label data sets: review, audit and crowd queues, stats and administration.",
         lifespan=lifespan,
+        # Swagger UI and ReDoc load script from a public CDN: not on this origin. /docs is
+        # the package's own page, /openapi.json needs a login (routes/ui.py).
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
     )
     app.state.settings = settings
     app.state.project = opened
     app.state.signer = TokenSigner(secret, settings.token_seconds)
-    app.state.limiter = LoginLimiter(settings.login_attempts, settings.login_window_seconds)
+    app.state.limiter = LoginLimiter(
+        settings.login_attempts,
+        settings.login_window_seconds,
+        per_address=settings.login_per_address,
+        per_name=settings.login_per_name,
+        overall=settings.login_overall,
+    )
     app.state.runner = RoundRunner(opened)
     app.state.write_lock = _write_lock_for(opened)
     app.state.stats_cache = service.TTLCache(settings.stats_cache_seconds)
+    app.state.progress_cache = service.TTLCache(settings.progress_cache_seconds)
+    app.state.static_dir = _HERE / "static"
     templates = Jinja2Templates(directory=str(_HERE / "templates"))  # autoescape on for .html
     app.state.templates = templates
 
     install_error_handlers(app)
     app.include_router(api.router)
+    app.include_router(account.router)
+    app.include_router(browse.router)
     app.include_router(admin.router)
     app.include_router(media.router)
     app.include_router(ui.router)
@@ -104,9 +120,10 @@ def create_app(settings: ServerSettings, *, project: Project | None = None) -> F
 
 
 class SecurityHeaders:
-    """ASGI middleware adding security headers to every HTTP response (and ``no-store`` to
-    the API's). Plain ASGI: ``@app.middleware("http")`` would cost every request a task and
-    a stream (about a fifth of the server's own time per request here)."""
+    """ASGI middleware adding security headers to every HTTP response: a strict CSP, and
+    ``no-store`` on pages and API answers. Plain ASGI: ``@app.middleware("http")`` would cost
+    every request a task and a stream (about a fifth of the server's own time per request
+    here)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -120,10 +137,11 @@ class SecurityHeaders:
             (b"x-content-type-options", b"nosniff"),
             (b"referrer-policy", b"same-origin"),
             (b"x-frame-options", b"DENY"),
+            (b"content-security-policy", _CSP.encode()),
         ]
-        if path not in _DOC_PAGES:  # Swagger UI / ReDoc load their own assets
-            extra.append((b"content-security-policy", _CSP.encode()))
-        if path.startswith("/api"):
+        if not path.startswith(("/static/", "/media/", "/favicon.ico")):
+            # Pages and API answers carry people's data: never kept by the browser or a
+            # proxy (a shared computer, the back button after logout).
             extra.append((b"cache-control", b"no-store"))
 
         async def send_with_headers(message: Message) -> None:
