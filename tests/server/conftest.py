@@ -21,13 +21,65 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
+from sqlalchemy import select
+
 from labelmill import Project
 from labelmill.server import ServerSettings, create_app
-from labelmill.store import User
+from labelmill.store import Item, Label, Source, User, Vote
 
 PASSWORD = "correct horse battery"
 ROLES = {"ada": "admin", "rev": "reviewer", "ann": "annotator", "ann2": "annotator"}
 TEXTS = [f"message number {i} about {'cash prize' if i % 3 == 0 else 'lunch'}" for i in range(24)]
+
+
+def set_review_mode(project: Any) -> None:
+    """Make the review queue serve review items: a tiny audit minimum and fraction."""
+    project.save_settings(target_accuracy=0.5, confidence=0.5, audit_fraction=0.01)
+
+
+def label_as_machine(
+    project: Any, item_id: str, label: int, confidence: float, rule: str = "cash_rule"
+) -> None:
+    """Pretend a round labeled the item for review, with one keyword rule's vote."""
+
+    def work(session: Any) -> None:
+        source = session.scalars(select(Source).where(Source.name == rule)).first()
+        if source is None:
+            source = Source(
+                kind="rule",
+                name=rule,
+                version="1",
+                definition={
+                    "file": "rules.yaml",
+                    "rule": {
+                        "kind": "keywords",
+                        "name": rule,
+                        "keywords": ["cash prize"],
+                        "label": label,
+                    },
+                },
+            )
+            session.add(source)
+            session.flush()
+        pk = session.scalar(select(Item.pk).where(Item.item_id == item_id))
+        session.add(Vote(item_pk=pk, source_id=source.id, label=label, score=0.9))
+        row = session.get(Label, pk)
+        row.label, row.status, row.confidence = label, "review", confidence
+        row.posterior, row.priority = [confidence, 1 - confidence], confidence
+
+    project.store.write(work)
+
+
+@pytest.fixture
+def review_mode() -> Any:
+    """``review_mode(project)``: the review queue serves review items (tiny audit sample)."""
+    return set_review_mode
+
+
+@pytest.fixture
+def machine_label() -> Any:
+    """``machine_label(project, item_id, label, confidence, rule=...)``: as a round would."""
+    return label_as_machine
 
 
 @pytest.fixture(scope="session")

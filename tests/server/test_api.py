@@ -7,9 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
-from labelmill.store import Item, Label, Round, Source, Vote
+from labelmill.store import Round
 
 Server = Any  # tests/server/conftest.py: Server (app, project, client and helpers)
 PASSWORD = "correct horse battery"  # the password of every user of the fixtures
@@ -46,44 +45,6 @@ ADMIN_ROUTES = [
     ("GET", "/api/runs", None),
     ("POST", "/api/runs", {}),
 ]
-
-
-def review_mode(project: Any) -> None:
-    """Make the review queue serve review items: a tiny audit minimum and fraction."""
-    project.save_settings(target_accuracy=0.5, confidence=0.5, audit_fraction=0.01)
-
-
-def machine_label(
-    project: Any, item_id: str, label: int, confidence: float, rule: str = "cash_rule"
-) -> None:
-    """Pretend a round labeled the item for review, with one keyword rule's vote."""
-
-    def work(session: Any) -> None:
-        source = session.scalars(select(Source).where(Source.name == rule)).first()
-        if source is None:
-            source = Source(
-                kind="rule",
-                name=rule,
-                version="1",
-                definition={
-                    "file": "rules.yaml",
-                    "rule": {
-                        "kind": "keywords",
-                        "name": rule,
-                        "keywords": ["cash prize"],
-                        "label": label,
-                    },
-                },
-            )
-            session.add(source)
-            session.flush()
-        pk = session.scalar(select(Item.pk).where(Item.item_id == item_id))
-        session.add(Vote(item_pk=pk, source_id=source.id, label=label, score=0.9))
-        row = session.get(Label, pk)
-        row.label, row.status, row.confidence = label, "review", confidence
-        row.posterior, row.priority = [confidence, 1 - confidence], confidence
-
-    project.store.write(work)
 
 
 # -- authentication -------------------------------------------------------------------------
@@ -187,7 +148,9 @@ def test_next_shows_payload_and_classes_blind_in_audit(server: Server) -> None:
     assert body["votes"] == [] and body["spans"] == []
 
 
-def test_review_mode_shows_suggestion_votes_and_spans(server: Server) -> None:
+def test_review_mode_shows_suggestion_votes_and_spans(
+    server: Server, review_mode: Any, machine_label: Any
+) -> None:
     review_mode(server.project)
     audit = server.next("ada", "audit").json()["item_id"]
     server.answer("ada", audit, "ham")  # fills the (tiny) audit sample
@@ -381,7 +344,7 @@ def test_admin_users_crud(server: Server) -> None:
     assert bad.status_code == 422 and "user name must be" in bad.json()["detail"]
 
 
-def test_admin_rules_settings_export(server: Server) -> None:
+def test_admin_rules_settings_export(server: Server, machine_label: Any) -> None:
     machine_label(server.project, "m03", label=0, confidence=0.8)
     rules = server.get("/api/rules", "ada").json()
     assert rules == [
@@ -610,7 +573,7 @@ def test_dashboard_interval_comes_from_a_real_round(
     project.close()
 
 
-def test_reloading_mid_audit_keeps_the_item_blind(server: Server) -> None:
+def test_reloading_mid_audit_keeps_the_item_blind(server: Server, machine_label: Any) -> None:
     """A reviewer reloads the labeling page while an audit item is on screen, after others
     filled the audit sample: the same item comes back blind, and the answer is recorded as
     the blind audit it was (the bug: it came back with the suggestion and votes)."""

@@ -44,6 +44,8 @@ class ServerSettings(BaseSettings):
     trusted_proxies : list of str
         Addresses of reverse proxies whose ``X-Forwarded-For`` names the client (the
         login limits count per client). Empty (the default): the TCP peer is the client.
+    empty_poll_seconds : float
+        How often a labeling page with an empty queue asks again.
     stats_cache_seconds : float
         How long ``/api/stats`` (the dashboard) may reuse its last answer; it scans every
         label, so many open dashboards should not each pay for it. 0 turns caching off.
@@ -66,6 +68,7 @@ class ServerSettings(BaseSettings):
     trusted_proxies: list[str] = Field(default_factory=list)
     stats_cache_seconds: float = Field(default=2.0, ge=0)
     progress_cache_seconds: float = Field(default=5.0, ge=0)
+    empty_poll_seconds: float = Field(default=15.0, gt=0)
 
 
 def uvicorn_options(settings: ServerSettings) -> dict[str, object]:

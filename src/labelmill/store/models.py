@@ -204,9 +204,10 @@ class User(Base):
 class Lease(Base):
     """An item handed to a user, until ``expires_at``.
 
-    One row per (item, slot): the review and audit queues use slot 0 only, so an item is
-    leased to one person at a time; the crowd queue uses slots ``0..overlap-1``, and a crowd
-    answer keeps its slot (``answered``). The unique key makes a double hand-out impossible
+    One row per (item, slot): the review and audit queues use slot -1 only, so an item is
+    leased to one person at a time there; the crowd queue uses slots ``0..overlap-1``, and a
+    crowd answer keeps its slot (``answered``) without blocking a review or a blind audit of
+    the item. The unique key makes a double hand-out impossible
     even when two servers race.
     """
 

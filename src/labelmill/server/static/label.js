@@ -6,7 +6,7 @@ const multi = cfg.task === "multilabel";
 const names = cfg.classes.map((c) => c.name);
 const keyOf = new Map(cfg.classes.filter((c) => c.key).map((c) => [c.key.toLowerCase(), c.name]));
 const $ = (id) => document.getElementById(id);
-const POLL_EMPTY_MS = 15000;
+const POLL_EMPTY_MS = cfg.poll_ms ?? 15000;
 const POLL_PROGRESS_MS = 30000;
 
 let current = null; // the item on screen (as GET /api/items/next returns it)

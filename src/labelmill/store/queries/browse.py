@@ -91,9 +91,8 @@ def _filtered(f: dict[str, Any]) -> Any:
     if f.get("disagreement"):
         first, second = aliased(Vote), aliased(Vote)
         s1, s2 = aliased(Source), aliased(Source)
-        query = query.where(
-            exists()
-            .select_from(first)
+        differ = (
+            select(first.id)
             .join(s1, s1.id == first.source_id)
             .join(second, second.item_pk == first.item_pk)
             .join(s2, s2.id == second.source_id)
@@ -107,6 +106,7 @@ def _filtered(f: dict[str, Any]) -> Any:
                 first.label != second.label,
             )
         )
+        query = query.where(differ.exists())
     if f.get("skipped"):
         query = query.where(
             exists().where(Served.item_pk == Item.pk, Served.skipped_at.is_not(None))

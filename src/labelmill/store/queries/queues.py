@@ -75,6 +75,9 @@ __all__ = [
 HUMAN_STATUSES = (Status.HUMAN, Status.GOLD)
 REVIEWABLE = (Status.REVIEW, Status.UNLABELED)  # the statuses the review queue serves
 PEOPLE = (SourceKind.HUMAN, SourceKind.CROWD)
+#: the one lease slot of the review and audit queues; crowd leases use 0..overlap-1, so a
+#: crowd answer keeping its slot never blocks a review or a blind audit of the item
+SOLO_SLOT = -1
 _NOT_ABSTAIN = Vote.label != -1
 _CANDIDATES = 16
 
@@ -142,10 +145,12 @@ def _lease_insert(dialect: str, insert_of: Any) -> Any:
 def take_lease(
     session: Session, item_pk: int, user_id: int, queue: str, slots: int, expires: datetime
 ) -> bool:
-    """Lease ``item_pk`` in its first free slot of ``0..slots-1``; False when all are taken.
-    The unique ``(item, slot)`` key settles races between servers."""
+    """Lease ``item_pk``: in the review and audit queues its one slot (:data:`SOLO_SLOT`), in
+    the crowd queue its first free slot of ``0..slots-1``; False when taken. The unique
+    ``(item, slot)`` key settles races between servers."""
     statement = _lease_insert(dialect_of(session), insert_for(session))
-    for slot in range(slots):
+    numbers = range(slots) if queue == Queue.CROWD else (SOLO_SLOT,)
+    for slot in numbers:
         params = {
             "item_pk": item_pk,
             "slot": slot,
@@ -212,7 +217,8 @@ def _queue_pks(
     return the sort keys.
 
     ``for_user`` leaves out items the user (``:sources``) answered, items leased to others
-    in every slot (``:user_id``, ``:slots``), and items the user was shown in another mode
+    in every slot of this queue (``:user_id``, ``:slots``), and items the user was shown in
+    another mode
     or skipped (``served``: so a blind audit item was never seen with its suggestion by the
     person answering it). ``reserved`` also leaves out items assigned to other people and not
     done yet (only asked while any assignment is open). Always bound: ``:skip`` (pks already
@@ -264,10 +270,13 @@ def _for_user_filters(mode: str) -> list[Any]:
         Vote.source_id.in_(bindparam("sources", expanding=True)),
         _NOT_ABSTAIN,
     )
+    # Others' leases in this queue's slots: the one review/audit slot, or the crowd slots
+    # (open or answered); the two kinds never block each other.
+    in_slots = Lease.slot >= 0 if mode == Queue.CROWD else Lease.slot == SOLO_SLOT
     leased_by_others = (
         select(func.count())
         .select_from(Lease)
-        .where(Lease.item_pk == Item.pk, Lease.user_id != bindparam("user_id"))
+        .where(Lease.item_pk == Item.pk, Lease.user_id != bindparam("user_id"), in_slots)
         .scalar_subquery()
     )
     shown_otherwise = exists().where(

@@ -9,6 +9,8 @@
   a round whose process is gone reads as failed at once instead of "running" forever.
 - ``served.revealed_at``: when a person saw an item's suggestion and votes outside the
   queues (the item browser), so a blind answer of theirs is not changed after it.
+- Review and audit leases move to their own slot (-1): crowd answers keep slots 0..k-1 for
+  good, and an answered crowd slot 0 had kept the item from ever being reviewed or audited.
 
 Revision ID: 0004
 Revises: 0003
@@ -74,9 +76,17 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("heartbeat_at", sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table("served") as batch_op:
         batch_op.add_column(sa.Column("revealed_at", sa.DateTime(timezone=True), nullable=True))
+    op.execute("UPDATE leases SET slot = -1 WHERE queue IN ('review', 'audit')")
 
 
 def downgrade() -> None:
+    # Back to one slot 0: a review or audit lease of an item whose crowd slot 0 is taken
+    # cannot move there, and goes (leases are short-lived).
+    op.execute(
+        "DELETE FROM leases WHERE slot = -1 "
+        "AND item_pk IN (SELECT item_pk FROM leases WHERE slot = 0)"
+    )
+    op.execute("UPDATE leases SET slot = 0 WHERE slot = -1")
     with op.batch_alter_table("served") as batch_op:
         batch_op.drop_column("revealed_at")
     with op.batch_alter_table("rounds") as batch_op:
