@@ -90,7 +90,9 @@ def test_a_round_started_while_people_label_succeeds_and_keeps_their_answers(
     for thread in people:
         thread.start()
     try:
-        time.sleep(0.5)
+        ready = time.monotonic() + 60
+        while len(acked) < PEOPLE and time.monotonic() < ready:  # everyone is labeling
+            time.sleep(0.05)
         started = server.post("/api/runs", "ada", json={})
         assert started.status_code == 202
         during, began = len(acked), time.monotonic()

@@ -450,7 +450,8 @@ def test_guidance_is_saved_checked_and_shown_on_the_card(server: Server) -> None
     assert reopened.schema.class_info["spam"].color == "#d9480f"
     assert reopened.schema.guidelines.startswith("Spam sells")
     reopened.close()
-    page = server.client.get("/label", cookies=session_cookies(server, "ann")).text
+    server.client.cookies.update(session_cookies(server, "ann"))
+    page = server.client.get("/label").text
     assert "Spam sells something." in page and '"key": "x"' in page
     for bad, match in [
         ({"class_info": {"spam": {"key": "s"}}}, "taken by the labeling page"),
@@ -603,3 +604,18 @@ def test_every_rule_vote_on_the_demo_data_is_highlighted(tmp_path: Any) -> None:
     assert len(votes) > 1000 and missing == []
     assert sum(name == "money_or_free" for _t, name in votes) > 100
     project.close()
+
+
+def test_a_round_recorded_without_the_interval_s_upper_end_still_reads(server: Server) -> None:
+    """Rounds recorded before the interval had both ends made /api/stats fail (500) once
+    the dashboard read them through RoundResult; they read with the widest true interval."""
+    old = {"auto_accuracy": {"estimate": 0.97, "lower": 0.956, "n": 90}, "n_human": 10}
+    server.project.store.write(lambda s: s.add(Round(status="done", stage="done", results=old)))
+    stats = server.get("/api/stats", "ann")
+    assert stats.status_code == 200
+    assert stats.json()["accuracy"]["auto"] == {
+        "estimate": 0.97,
+        "lower": 0.956,
+        "upper": 1.0,
+        "n": 90,
+    }

@@ -64,7 +64,10 @@ function renderClasses() {
       const button = el("button", { type: "button", class: "class" + (on ? " selected" : ""), "data-class": c.name, "aria-pressed": on ? "true" : "false", title: c.description || null },
         el("kbd", { text: keys }), " " + c.name, c.description ? el("span", { class: "desc", text: c.description }) : null);
       if (c.color) button.style.setProperty("--c", c.color);
-      button.addEventListener("click", () => choose(c.name));
+      button.addEventListener("click", (event) => {
+        choose(c.name);
+        if (event.detail > 0) document.activeElement?.blur(); // a mouse click: Enter submits next
+      });
       return button;
     }),
   );
@@ -132,6 +135,7 @@ async function loadNext() {
 }
 
 async function openCard(itemId) {
+  document.activeElement?.blur(); // Enter answers the card, not the link again
   try {
     const item = await api("GET", `/api/items/${encodeURIComponent(itemId)}/card`);
     render(item, { revisit: item.your_answer != null });
@@ -238,7 +242,7 @@ async function saveComment() {
     await api("POST", `/api/items/${encodeURIComponent(current.item_id)}/comments`, { text });
     $("comment-text").value = "";
     say(`Comment saved on ${current.item_id}.`);
-    await openComments();
+    $("comment-text").blur(); // the keys are the page's again
     $("comment-panel").hidden = true;
   } catch (err) {
     say(err.message, true);
@@ -246,8 +250,11 @@ async function saveComment() {
 }
 
 function closePanels() {
-  $("skip-panel").hidden = true;
-  $("comment-panel").hidden = true;
+  for (const id of ["skip-panel", "comment-panel"]) {
+    const panel = $(id);
+    if (panel.contains(document.activeElement)) document.activeElement.blur();
+    panel.hidden = true;
+  }
 }
 
 // -- undo, history ----------------------------------------------------------------------------

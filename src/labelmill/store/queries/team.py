@@ -183,17 +183,17 @@ def my_open_assignments(session: Session, user_id: int) -> int:
 
 # -- personal progress and history -------------------------------------------------------------
 def my_answer_count(session: Session, source_ids: Sequence[int], since: datetime | None) -> int:
-    """How many answers the sources ``source_ids`` gave (withdrawals left out) since ``since``."""
+    """How many items the sources ``source_ids`` answered since ``since`` and still have an
+    answer on (a changed answer counts once, a withdrawn one not at all)."""
     if not source_ids:
         return 0
-    query = (
-        select(func.count())
-        .select_from(Vote)
-        .where(Vote.source_id.in_(list(source_ids)), Vote.label != -1)
-    )
+    query = select(Vote.item_pk, Vote.label).where(Vote.source_id.in_(list(source_ids)))
     if since is not None:
         query = query.where(Vote.created_at >= since)
-    return int(session.scalar(query) or 0)
+    latest: dict[int, int] = {}
+    for pk, label in session.execute(query.order_by(Vote.id)):
+        latest[int(pk)] = int(label)
+    return sum(label != -1 for label in latest.values())
 
 
 def my_votes(session: Session, source_ids: Sequence[int], limit: int) -> list[Any]:
