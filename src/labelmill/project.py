@@ -554,6 +554,11 @@ class Project:
         None): for the item view and the export."""
         return review.comments(self.store, item_ids)
 
+    def skips(self, item_ids: list[str] | None = None) -> dict[str, list[dict[str, Any]]]:
+        """item_id -> who skipped it, in which queue, why and when (all skipped items when
+        ``item_ids`` is None): for the item view and the export."""
+        return review.skips(self.store, item_ids)
+
     def queue_sizes(self, *, overlap: int | None = None) -> dict[str, int]:
         """About how many items each queue holds now."""
         return review.queue_sizes(self.store, overlap=overlap or self.settings.overlap)

@@ -94,6 +94,9 @@ def test_skip_with_a_reason_passes_the_item_and_is_kept(server: Server) -> None:
     assert record["skips"][0]["user"] == "ann" and record["skips"][0]["reason"] == "broken"
     log = server.get("/api/audit-log?action=skip", "ada").json()
     assert log[0]["details"] == {"queue": "review", "reason": "broken"}
+    kept = server.project.skips()  # what the export reads
+    assert [(s["user"], s["reason"]) for s in kept[first]] == [("ann", "broken")]
+    assert server.project.skips([first]) == kept
 
 
 @pytest.mark.parametrize(

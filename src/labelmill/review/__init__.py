@@ -14,7 +14,7 @@ from labelmill.review._browse import (
     match_pks,
     reveal,
 )
-from labelmill.review._comments import add_comment, comments
+from labelmill.review._comments import add_comment, comments, skips
 from labelmill.review._progress import my_answers, my_progress, queue_sizes, snippet
 from labelmill.review._quality import agreement_heatmap, people_quality
 from labelmill.review._queues import QueueItem, audit_quota, card, check_queue, next_items
@@ -43,6 +43,7 @@ __all__ = [
     "people_quality",
     "queue_sizes",
     "reveal",
+    "skips",
     "snippet",
     "unassign",
     "undo_answer",

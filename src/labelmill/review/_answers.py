@@ -60,8 +60,10 @@ def add_answer(
         now = datetime.now(UTC)
         pk = item_sql.item_pk(session, item_id)
         user_id, _role = sql.user_row(session, user)
-        last = sql.last_person_vote(session, pk, user)
-        mode = _answer_mode(session, item_id, pk, user, user_id, requested, last, now)
+        lease = sql.open_lease(session, pk, user_id, now)
+        # With a lease the item was served to them: no earlier answer of theirs to change.
+        last = None if lease is not None else sql.last_person_vote(session, pk, user)
+        mode = _answer_mode(session, item_id, pk, user, user_id, requested, lease, last, now)
         sql.finish_assignment(session, pk, user_id, now)
         if value is None:
             sql.mark_skipped(session, pk, user_id, mode, skip_reason, now)
@@ -96,13 +98,13 @@ def _answer_mode(
     user: str,
     user_id: int,
     requested: Queue,
+    lease: tuple[str, int] | None,
     last: Any,
     now: datetime,
 ) -> Queue:
     """The queue an answer belongs to: the person's lease; else the queue of their own
     earlier answer on the item (changing it, or answering again after an undo); else
     ``requested`` (never a blind audit, and never an item someone else is labeling)."""
-    lease = sql.open_lease(session, pk, user_id, now)
     if lease is not None:
         return Queue(lease[0])
     if last is not None and last[0].queue in _QUEUES:

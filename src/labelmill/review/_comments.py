@@ -1,4 +1,5 @@
-"""People's comments on items: kept as written, shown with the item, exported with it."""
+"""People's notes on items: comments (kept as written) and skip reasons, shown with the item
+and read by the export."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from labelmill.store.queries import items as item_sql
 from labelmill.store.queries import queues as sql
 from labelmill.store.queries import team as team_sql
 
-__all__ = ["MAX_COMMENT", "add_comment", "comments"]
+__all__ = ["MAX_COMMENT", "add_comment", "comments", "skips"]
 
 MAX_COMMENT = 2000
 
@@ -58,4 +59,20 @@ def comments(store: Store, item_ids: list[str] | None = None) -> dict[str, list[
     out: dict[str, list[dict[str, Any]]] = {}
     for comment_id, pk, user, text, at in rows:
         out.setdefault(ids[pk], []).append({"id": comment_id, "user": user, "text": text, "at": at})
+    return out
+
+
+def skips(store: Store, item_ids: list[str] | None = None) -> dict[str, list[dict[str, Any]]]:
+    """item_id -> who skipped it, in which queue, why and when (``item_ids``: those items;
+    None: every skipped item)."""
+    with store.session() as session:
+        rows = team_sql.skips_of(
+            session, None if item_ids is None else [item_sql.item_pk(session, i) for i in item_ids]
+        )
+        ids = item_sql.item_ids(session, sorted({pk for pk, *_ in rows}))
+    out: dict[str, list[dict[str, Any]]] = {}
+    for pk, user, queue, reason, at in rows:
+        out.setdefault(ids[pk], []).append(
+            {"user": user, "queue": queue, "reason": reason, "at": at}
+        )
     return out

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, delete, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session
@@ -55,6 +55,8 @@ __all__ = [
     "leased_to_another",
     "mark_skipped",
     "open_lease",
+    "PersonSource",
+    "PersonVote",
     "record_served",
     "served_mode",
     "lease_of",
@@ -189,15 +191,25 @@ def release_lease(session: Session, item_pk: int, user_id: int) -> None:
     session.execute(_lease_release(), {"item_pk": item_pk, "user_id": user_id})
 
 
-def lease_of(session: Session, item_pk: int, user: str, now: datetime) -> str | None:
-    """The queue of ``user``'s live lease on the item, if any."""
-    return session.scalar(
+@functools.cache
+def _lease_of() -> Any:
+    return (
         select(Lease.queue)
         .join(User, User.id == Lease.user_id)
-        .where(Lease.item_pk == item_pk, User.name == user, Lease.expires_at >= now)
-        .where(Lease.answered.is_(False))
+        .where(
+            Lease.item_pk == bindparam("pk"),
+            User.name == bindparam("user"),
+            Lease.expires_at >= bindparam("now"),
+            Lease.answered.is_(False),
+        )
         .limit(1)
     )
+
+
+def lease_of(session: Session, item_pk: int, user: str, now: datetime) -> str | None:
+    """The queue of ``user``'s live lease on the item, if any."""
+    found = session.scalar(_lease_of(), {"pk": item_pk, "user": user, "now": now})
+    return None if found is None else str(found)
 
 
 # -- serving order -----------------------------------------------------------------------
@@ -331,17 +343,23 @@ def any_open_assignment(session: Session) -> bool:
     return session.scalar(_any_open_assignment()) is not None
 
 
-def finish_assignment(session: Session, item_pk: int, user_id: int, now: datetime) -> None:
-    """Mark the user's assignment of the item (if any) done: they answered or skipped it."""
-    session.execute(
+@functools.cache
+def _finish_assignment() -> Any:
+    return (
         update(Assignment)
         .where(
-            Assignment.item_pk == item_pk,
-            Assignment.user_id == user_id,
+            Assignment.item_pk == bindparam("b_item_pk"),
+            Assignment.user_id == bindparam("b_user_id"),
             Assignment.done_at.is_(None),
         )
-        .values(done_at=now)
+        .values(done_at=bindparam("b_now"))
     )
+
+
+def finish_assignment(session: Session, item_pk: int, user_id: int, now: datetime) -> None:
+    """Mark the user's assignment of the item (if any) done: they answered or skipped it."""
+    params = {"b_item_pk": item_pk, "b_user_id": user_id, "b_now": now}
+    session.execute(_finish_assignment(), params)
 
 
 def reopen_assignment(session: Session, item_pk: int, user_id: int) -> None:
@@ -442,18 +460,22 @@ def revealed_at(session: Session, item_pk: int, user_id: int) -> datetime | None
     )
 
 
+@functools.cache
+def _open_lease() -> Any:
+    return select(Lease.queue, Lease.slot).where(
+        Lease.item_pk == bindparam("pk"),
+        Lease.user_id == bindparam("user_id"),
+        Lease.expires_at >= bindparam("now"),
+        Lease.answered.is_(False),
+    )
+
+
 def open_lease(
     session: Session, item_pk: int, user_id: int, now: datetime
 ) -> tuple[str, int] | None:
     """(queue, slot) of the user's live open lease on the item, or None."""
-    row = session.execute(
-        select(Lease.queue, Lease.slot).where(
-            Lease.item_pk == item_pk,
-            Lease.user_id == user_id,
-            Lease.expires_at >= now,
-            Lease.answered.is_(False),
-        )
-    ).first()
+    params = {"pk": item_pk, "user_id": user_id, "now": now}
+    row = session.execute(_open_lease(), params).first()
     return None if row is None else (str(row[0]), int(row[1]))
 
 
@@ -667,16 +689,45 @@ def set_person_label(
     session.execute(_label_update(), {**params, "b_sources": [source_id]})
 
 
-def last_person_vote(session: Session, item_pk: int, user: str) -> tuple[Vote, Source] | None:
-    """``user``'s latest vote on the item (an answer, or the abstain of an undo)."""
-    row = session.execute(
-        select(Vote, Source)
+class PersonVote(NamedTuple):
+    """A person's vote as the answer path reads it."""
+
+    id: int
+    label: int
+    queue: str | None
+    created_at: datetime | None
+
+
+class PersonSource(NamedTuple):
+    id: int
+    kind: str
+
+
+@functools.cache
+def _last_person_vote() -> Any:
+    return (
+        select(Vote.id, Vote.label, Vote.queue, Vote.created_at, Source.id, Source.kind)
         .join(Source, Source.id == Vote.source_id)
-        .where(Vote.item_pk == item_pk, Source.name == user, Source.kind.in_(PEOPLE))
+        .where(
+            Vote.item_pk == bindparam("pk"),
+            Source.name == bindparam("user"),
+            Source.kind.in_(PEOPLE),
+        )
         .order_by(Vote.id.desc())
         .limit(1)
-    ).first()
-    return None if row is None else (row[0], row[1])
+    )
+
+
+def last_person_vote(
+    session: Session, item_pk: int, user: str
+) -> tuple[PersonVote, PersonSource] | None:
+    """``user``'s latest vote on the item (an answer, or the abstain of an undo), and the
+    source it was cast under."""
+    row = session.execute(_last_person_vote(), {"pk": item_pk, "user": user}).first()
+    if row is None:
+        return None
+    vid, label, queue, at, source_id, kind = row
+    return PersonVote(int(vid), int(label), queue, at), PersonSource(int(source_id), str(kind))
 
 
 def log_action(

@@ -42,6 +42,7 @@ __all__ = [
     "my_votes",
     "people_answers",
     "skip_counts",
+    "skips_of",
     "unassign",
 ]
 
@@ -88,6 +89,22 @@ def item_skips(session: Session, item_pk: int) -> list[tuple[str, str, str | Non
         .order_by(Served.skipped_at)
     )
     return [(str(u), str(q), r, at) for u, q, r, at in rows]
+
+
+def skips_of(
+    session: Session, item_pks: Sequence[int] | None
+) -> list[tuple[int, str, str, str | None, Any]]:
+    """(item_pk, user, queue, reason, skipped_at) of the skips of ``item_pks`` (None: all)."""
+    query = (
+        select(Served.item_pk, User.name, Served.queue, Served.skip_reason, Served.skipped_at)
+        .select_from(Served)
+        .join(User, User.id == Served.user_id)
+        .where(Served.skipped_at.is_not(None))
+        .order_by(Served.item_pk, Served.skipped_at)
+    )
+    if item_pks is not None:
+        query = query.where(Served.item_pk.in_([int(pk) for pk in item_pks]))
+    return [(int(pk), str(u), str(q), r, at) for pk, u, q, r, at in session.execute(query)]
 
 
 def skip_counts(session: Session) -> dict[str, int]:
