@@ -348,3 +348,35 @@ def test_a_reviewer_cannot_answer_an_item_leased_to_an_annotator(
     response = server.answer("rev", item, "spam")
     assert response.status_code == 422 and "being labeled by ann" in response.json()["detail"]
     assert server.answer("ann", item, "ham").status_code == 201
+
+
+# -- doors: bodies ----------------------------------------------------------------------------
+def test_huge_bodies_are_refused_before_they_are_read(server: Server) -> None:
+    big = '{"label": "' + "a" * (3 * 1024 * 1024) + '"}'
+    response = server.client.post(
+        "/api/items/m01/answers",
+        content=big,
+        headers={**server.headers("rev"), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 413 and "larger than" in response.json()["detail"]
+
+    def chunks() -> Any:
+        for _ in range(40):
+            yield b" " * 100_000
+
+    streamed = server.client.post(
+        "/api/items/m01/comments",
+        content=chunks(),
+        headers={**server.headers("rev"), "Content-Type": "application/json"},
+    )
+    assert streamed.status_code == 413
+    long_label = server.post("/api/items/m01/answers", "rev", json={"label": "s" * 201})
+    assert long_label.status_code == 422
+    many = server.post("/api/items/m01/answers", "rev", json={"label": ["spam"] * 65})
+    assert many.status_code == 422
+    nested = server.client.post(
+        "/api/items/m01/answers",
+        content="[" * 100_000 + "]" * 100_000,
+        headers={**server.headers("rev"), "Content-Type": "application/json"},
+    )
+    assert nested.status_code in (400, 422)

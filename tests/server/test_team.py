@@ -622,3 +622,11 @@ def test_a_round_recorded_without_the_interval_s_upper_end_still_reads(server: S
         "upper": 1.0,
         "n": 90,
     }
+
+
+def test_an_upload_over_the_limit_is_refused(server: Server, server_factory: Any) -> None:
+    small = server_factory(server.project.path, max_upload_bytes=2048)
+    files = {"file": ("big.csv", io.BytesIO(b"text\n" + b"x" * 5000 + b"\n"), "text/csv")}
+    response = small.client.post("/api/imports", files=files, headers=small.headers("ada"))
+    assert response.status_code == 413 and "larger than 2,048 bytes" in response.json()["detail"]
+    small.project.close()

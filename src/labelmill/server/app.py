@@ -115,8 +115,70 @@ def create_app(settings: ServerSettings, *, project: Project | None = None) -> F
     app.include_router(media.router)
     app.include_router(ui.router)
     app.mount("/static", StaticFiles(directory=str(_HERE / "static")), name="static")
+    app.add_middleware(
+        BodyLimit, default=settings.max_body_bytes, uploads=settings.max_upload_bytes
+    )
     app.add_middleware(SecurityHeaders)
     return app
+
+
+class BodyLimit:
+    """ASGI middleware refusing request bodies over a size (413) before anything reads them:
+    ``uploads`` bytes for ``POST /api/imports``, ``default`` for everything else. A declared
+    ``Content-Length`` is checked up front; a chunked body is counted as it arrives."""
+
+    def __init__(self, app: ASGIApp, *, default: int, uploads: int) -> None:
+        self.app, self.default, self.uploads = app, default, uploads
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.uploads if scope["path"] == "/api/imports" else self.default
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await _too_large(send, limit)
+            return
+        seen = 0
+        refused = False
+
+        async def counted() -> Message:
+            nonlocal seen, refused
+            if refused:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:  # answer 413 now; the app sees the client go away
+                    refused = True
+                    await _too_large(send, limit)
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def guarded(message: Message) -> None:
+            if not refused:
+                await send(message)
+
+        try:
+            await self.app(scope, counted, guarded)
+        except Exception:
+            if not refused:  # the app's own failure, not the client's refused body
+                raise
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    detail = (
+        f'{{"detail":"The request body is larger than {limit:,} bytes; send less (an import '
+        f'of a large file: labelmill import PROJECT FILE on the server)."}}'
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [(b"content-type", b"application/json"), (b"connection", b"close")],
+        }
+    )
+    await send({"type": "http.response.body", "body": detail})
 
 
 class SecurityHeaders:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -37,6 +37,10 @@ __all__ = [
 ]
 
 
+ClassName = Annotated[str, Field(max_length=200)]
+ClassNames = Annotated[list[ClassName], Field(max_length=64)]
+
+
 class TokenOut(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"
@@ -47,7 +51,7 @@ class AnswerIn(BaseModel):
     """An answer: one class name, a list of names (multi-label), or a skip with a reason."""
 
     model_config = ConfigDict(extra="forbid")
-    label: str | list[str] | None = None
+    label: ClassName | ClassNames | None = None
     skip: bool = False
     skip_reason: str | None = Field(
         default=None,
@@ -134,7 +138,7 @@ class DecisionIn(BaseModel):
     """A reviewer's decision on an item: the class (or classes) it gets."""
 
     model_config = ConfigDict(extra="forbid")
-    label: str | list[str]
+    label: ClassName | ClassNames
 
 
 class PasswordIn(BaseModel):

@@ -44,6 +44,9 @@ class ServerSettings(BaseSettings):
     trusted_proxies : list of str
         Addresses of reverse proxies whose ``X-Forwarded-For`` names the client (the
         login limits count per client). Empty (the default): the TCP peer is the client.
+    max_body_bytes, max_upload_bytes : int
+        Largest request body accepted (413 beyond): for every route but file imports, and
+        for ``POST /api/imports``.
     empty_poll_seconds : float
         How often a labeling page with an empty queue asks again.
     stats_cache_seconds : float
@@ -69,6 +72,8 @@ class ServerSettings(BaseSettings):
     stats_cache_seconds: float = Field(default=2.0, ge=0)
     progress_cache_seconds: float = Field(default=5.0, ge=0)
     empty_poll_seconds: float = Field(default=15.0, gt=0)
+    max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+    max_upload_bytes: int = Field(default=512 * 1024 * 1024, ge=1024)
 
 
 def uvicorn_options(settings: ServerSettings) -> dict[str, object]:

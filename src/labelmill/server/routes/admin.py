@@ -47,7 +47,6 @@ _MEDIA_TYPES = {
     "parquet": "application/vnd.apache.parquet",
 }
 _UPLOAD_SUFFIXES = (".csv", ".tsv", ".txt", ".jsonl", ".json", ".parquet")
-MAX_UPLOAD = 512 * 1024 * 1024
 
 
 def _out(info: UserInfo) -> UserOut:
@@ -219,7 +218,7 @@ async def import_file(
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=Path(name).stem[:40] + "-", suffix=suffix)
     try:
         with os.fdopen(fd, "wb") as out:
-            size = await run_in_threadpool(_copy_limited, file, out)
+            size = await run_in_threadpool(_copy, file, out)
         report = await run_in_threadpool(
             lambda: project.import_items(
                 tmp,
@@ -236,16 +235,11 @@ async def import_file(
     return {"file": name, "bytes": size, "summary": report.summary(), **_report(report)}
 
 
-def _copy_limited(upload: UploadFile, out: Any) -> int:
+def _copy(upload: UploadFile, out: Any) -> int:
+    """Copy the upload to ``out`` (its size is bounded by the server's ``max_upload_bytes``)."""
     size = 0
     while chunk := upload.file.read(1 << 20):
         size += len(chunk)
-        if size > MAX_UPLOAD:
-            raise HTTPException(
-                status.HTTP_413_CONTENT_TOO_LARGE,
-                detail=f"The upload is larger than {MAX_UPLOAD >> 20} MB; import it on the "
-                "server with: labelmill import PROJECT FILE",
-            )
         out.write(chunk)
     return size
 

@@ -97,7 +97,7 @@ export function heatmap(target, people, cells) {
   const cell = Math.max(10, Math.min(28, Math.floor(520 / Math.max(n, 1))));
   const labelW = Math.min(110, 8 + 7 * Math.max(4, ...people.map((p) => Math.min(p.length, 14))));
   const width = labelW + n * cell + 4, height = labelW + n * cell + 4;
-  const root = svg("svg", { viewBox: `0 0 ${width} ${height}`, class: "heat", role: "img", "aria-label": "Cohen's kappa between each pair of people" });
+  const root = svg("svg", { viewBox: `0 0 ${width} ${height}`, width, height, class: "heat", role: "img", "aria-label": "Cohen's kappa between each pair of people" });
   people.forEach((p, i) => {
     const short = p.length > 14 ? p.slice(0, 13) + "…" : p;
     root.append(svg("text", { x: labelW - 4, y: labelW + i * cell + cell * 0.7, "text-anchor": "end" }, short));

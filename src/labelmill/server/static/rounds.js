@@ -16,7 +16,9 @@ async function load() {
   const running = r.running || (latest && latest.status === "running");
   $("start").disabled = running;
   let text = "";
-  if (latest && latest.status === "running") text = `Round ${latest.id} running: stage ${latest.stage ?? "…"} (${duration(latest.started_at)} so far).`;
+  const starting = r.running && !(latest && latest.status === "running");
+  if (starting) text = "A round is starting…";
+  else if (latest && latest.status === "running") text = `Round ${latest.id} running: stage ${latest.stage ?? "…"} (${duration(latest.started_at)} so far).`;
   else if (latest) text = `Round ${latest.id} ${latest.status}` + (latest.error ? `: ${latest.error}` : ".");
   else text = "No round yet.";
   $("job").textContent = text;
@@ -25,7 +27,7 @@ async function load() {
     String(x.id), el("span", { class: x.status === "failed" ? "error" : "", text: x.status }), x.stage ?? "", when(x.started_at), x.status === "running" ? duration(x.started_at) + "…" : duration(x.started_at, x.finished_at),
     x.threshold == null ? "–" : x.threshold.toFixed(3), x.error ? el("span", { class: "error", text: x.error }) : (x.summary ?? []).join(" · "),
   ]), { empty: "No round yet." });
-  document.body.dataset.latest = latest ? `${latest.id}:${latest.status}` : "";
+  document.body.dataset.latest = starting ? "starting" : latest ? `${latest.id}:${latest.status}` : "";
   clearTimeout(timer);
   timer = setTimeout(() => load().catch(() => {}), running ? 1000 : 5000);
 }
