@@ -23,9 +23,21 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 PASSWORD = "screenshot password"
-TEAM = {"ada": "admin", "rev": "reviewer", "rita": "reviewer", "ann": "annotator", "bob": "annotator"}
+TEAM = {
+    "ada": "admin",
+    "rev": "reviewer",
+    "rita": "reviewer",
+    "ann": "annotator",
+    "bob": "annotator",
+}
 GUIDELINES = (
     "Spam: the comment advertises something, asks you to visit, subscribe or follow, or "
     "links elsewhere.\nHam: a reaction to the video or the song, even a rude one.\n"
@@ -42,16 +54,25 @@ def build(folder: Path) -> None:
     project = Project.init(
         folder,
         classes=["spam", "ham"],
-        settings={"featurizer": {"kind": "hashing", "n_features": 512}, "hidden_columns": ["class"]},
+        settings={
+            "featurizer": {"kind": "hashing", "n_features": 512},
+            "hidden_columns": ["class"],
+        },
     )
-    project.import_items(SAMPLE, id_column="comment_id", text_column="text", meta_columns=["video", "class"])
+    project.import_items(
+        SAMPLE, id_column="comment_id", text_column="text", meta_columns=["video", "class"]
+    )
     project.register_rules(RULES)
     for name, role in TEAM.items():
         project.add_user(name, PASSWORD, role=role)
     project.save_guidance(
         guidelines=GUIDELINES,
         class_info={
-            "spam": {"description": "ads, links, 'check out my channel'", "color": "#c92a2a", "key": "x"},
+            "spam": {
+                "description": "ads, links, 'check out my channel'",
+                "color": "#c92a2a",
+                "key": "x",
+            },
             "ham": {"description": "about the video or the song", "color": "#2b8a3e", "key": "m"},
         },
     )
@@ -61,7 +82,9 @@ def build(folder: Path) -> None:
         for entry in project.next_items(n, queue=queue, user=user):
             right = "spam" if truth[entry.item_id] in ("1", 1, "spam") else "ham"
             wrong = "ham" if right == "spam" else "spam"
-            project.add_answer(entry.item_id, wrong if rng.random() < noise else right, user=user, queue=queue)
+            project.add_answer(
+                entry.item_id, wrong if rng.random() < noise else right, user=user, queue=queue
+            )
 
     answer("rev", 70, "audit", 0.02)
     answer("rita", 60, "audit", 0.04)
@@ -77,8 +100,12 @@ def build(folder: Path) -> None:
     for user, noise in crowd:  # ...and more crowd answers waiting for a reviewer's say
         answer(user, 25, "crowd", noise)
     skipped = project.next_items(1, user="bob")[0]
-    project.add_answer(skipped.item_id, None, user="bob", skip=True, skip_reason="not sure which class")
-    project.add_comment(skipped.item_id, "Half spam, half a real question about the song.", user="bob")
+    project.add_answer(
+        skipped.item_id, None, user="bob", skip=True, skip_reason="not sure which class"
+    )
+    project.add_comment(
+        skipped.item_id, "Half spam, half a real question about the song.", user="bob"
+    )
     project.close()
 
 
@@ -95,13 +122,17 @@ def serve(folder: Path) -> tuple[str, Any]:
     from labelmill.server import ServerSettings, create_app
     from labelmill.server.settings import uvicorn_options
 
-    settings = ServerSettings(project=folder, secret_key="screenshots-secret-key-000", stats_cache_seconds=0)
+    settings = ServerSettings(
+        project=folder, secret_key="screenshots-secret-key-000", stats_cache_seconds=0
+    )
     app = create_app(settings)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **uvicorn_options(settings))  # type: ignore[arg-type]
+        uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="warning", **uvicorn_options(settings)
+        )  # type: ignore[arg-type]
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -111,7 +142,9 @@ def serve(folder: Path) -> tuple[str, Any]:
 
 
 def login(browser: Any, base: str, name: str, width: int = 1280, height: int = 820) -> Any:
-    context = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=1)
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, device_scale_factor=1
+    )
     page = context.new_page()
     outside: list[str] = []
     page.on("request", lambda r: not r.url.startswith((base, "data:")) and outside.append(r.url))
@@ -164,7 +197,20 @@ def readme_shots(browser: Any, base: str, out: Path) -> list[Path]:
 
 
 PAGES = {
-    "ada": ["/label", "/label?queue=audit", "/label?queue=crowd", "/browse", "/dashboard", "/admin/users", "/admin/rounds", "/admin/rules", "/admin/project", "/admin/log", "/account", "/docs"],
+    "ada": [
+        "/label",
+        "/label?queue=audit",
+        "/label?queue=crowd",
+        "/browse",
+        "/dashboard",
+        "/admin/users",
+        "/admin/rounds",
+        "/admin/rules",
+        "/admin/project",
+        "/admin/log",
+        "/account",
+        "/docs",
+    ],
     "rev": ["/label", "/browse", "/dashboard"],
     "ann": ["/label", "/label?queue=crowd", "/dashboard", "/account"],
 }
