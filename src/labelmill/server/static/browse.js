@@ -10,6 +10,8 @@ let next = null;
 let openItem = null; // the item in the detail panel
 let decision = null; // the class picked for a decision
 let classes = [];
+// A label still waiting for review is not certain: never shown as 100%.
+const shownConfidence = (status, c) => (typeof c === "number" && status === "review" ? Math.min(c, 0.99) : c);
 
 function filters() {
   const form = new FormData($("filters"));
@@ -45,7 +47,7 @@ function renderRows() {
     open.addEventListener("click", () => { cursor = i; open_(r.item_id); });
     const answers = r.answers.map((a) => `${a.user}: ${show(a.label)}`).join(", ");
     const notes = [r.comments ? `${r.comments} comment(s)` : "", r.skips ? `${r.skips} skip(s)` : ""].filter(Boolean).join(", ");
-    return [el("div", {}, el("div", { class: "snippet", text: r.snippet }), open), el("span", { class: `tag ${r.status}`, text: r.status }), show(r.label), pct(r.confidence, 0), answers || "–", notes];
+    return [el("div", {}, el("div", { class: "snippet", text: r.snippet }), open), el("span", { class: `tag ${r.status}`, text: r.status }), show(r.label), pct(shownConfidence(r.status, r.confidence), 0), answers || "–", notes];
   }), { empty: "No item matches." });
   [...$("results").querySelectorAll("tbody tr")].forEach((tr, i) => tr.classList.toggle("current", i === cursor));
   $("more").hidden = next === null;
@@ -102,7 +104,7 @@ function renderDetail(d) {
     return;
   }
   const head = el("div", {}, el("h2", { class: "item-id", text: d.item_id }), el("span", { class: `tag ${d.status}`, text: d.status }),
-    ` label ${show(d.label)}`, d.confidence == null ? "" : ` · confidence ${pct(d.confidence, 0)}`);
+    ` label ${show(d.label)}`, d.confidence == null ? "" : ` · confidence ${pct(shownConfidence(d.status, d.confidence), 0)}`);
   const machine = (d.votes ?? []).filter((v) => v.label != null).map((v) => `${v.source}: ${show(v.label)}`);
   const answers = (d.answers ?? []).map((a) => `${a.user}: ${show(a.label)} (${a.queue}, ${when(a.at)})`);
   const hist = (d.history ?? []).map((h) => `${when(h.at)} ${h.user} (${h.kind}, ${h.queue ?? "–"}): ${h.withdrawn ? "withdrew the answer" : show(h.label)}`);
