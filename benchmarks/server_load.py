@@ -18,10 +18,16 @@ For each database (SQLite file, then a fresh PostgreSQL database):
    for a saturated server). A ``--warmup`` load comes first and is not counted. Reported:
    p50/p99 latency per route, answers/s, server CPU per answer; then checks: stored
    answers == 201 responses, and no item handed to two people;
+   With ``--round-at S`` an admin starts a labeling round through the API (what the Rounds
+   page does) S seconds into the first measured load, while the annotators keep going; the
+   round must finish ``done`` and every answer acknowledged during it must keep its label
+   (the project uses the hashing featurizer, so the round is quick to compute);
 4. a second load, the server SIGKILLed in the middle of it (after ``--crash-after``
    acknowledged answers, with requests in flight), restarted: every answer acknowledged
-   with 201 must be in the database;
+   with 201 must be in the database (``--no-crash`` leaves it out);
 5. dashboard: GET /api/stats (what the dashboard draws) and GET /dashboard, median of 5.
+
+People authenticate with API keys made at set-up (one per person).
 
 Results go to docs/bench/server.md (``--out``) and to stdout.
 """
@@ -109,10 +115,11 @@ def build_project(folder: Path, n: int, db_url: str | None, ranked: float = 0.0)
     from argon2 import PasswordHasher
 
     from labelmill import Project
-    from labelmill.imports import random_key, unranked_priority
+    from labelmill.ingest._write import random_key, unranked_priority
     from labelmill.store import Round, User
 
-    project = Project.init(folder, classes=["spam", "ham"], db_url=db_url)
+    settings = {"featurizer": {"kind": "hashing", "n_features": 256}}
+    project = Project.init(folder, classes=["spam", "ham"], db_url=db_url, settings=settings)
     store = project.store
     start = time.perf_counter()
     texts = synthetic_texts(n)
@@ -203,8 +210,19 @@ def build_project(folder: Path, n: int, db_url: str | None, ranked: float = 0.0)
             ]
         )
     )
+    keys = {
+        name: project.create_api_key(name, "load test")[1]
+        for name in ["admin", *(f"u{k:02d}" for k in range(100))]
+    }
+    (folder / "bench-keys.json").write_text(json.dumps(keys))
     project.close()
     return seconds
+
+
+def api_keys(folder: Path) -> dict[str, str]:
+    """The API key of each simulated person (made by :func:`build_project`)."""
+    keys: dict[str, str] = json.loads((folder / "bench-keys.json").read_text())
+    return keys
 
 
 # -- the server subprocess ---------------------------------------------------------------------
@@ -268,6 +286,7 @@ def free_port() -> int:
 # -- the load ------------------------------------------------------------------------------------
 class Tally:
     def __init__(self) -> None:
+        self.round: dict[str, Any] = {}
         self.latency: dict[str, list[float]] = defaultdict(list)
         self.acked: list[tuple[str, str]] = []  # (user, item_id) answered with 201
         self.served: dict[str, set[str]] = defaultdict(set)
@@ -324,20 +343,16 @@ async def run_load(
     tally: Tally,
     think: float = 0,
     kill: tuple[float, subprocess.Popen[bytes]] | None = None,
+    keys: dict[str, str] | None = None,
+    round_at: float | None = None,
 ) -> float:
     import httpx
 
-    from labelmill.server.auth import TokenSigner
-
-    signer = TokenSigner(SECRET, 3600)
+    keys = keys or {}
     # Clients first: creating one costs the load generator ~20 ms of CPU (an SSL context),
     # which would otherwise stall the requests already in flight and count as latency.
     clients = [
-        httpx.AsyncClient(
-            base_url=base,
-            timeout=60,
-            headers={"Authorization": f"Bearer {signer.sign(u, kind='access')}"},
-        )
+        httpx.AsyncClient(base_url=base, timeout=60, headers={"Authorization": f"Bearer {keys[u]}"})
         for u in users
     ]
     stop = asyncio.Event()
@@ -347,6 +362,8 @@ async def run_load(
         asyncio.create_task(annotator(c, u, stop_at, tally, stop, think))
         for c, u in zip(clients, users, strict=True)
     ]
+    if round_at is not None:
+        tasks.append(asyncio.create_task(start_round(base, keys["admin"], round_at, tally)))
     if kill is not None:  # SIGKILL once `after` answers were acknowledged (or 120 s passed)
         after, process = kill
         deadline = time.monotonic() + 120
@@ -357,6 +374,48 @@ async def run_load(
         stop.set()
     await asyncio.gather(*tasks)
     return time.monotonic() - start
+
+
+async def start_round(base: str, key: str, after: float, tally: Tally) -> None:
+    """An admin starts a round through the API ``after`` seconds into the load (what the
+    Rounds page does), then follows it until it ends; the answers acknowledged meanwhile
+    are remembered."""
+    import httpx
+
+    await asyncio.sleep(after)
+    headers = {"Authorization": f"Bearer {key}"}
+    async with httpx.AsyncClient(base_url=base, timeout=60, headers=headers) as client:
+        before = len(tally.acked)
+        t0 = time.monotonic()
+        started = await client.post("/api/runs", json={})
+        tally.round = {"start_status": started.status_code}
+        while True:
+            await asyncio.sleep(0.5)
+            runs = (await client.get("/api/runs")).json()
+            if not runs["running"] and runs["rounds"]:
+                break
+        latest = runs["rounds"][0]
+        tally.round.update(
+            status=latest["status"],
+            error=latest["error"],
+            seconds=time.monotonic() - t0,
+            answers_during=len(tally.acked) - before,
+            acked_during=tally.acked[before:],
+        )
+
+
+def human_labels(folder: Path, db_url: str | None, items: set[str]) -> int:
+    """How many of ``items`` have a person's label (status human or gold) now."""
+    from sqlalchemy import select
+
+    from labelmill import Project
+    from labelmill.store import Item, Label
+
+    with Project.open(folder, db_url=db_url) as project, project.store.session() as session:
+        rows = session.execute(
+            select(Item.item_id, Label.status).join(Label, Label.item_pk == Item.pk)
+        ).all()
+    return sum(1 for item, status in rows if item in items and status in ("human", "gold"))
 
 
 def stored_answers(folder: Path, db_url: str | None) -> set[tuple[str, str]]:
@@ -383,16 +442,19 @@ def quantiles(values: list[float]) -> tuple[float, float]:
     return statistics.median(ordered) * 1000, p99 * 1000
 
 
-def dashboard_times(base: str) -> dict[str, float]:
+def dashboard_times(base: str, folder: Path, db_url: str | None) -> dict[str, float]:
     import httpx
 
+    from labelmill import Project
     from labelmill.server.auth import TokenSigner
 
-    signer = TokenSigner(SECRET, 3600)
+    with Project.open(folder, db_url=db_url) as project:
+        sid = project.open_session("admin", "session", seconds=3600)
+    session = TokenSigner(SECRET, 3600).sign("admin", kind="session", sid=sid)
     out = {}
     with httpx.Client(base_url=base, timeout=60) as client:
-        headers = {"Authorization": f"Bearer {signer.sign('admin', kind='access')}"}
-        client.cookies.set("labelmill_session", signer.sign("admin", kind="session"))
+        headers = {"Authorization": f"Bearer {api_keys(folder)['admin']}"}
+        client.cookies.set("labelmill_session", session)
         for name, path, h in (
             ("GET /api/stats", "/api/stats", headers),
             ("GET /dashboard (page)", "/dashboard", None),
@@ -430,17 +492,26 @@ def bench(kind: str, args: argparse.Namespace) -> dict[str, Any]:
         base = f"http://127.0.0.1:{port}"
         process = start_server(folder, port, db_url)
         users = [f"u{k:02d}" for k in range(args.users)]
+        keys = api_keys(folder)
         loads, all_acked = [], set()
+        round_info: dict[str, Any] = {}
         try:
             if args.warmup > 0:  # first requests compile statements and create sources
                 warmup = Tally()
-                asyncio.run(run_load(base, users, args.warmup, warmup, args.think[0]))
+                asyncio.run(run_load(base, users, args.warmup, warmup, args.think[0], keys=keys))
                 all_acked |= set(warmup.acked)
-            for think in args.think:
+            for i, think in enumerate(args.think):
                 print(f"[{kind}] load: {args.users} annotators, pause {think} s", flush=True)
                 tally = Tally()
                 cpu0, client0 = cpu_seconds(process.pid), time.process_time()
-                elapsed = asyncio.run(run_load(base, users, args.seconds, tally, think))
+                round_at = args.round_at if i == 0 else None
+                elapsed = asyncio.run(
+                    run_load(base, users, args.seconds, tally, think, keys=keys, round_at=round_at)
+                )
+                if tally.round:
+                    round_info = dict(tally.round)
+                    during = {item for _u, item in round_info.pop("acked_during")}
+                    round_info["kept_label_after"] = during
                 cpu = cpu_seconds(process.pid) - cpu0
                 client_cpu = time.process_time() - client0
                 acked = set(tally.acked)
@@ -460,13 +531,18 @@ def bench(kind: str, args: argparse.Namespace) -> dict[str, Any]:
                         "double_served": sum(1 for who in tally.served.values() if len(who) > 1),
                         "errors": dict(tally.errors),
                         "empty": tally.empty,
+                        "round": bool(tally.round),
                     }
                 )
-            dash = dashboard_times(base)
+            dash = dashboard_times(base, folder, db_url)
         finally:
             process.send_signal(signal.SIGTERM)
             process.wait(30)
         stored = stored_answers(folder, db_url)
+        if round_info:
+            during = round_info.pop("kept_label_after")
+            round_info["answers_during_kept"] = human_labels(folder, db_url, during)
+            round_info["answers_during_items"] = len(during)
         result: dict[str, Any] = {
             "kind": kind,
             "items": args.items,
@@ -478,13 +554,18 @@ def bench(kind: str, args: argparse.Namespace) -> dict[str, Any]:
             "lost": len(all_acked - stored),
             "unacked_stored": len(stored - all_acked),
             "dashboard": dash,
+            "round": round_info,
         }
+        if args.no_crash:
+            return result
         # Crash: SIGKILL the server in the middle of a second load, restart, check.
         print(f"[{kind}] crash test", flush=True)
         process = start_server(folder, port, db_url)
         crash = Tally()
         try:
-            asyncio.run(run_load(base, users, 150, crash, kill=(args.crash_after, process)))
+            asyncio.run(
+                run_load(base, users, 150, crash, kill=(args.crash_after, process), keys=keys)
+            )
         finally:
             if process.poll() is None:
                 process.kill()
@@ -492,13 +573,10 @@ def bench(kind: str, args: argparse.Namespace) -> dict[str, Any]:
         try:
             import httpx
 
-            from labelmill.server.auth import TokenSigner
-
-            token = TokenSigner(SECRET, 60).sign("u00", kind="access")
             after = httpx.get(
                 base + "/api/items/next?queue=review",
                 timeout=60,
-                headers={"Authorization": f"Bearer {token}"},
+                headers={"Authorization": f"Bearer {keys['u00']}"},
             ).status_code
         finally:
             process.send_signal(signal.SIGTERM)
@@ -529,7 +607,8 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace, command: str
     w("## Server under load (`benchmarks/server_load.py`)\n\n")
     w(f"Command: `{command}`  \n")
     w(
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores shared with other jobs (noisy), "
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores shared with other jobs (noisy; "
+        f"load average {args.load_before:.1f} when the run started), "
         f"Python {platform.python_version()}; server: uvicorn, 1 process, loopback; "
         f"{args.users} simulated annotators (httpx.AsyncClient) doing next -> answer on the "
         f"review queue for {args.seconds:g} s per load, pausing a random time (exponential, "
@@ -565,17 +644,37 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace, command: str
             f"| {r['kind']} | {r['answers']} | {r['stored']} | {r['lost']} | "
             f"{r['unacked_stored']} |\n"
         )
-    w("\nCrash test (SIGKILL of the server during a second load, then restart):\n\n")
-    w(
-        "| database | answers acknowledged before the kill | missing after restart | "
-        "earlier answers intact | first request after restart |\n|---|---|---|---|---|\n"
-    )
-    for r in results:
-        c = r["crash"]
+    if any(r.get("round") for r in results):
         w(
-            f"| {r['kind']} | {c['acked_before_kill']} | {c['missing_after_restart']} | "
-            f"{'yes' if c['first_load_still_there'] else 'NO'} | HTTP {c['next_after_restart']} |\n"
+            f"\nA round started through the API (as the Rounds page does) {args.round_at:g} s "
+            "into the first measured load, the annotators labeling on:\n\n"
         )
+        w(
+            "| database | round | took (s) | answers acknowledged while it ran | "
+            "of those items, still labeled by their person after it |\n|---|---|---|---|---|\n"
+        )
+        for r in results:
+            info = r.get("round") or {}
+            status = info.get("status", "–") + (f" ({info['error']})" if info.get("error") else "")
+            w(
+                f"| {r['kind']} | {status} | {info.get('seconds', float('nan')):.1f} | "
+                f"{info.get('answers_during', 0)} | {info.get('answers_during_kept', 0)} of "
+                f"{info.get('answers_during_items', 0)} |\n"
+            )
+    crashed = [r for r in results if "crash" in r]
+    if crashed:
+        w("\nCrash test (SIGKILL of the server during a second load, then restart):\n\n")
+        w(
+            "| database | answers acknowledged before the kill | missing after restart | "
+            "earlier answers intact | first request after restart |\n|---|---|---|---|---|\n"
+        )
+        for r in crashed:
+            c = r["crash"]
+            intact = "yes" if c["first_load_still_there"] else "NO"
+            w(
+                f"| {r['kind']} | {c['acked_before_kill']} | {c['missing_after_restart']} | "
+                f"{intact} | HTTP {c['next_after_restart']} |\n"
+            )
     w(
         "\nDashboard at this size (median of 5, after the load; the server's 2 s cache of "
         "/api/stats turned off, so each request computes it):\n\n"
@@ -622,6 +721,14 @@ def main() -> None:
         default=40,
         help="SIGKILL the server after this many acknowledged answers.",
     )
+    parser.add_argument(
+        "--round-at",
+        type=float,
+        default=None,
+        help="Start a labeling round through the API this many seconds into the first "
+        "measured load (the annotators keep labeling).",
+    )
+    parser.add_argument("--no-crash", action="store_true", help="Leave out the SIGKILL test.")
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--out", default=str(ROOT / "docs" / "bench" / "server.md"))
     parser.add_argument("--json", default=None, help="Also write the raw results here.")
@@ -632,6 +739,7 @@ def main() -> None:
     if args.serve:
         serve(args.serve, args.port, args.db_url)
         return
+    args.load_before = os.getloadavg()[0]
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     results = [bench(kind, args) for kind in kinds]
     command = ".venv/bin/python benchmarks/server_load.py " + " ".join(sys.argv[1:])

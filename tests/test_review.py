@@ -120,11 +120,12 @@ def test_review_order_ranked_first_then_random_order_across_statuses(project):
 
 
 def test_answer_counters_match_the_votes(project):
-    """The audit quota reads running counts; they must equal a count of people's answers
-    (withdrawn ones included, as before: an undo appends, it does not erase)."""
+    """The audit quota reads running counts; they must equal a count of people's current
+    answers: an undo takes its answer out, answering again or changing an answer counts
+    once."""
     import sqlalchemy as sa
 
-    from labelmill.store import Counter, Source, Vote
+    from labelmill.store import Counter
 
     items = [q.item_id for q in project.next_items(3, user="ann", queue="audit")]
     project.add_answer(items[0], "spam", user="ann", queue="audit")
@@ -135,21 +136,18 @@ def test_answer_counters_match_the_votes(project):
     project.add_answer(free[0], "ham", user="bob", queue="review")
     project.undo_answer(free[0], user="bob")
     project.add_answer(free[0], "spam", user="bob", queue="review")
+    project.add_answer(free[0], "ham", user="bob", queue="review")  # changed: still one
+    project.add_answer(free[2], "ham", user="bob", queue="review")
+    project.undo_answer(free[2], user="bob")  # withdrawn: not counted
     project.add_answer(free[1], "spam", user="cat", queue="crowd")  # a crowd vote: not counted
     with project.store.session() as s:
         counts = dict(s.execute(sa.select(Counter.name, Counter.value)).tuples().all())
-        votes = dict(
-            s.execute(
-                sa.select(Vote.queue, sa.func.count())
-                .join(Source, Source.id == Vote.source_id)
-                .where(Source.kind == "human", Vote.label != -1)
-                .group_by(Vote.queue)
-            )
-            .tuples()
-            .all()
-        )
-    assert counts == {"answers:audit": 2, "answers:review": 2}
-    assert counts == {f"answers:{q}": n for q, n in votes.items()}
+    with project.store.session() as s:
+        from labelmill.store.queries.sources import latest_answers
+
+        current = [queue for _pk, _k, _u, _l, queue in latest_answers(s)]
+    assert counts == {"answers:audit": 2, "answers:review": 1}
+    assert counts == {f"answers:{q}": current.count(q) for q in ("audit", "review")}
 
 
 # -- blind means blind -------------------------------------------------------------------------
@@ -261,3 +259,62 @@ def test_crowd_overlap_counts_answers_and_leases_together(project):
     assert all(e[0].item_id != first["w0"] for e in late if e)  # ...the third still holds
     with pytest.raises(ConfigError, match="already has its 3 crowd answers"):
         project.add_answer(first["w0"], "ham", user="intruder", queue="crowd", overlap=3)
+
+
+# -- a labeling team ---------------------------------------------------------------------------
+def test_crowd_answers_never_keep_an_item_from_a_blind_audit(project):
+    """The bug: a crowd answer kept lease slot 0 for good, the slot the review and audit
+    queues use, so an item with a crowd answer could never be audited (nor reviewed)."""
+    crowd = [project.next_items(1, user=w, queue="crowd", overlap=2)[0].item_id for w in "ab"]
+    assert crowd[0] == crowd[1]
+    for worker in "ab":
+        project.add_answer(crowd[0], "spam", user=worker, queue="crowd", overlap=2)
+    audited = {e.item_id for e in project.next_items(12, user="rev", queue="audit")}
+    assert crowd[0] in audited
+    assert project.add_answer(crowd[0], "ham", user="rev", queue="audit") == "audit"
+    # ...and the crowd slots stay full: no third crowd answer.
+    assert crowd[0] not in {
+        e.item_id for e in project.next_items(12, user="c", queue="crowd", overlap=2)
+    }
+
+
+def test_undo_gives_the_item_back_to_its_person_in_its_queue(project):
+    _rank_for_review(project)
+    project.save_settings(target_accuracy=0.5, confidence=0.5, audit_fraction=0.01)
+    (entry,) = project.next_items(1, user="ann")
+    project.add_answer(entry.item_id, "spam", user="ann")
+    assert project.withdraw_answer(entry.item_id, user="ann") == entry.mode
+    assert entry.item_id not in {e.item_id for e in project.next_items(12, user="bob")}
+    again = project.next_items(1, user="ann")[0]  # the held lease comes back first
+    assert again.item_id == entry.item_id and again.mode == entry.mode
+    with pytest.raises(NotFoundError, match="no answer on item"):
+        project.withdraw_answer(entry.item_id, user="ann")
+
+
+def test_a_crowd_undo_frees_and_retakes_the_same_slot(project):
+    items = {w: project.next_items(1, user=w, queue="crowd", overlap=2)[0].item_id for w in "ab"}
+    item = items["a"]
+    for worker in "ab":
+        project.add_answer(item, "spam", user=worker, queue="crowd", overlap=2)
+    assert project.withdraw_answer(item, user="a") == "crowd"
+    assert item not in {
+        e.item_id for e in project.next_items(12, user="c", queue="crowd", overlap=2)
+    }
+    assert project.add_answer(item, "ham", user="a", queue="crowd", overlap=2) == "crowd"
+
+
+def test_assigned_items_come_first_and_only_to_their_people(project):
+    with pytest.raises(NotFoundError, match="No active user named 'ann'"):
+        project.assign(["ann"], item_ids=["i7"])
+    project.add_user("ann", "password1", role="annotator")
+    project.assign(["ann"], item_ids=["i7", "i8"])
+    # The audit sample ignores assignments: it stays random.
+    audit = {e.item_id for e in project.next_items(12, user="rev", queue="audit")}
+    assert {"i7", "i8"} <= audit
+    for item in audit:
+        project.add_answer(item, None, user="rev", skip=True)
+    assert [e.item_id for e in project.next_items(2, user="ann")] == ["i7", "i8"]
+    assert not {"i7", "i8"} & {e.item_id for e in project.next_items(10, user="bob")}
+    for item in ("i7", "i8"):
+        project.add_answer(item, "spam", user="ann")
+    assert project.assignments() == [{"user": "ann", "open": 0, "done": 2}]

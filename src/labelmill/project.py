@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -666,6 +667,269 @@ class Project:
 
         return missing_media(self.store, self.schema)
 
+    # -- issue 15: the review app for a team (sessions, keys, notes, assignment, browsing) ----
+    def open_session(self, name: str, kind: str, *, seconds: float) -> str:
+        """Open a browser ``session`` or API ``access`` token row; see :mod:`labelmill.users`."""
+        return users.open_session(self.store, name, kind, seconds=seconds)
+
+    def check_session(self, sid: str, name: str, kind: str) -> users.UserInfo:
+        """The user of a live session or token row (else AuthError)."""
+        return users.check_session(self.store, sid, name, kind)
+
+    def session_started(self, sid: str) -> datetime | None:
+        """When a session was opened (its login)."""
+        return users.session_started(self.store, sid)
+
+    def revoke_session(self, sid: str, *, actor: str = "library") -> None:
+        """End one session or token (logout)."""
+        users.revoke_session(self.store, sid, actor=actor)
+
+    def check_api_key(self, token: str) -> users.UserInfo:
+        """The user of a live API key (else AuthError)."""
+        return users.check_api_key(self.store, token)
+
+    def change_password(
+        self, name: str, old: str, new: str, *, keep: str | None = None
+    ) -> users.UserInfo:
+        """Self-service password change; ends every other session and token of ``name``."""
+        return users.change_password(self.store, name, old, new, keep=keep)
+
+    def create_api_key(self, name: str, key_name: str) -> tuple[users.ApiKeyInfo, str]:
+        """A new API key for ``name``: (its info, the key, shown once)."""
+        return users.create_api_key(self.store, name, key_name)
+
+    def api_keys(self, name: str) -> list[users.ApiKeyInfo]:
+        return users.list_api_keys(self.store, name)
+
+    def revoke_api_key(self, name: str, key_id: str) -> None:
+        users.revoke_api_key(self.store, name, key_id)
+
+    def withdraw_answer(self, item_id: str, *, user: str, lease_seconds: float = 600.0) -> str:
+        """Undo ``user``'s latest answer on the item and lease it back to them in the queue it
+        was given in (returned), so they can answer it again."""
+        return review.undo_answer(
+            self.store, self.schema, item_id, user=user, lease_seconds=lease_seconds
+        )
+
+    def card(
+        self, item_id: str, *, user: str, mode: str, lease_seconds: float = 600.0
+    ) -> QueueItem:
+        """The item as ``user`` may see it in ``mode`` (see :func:`labelmill.review.card`)."""
+        return review.card(
+            self.store, self.schema, item_id, user=user, mode=mode, lease_seconds=lease_seconds
+        )
+
+    def add_comment(self, item_id: str, text: str, *, user: str) -> dict[str, Any]:
+        """Add ``user``'s comment on an item (kept and exported)."""
+        return review.add_comment(self.store, item_id, text, user=user)
+
+    def comments(self, item_ids: list[str] | None = None) -> dict[str, list[dict[str, Any]]]:
+        """item_id -> its comments, oldest first (all commented items when ``item_ids`` is
+        None): for the item view and the export."""
+        return review.comments(self.store, item_ids)
+
+    def skips(self, item_ids: list[str] | None = None) -> dict[str, list[dict[str, Any]]]:
+        """item_id -> who skipped it, in which queue, why and when (all skipped items when
+        ``item_ids`` is None): for the item view and the export."""
+        return review.skips(self.store, item_ids)
+
+    def queue_sizes(self, *, overlap: int | None = None) -> dict[str, int]:
+        """About how many items each queue holds now."""
+        return review.queue_sizes(self.store, overlap=overlap or self.settings.overlap)
+
+    def my_progress(
+        self,
+        user: str,
+        *,
+        session_start: datetime | None = None,
+        today_start: datetime | None = None,
+    ) -> dict[str, Any]:
+        """``user``'s answers this session, today and in all, and their open assignments."""
+        return review.my_progress(
+            self.store, user, session_start=session_start, today_start=today_start
+        )
+
+    def my_answers(self, user: str, *, limit: int = 20) -> list[dict[str, Any]]:
+        """``user``'s latest answer per item, newest first (to come back and change)."""
+        return review.my_answers(self.store, self.schema, user, limit=limit)
+
+    def browse(
+        self, flt: review.ItemFilter | None = None, *, after: int = 0, limit: int = 50
+    ) -> dict[str, Any]:
+        """A page of the items matching a filter (see :func:`labelmill.review.browse`)."""
+        return review.browse(
+            self.store, self.schema, flt or review.ItemFilter(), after=after, limit=limit
+        )
+
+    def browse_options(self) -> dict[str, list[str]]:
+        """The rule and person names the item browser's filters offer."""
+        return review.browse_options(self.store)
+
+    def item_record(self, item_id: str) -> dict[str, Any]:
+        """Who answered what on an item, its skips, comments and assignment."""
+        return review.item_record(self.store, self.schema, item_id)
+
+    def reveal(self, item_id: str, *, user: str) -> None:
+        """Remember that ``user`` saw the item's suggestion outside the queues."""
+        review.reveal(self.store, item_id, user=user)
+
+    def decide(self, item_id: str, label: Any, *, user: str) -> str:
+        """A reviewer's decision on an item, recorded as their vote (adjudication)."""
+        return review.decide(self.store, self.schema, item_id, label, user=user)
+
+    def assign(
+        self,
+        people: Sequence[str],
+        *,
+        item_ids: Sequence[str] | None = None,
+        flt: review.ItemFilter | None = None,
+        limit: int | None = None,
+        mode: str = "split",
+        actor: str = "library",
+    ) -> dict[str, int]:
+        """Give items to named people: ``item_ids``, or the items matching ``flt`` (the
+        first ``limit`` of them); see :mod:`labelmill.review._assignments`."""
+        from labelmill.store.queries import items as item_sql
+
+        if item_ids is not None:
+            with self.store.session() as session:
+                pks = [item_sql.item_pk(session, i) for i in item_ids]
+        else:
+            cap = limit or review.MAX_ASSIGN
+            pks = review.match_pks(self.store, self.schema, flt or review.ItemFilter(), limit=cap)
+        return review.assign(self.store, pks, people, mode=mode, actor=actor)
+
+    def unassign(
+        self,
+        people: Sequence[str],
+        *,
+        item_ids: Sequence[str] | None = None,
+        actor: str = "library",
+    ) -> int:
+        """Take back open assignments of ``people`` (of ``item_ids``, or all of theirs)."""
+        from labelmill.store.queries import items as item_sql
+
+        pks = None
+        if item_ids is not None:
+            with self.store.session() as session:
+                pks = [item_sql.item_pk(session, i) for i in item_ids]
+        return review.unassign(self.store, people, pks, actor=actor)
+
+    def assignments(self) -> list[dict[str, Any]]:
+        """Open and done assignments per person."""
+        return review.assignment_summary(self.store)
+
+    def people_quality(self) -> list[dict[str, Any]]:
+        """Per person: accuracy against blind gold with its interval, time per item, skips."""
+        return review.people_quality(self.store, confidence=self.settings.confidence)
+
+    @staticmethod
+    def agreement_heatmap(agreement: dict[str, Any]) -> dict[str, Any]:
+        """The agreement pairs of :meth:`dashboard` as a heatmap, worst pairs first."""
+        return review.agreement_heatmap(agreement)
+
+    def rounds_checked(
+        self, limit: int = 20, *, running_here: bool | None = None
+    ) -> list[dict[str, Any]]:
+        """:meth:`rounds`, with a running round whose process is gone read as failed."""
+        return views.rounds_checked(self.store, limit, running_here=running_here)
+
+    def fail_round(self, round_id: int, reason: str) -> None:
+        """Record a round that died as failed with ``reason``."""
+        from labelmill.store.queries import rounds as round_sql
+
+        self.store.write(lambda session: round_sql.fail_round(session, round_id, reason))
+
+    def audit_log(
+        self,
+        *,
+        before: int | None = None,
+        limit: int = 100,
+        actor: str | None = None,
+        action: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Who changed what, newest first."""
+        return views.audit_log(self.store, before=before, limit=limit, actor=actor, action=action)
+
+    def rules_file(self) -> tuple[Path, str]:
+        """The YAML rule file the browser edits, and its text. The file is the one YAML
+        file inside the project that the active rules came from, else ``rules.yaml`` in the
+        project; when that does not exist yet, the text is that of the one YAML file the
+        active rules came from (e.g. a file outside the project), or empty."""
+        from labelmill.store.queries import sources as source_sql
+
+        with self.store.session() as session:
+            files = {
+                (s.definition or {}).get("file")
+                for s in source_sql.rule_sources(session, active=True)
+            }
+        yamls = [Path(f) for f in files if f and Path(f).suffix.lower() in (".yaml", ".yml")]
+        single = yamls[0] if len(yamls) == 1 and len(files) == 1 else None
+        inside = single is not None and single.resolve().is_relative_to(self.path.resolve())
+        path = single if single is not None and inside else self.path / "rules.yaml"
+        source = path if path.is_file() else single
+        text = source.read_text(encoding="utf-8") if source is not None and source.is_file() else ""
+        return path, text
+
+    def try_rules(self, text: str) -> dict[str, Any]:
+        """Try YAML rules (the text of a rule file) on the items without registering them:
+        coverage, overlaps, conflicts and accuracy on people's labels per rule."""
+        return views.rule_trial(
+            self.store,
+            self.schema,
+            self._rules_from_text(text),
+            hidden=tuple(self.settings.hidden_columns),
+        )
+
+    def save_rules(self, text: str, *, actor: str = "library") -> dict[str, str]:
+        """Write YAML rules to :meth:`rules_file` and register them (the file is put back
+        as it was when registering fails)."""
+        self._rules_from_text(text)  # a syntax error stops here, nothing written
+        path, _ = self.rules_file()
+        before = path.read_text(encoding="utf-8") if path.is_file() else None
+        _write_text(path, text)
+        try:
+            return self.register_rules(path, actor=actor)
+        except BaseException:
+            if before is None:
+                path.unlink(missing_ok=True)
+            else:
+                _write_text(path, before)
+            raise
+
+    def _rules_from_text(self, text: str) -> list[Any]:
+        from labelmill.lf import load_rules
+
+        fd, tmp = tempfile.mkstemp(dir=self.path, prefix=".rules-", suffix=".yaml")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            rules = load_rules(tmp, classes=self.schema.classes)
+        finally:
+            os.unlink(tmp)
+        if not rules:
+            raise ConfigError("No rules in the text; write at least one under 'rules:'.")
+        return rules
+
+    def save_guidance(
+        self, *, guidelines: str | None = None, class_info: dict[str, Any] | None = None
+    ) -> Schema:
+        """Change the guidelines and the per-class description, colour and key shown on the
+        labeling card (written to ``labelmill.yaml``; checked first). ``None`` keeps a field."""
+        import dataclasses
+
+        updated = dataclasses.replace(
+            self.schema,
+            guidelines=self.schema.guidelines if guidelines is None else guidelines,
+            class_info=self.schema.class_info if class_info is None else class_info,
+        )
+        config_path = self.path / CONFIG_FILE
+        config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+        config["schema"] = updated.to_dict()
+        _write_yaml(config_path, config)
+        self.schema = updated
+        return updated
+
 
 def _audit_minimum(settings: ProjectSettings) -> int:
     """The audit sample the auto-accept policy needs before it can test at all, at the
@@ -682,6 +946,13 @@ def _audit_minimum(settings: ProjectSettings) -> int:
 
 def _default_url(folder: Path) -> str:
     return f"sqlite:///{(folder / DATABASE_FILE).resolve()}"
+
+
+def _write_text(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".labelmill-", suffix=path.suffix)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
 
 
 def _write_yaml(path: Path, data: dict[str, Any]) -> None:

@@ -23,7 +23,9 @@ from labelmill.store.queries import rounds as round_sql
 from labelmill.store.queries import sources as source_sql
 
 __all__ = [
+    "THREAD_ENDED",
     "agreement",
+    "audit_log",
     "dashboard",
     "item_access",
     "item_detail",
@@ -32,15 +34,20 @@ __all__ = [
     "list_rounds",
     "media_file",
     "people",
+    "round_alive",
     "round_record",
+    "rounds_checked",
     "rule_spans",
     "rules_analysis",
     "rules_list",
+    "rule_trial",
     "rules_table",
     "status",
 ]
 
 _MAX_SPANS = 200
+#: why a running round of this process that it no longer runs is dead
+THREAD_ENDED = "interrupted: its thread in this server ended without recording the result"
 
 
 def round_record(record: Any) -> dict[str, Any]:
@@ -512,3 +519,171 @@ def dashboard(store: Store) -> dict[str, Any]:
         "agreement": agreement(answers, gold),
         "curve": learning_curve(store),
     }
+
+
+# -- rounds whose process is gone, rule trials, the audit log (issue 15) -----------------------
+def round_alive(
+    record: Any, *, running_here: bool | None = None, host: str | None = None
+) -> str | None:
+    """Why a ``running`` round row is in fact dead, or None when it may be alive.
+
+    A round records the process that runs it (``pid``, ``host``). On the same host, a
+    process that no longer exists means the round died with it (``kill -9``, a crash, a
+    closed terminal). ``running_here``: whether this process runs a round right now (a
+    server knows); a row of this process that it does not run is dead too (a thread that
+    raised before it could record why). Rows of another host cannot be checked here.
+    """
+    import os
+    import socket
+
+    if record.status != "running" or record.pid is None:
+        return None
+    if (host or socket.gethostname()) != record.host:
+        return None
+    if record.pid == os.getpid():
+        if running_here is False:
+            return THREAD_ENDED
+        return None
+    try:
+        os.kill(record.pid, 0)
+    except ProcessLookupError:
+        return f"interrupted: the process that ran it (pid {record.pid}) is gone"
+    except PermissionError:
+        return None
+    return None
+
+
+def rounds_checked(
+    store: Store, limit: int = 20, *, running_here: bool | None = None
+) -> list[dict[str, Any]]:
+    """:func:`list_rounds`, with a ``running`` round whose process is gone read as
+    ``failed`` (and why, in ``error``) at once, instead of when the next round starts."""
+    with store.session() as session:
+        rows = round_sql.list_rounds(session, limit)
+        out = []
+        for record in rows:
+            entry = round_record(record)
+            dead = round_alive(record, running_here=running_here)
+            if dead is not None:
+                entry.update(status="failed", error=dead)
+            entry["heartbeat_at"] = record.heartbeat_at.isoformat() if record.heartbeat_at else None
+            out.append(entry)
+    return out
+
+
+def rule_trial(
+    store: Store,
+    schema: Schema,
+    rules: list[Any],
+    *,
+    hidden: tuple[str, ...] = (),
+    max_items: int = 50_000,
+    examples: int = 3,
+) -> dict[str, Any]:
+    """Try rules on the project's items without registering them: each rule's coverage,
+    overlaps and conflicts with the other rules (as Snorkel's ``LFAnalysis``), its accuracy
+    on the items people labeled (gold and human answers), and a few items it votes on.
+
+    Parameters
+    ----------
+    rules : list of Rule or LabelingFunction
+        Loaded with :func:`labelmill.lf.load_rules`.
+    hidden : tuple of str
+        Metadata columns the rules must not see (``hidden_columns``).
+    max_items : int
+        Tried on the first ``max_items`` items (in import order).
+    """
+    import numpy as np
+    import pandas as pd
+
+    from labelmill.lf import analyze_lfs, apply_lfs
+
+    records: list[dict[str, Any]] = []
+    pks: list[int] = []
+    ids: list[str] = []
+    texts: list[Any] = []
+    with store.session() as session:
+        after = 0
+        while len(records) < max_items:
+            rows = item_sql.item_page(session, after, min(20_000, max_items - len(records)))
+            if not rows:
+                break
+            for pk, item_id, payload, meta in rows:
+                record = {k: v for k, v in (meta or {}).items() if k not in set(hidden)}
+                if schema.data_type == "tabular" and isinstance(payload, dict):
+                    record.update(payload)
+                else:
+                    record[schema.data_type] = payload
+                records.append(record)
+                pks.append(pk)
+                ids.append(item_id)
+                texts.append(payload)
+            after = rows[-1][0]
+        gold = source_sql.gold_labels(session)
+        people = {pk: label for pk, _k, _u, label, q in source_sql.latest_answers(session)}
+    if not records:
+        return {"items": 0, "labeled": 0, "rules": []}
+    frame = pd.DataFrame.from_records(records, index=pd.Index(ids, name="item_id"))
+    L = np.asarray(apply_lfs(rules, frame, cardinality=schema.cardinality))
+    y = np.array([gold.get(pk, people.get(pk, -1)) for pk in pks])
+    table = analyze_lfs(L, y if (y >= 0).any() else None, lf_names=[r.name for r in rules])
+    out = []
+    for j, rule in enumerate(rules):
+        row = table.iloc[j]
+        hits = np.flatnonzero(L[:, j] >= 0)
+        shown = []
+        for i in hits[:examples]:
+            text = texts[i] if isinstance(texts[i], str) else None
+            spans = list(rule.spans(text)) if text is not None and hasattr(rule, "spans") else []
+            shown.append(
+                {
+                    "item_id": ids[i],
+                    "vote": schema.decode(int(L[i, j])),
+                    "text": text[:300] if text is not None else None,
+                    "spans": [[a, b] for a, b in spans if b <= 300],
+                }
+            )
+        correct = int(row["correct"]) if "correct" in table.columns else 0
+        incorrect = int(row["incorrect"]) if "incorrect" in table.columns else 0
+        accuracy = row.get("empirical_accuracy") if "empirical_accuracy" in table.columns else None
+        out.append(
+            {
+                "name": rule.name,
+                "votes_for": [schema.decode(int(c)) for c in row["polarity"]],
+                "coverage": float(row["coverage"]),
+                "overlaps": float(row["overlaps"]),
+                "conflicts": float(row["conflicts"]),
+                "correct": correct,
+                "incorrect": incorrect,
+                "accuracy": None if accuracy is None or pd.isna(accuracy) else float(accuracy),
+                "examples": shown,
+            }
+        )
+    return {"items": len(records), "labeled": int((y >= 0).sum()), "rules": out}
+
+
+def audit_log(
+    store: Store,
+    *,
+    before: int | None = None,
+    limit: int = 100,
+    actor: str | None = None,
+    action: str | None = None,
+) -> list[dict[str, Any]]:
+    """Who changed what, newest first (ids below ``before``; optionally one actor or one
+    kind of action, by prefix)."""
+    from labelmill.store.queries import team as team_sql
+
+    with store.session() as session:
+        rows = team_sql.audit_log_page(session, before, limit, actor, action)
+        return [
+            {
+                "id": r.id,
+                "at": r.at.isoformat() if r.at else None,
+                "actor": r.actor,
+                "action": r.action,
+                "target": r.target,
+                "details": r.details,
+            }
+            for r in rows
+        ]

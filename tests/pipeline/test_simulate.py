@@ -31,6 +31,7 @@ def test_simulate_writes_one_row_per_round(tmp_path, make_project):
         "accuracy_all_true",
         "strategy",
         "seconds",
+        "change",
     }
     last = curve[-1]
     assert last.human_labels + last.audit_labels == 100

@@ -7,9 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
-from labelmill.store import Item, Label, Round, Source, Vote
+from labelmill.store import Round
 
 Server = Any  # tests/server/conftest.py: Server (app, project, client and helpers)
 PASSWORD = "correct horse battery"  # the password of every user of the fixtures
@@ -48,44 +47,6 @@ ADMIN_ROUTES = [
 ]
 
 
-def review_mode(project: Any) -> None:
-    """Make the review queue serve review items: a tiny audit minimum and fraction."""
-    project.save_settings(target_accuracy=0.5, confidence=0.5, audit_fraction=0.01)
-
-
-def machine_label(
-    project: Any, item_id: str, label: int, confidence: float, rule: str = "cash_rule"
-) -> None:
-    """Pretend a round labeled the item for review, with one keyword rule's vote."""
-
-    def work(session: Any) -> None:
-        source = session.scalars(select(Source).where(Source.name == rule)).first()
-        if source is None:
-            source = Source(
-                kind="rule",
-                name=rule,
-                version="1",
-                definition={
-                    "file": "rules.yaml",
-                    "rule": {
-                        "kind": "keywords",
-                        "name": rule,
-                        "keywords": ["cash prize"],
-                        "label": label,
-                    },
-                },
-            )
-            session.add(source)
-            session.flush()
-        pk = session.scalar(select(Item.pk).where(Item.item_id == item_id))
-        session.add(Vote(item_pk=pk, source_id=source.id, label=label, score=0.9))
-        row = session.get(Label, pk)
-        row.label, row.status, row.confidence = label, "review", confidence
-        row.posterior, row.priority = [confidence, 1 - confidence], confidence
-
-    project.store.write(work)
-
-
 # -- authentication -------------------------------------------------------------------------
 def test_healthz_needs_no_login(server: Server) -> None:
     assert server.get("/healthz").json() == {"status": "ok"}
@@ -104,7 +65,7 @@ def test_token_login_and_me(server: Server) -> None:
     body = response.json()
     assert body["token_type"] == "bearer"
     me = server.client.get("/api/me", headers={"Authorization": f"Bearer {body['access_token']}"})
-    assert me.json() == {"name": "rev", "role": "reviewer"}
+    assert me.json() == {"name": "rev", "role": "reviewer", "via": "bearer"}
 
 
 def test_wrong_password_is_401_and_rate_limited(server: Server) -> None:
@@ -136,8 +97,9 @@ def test_forged_tokens_are_401(server: Server, token: str) -> None:
 
 def test_expired_and_wrong_kind_tokens_are_401(server: Server) -> None:
     signer = server.app.state.signer
-    old = signer.sign("ada", kind="access", now=time.time() - signer.lifetime - 5)
-    session = signer.sign("ada", kind="session")
+    sid = server.project.open_session("ada", "access", seconds=3600)
+    old = signer.sign("ada", kind="access", sid=sid, now=time.time() - signer.lifetime - 5)
+    session = signer.sign("ada", kind="session", sid=sid)
     for token in (old, session):
         response = server.client.get("/api/me", headers={"Authorization": f"Bearer {token}"})
         assert response.status_code == 401
@@ -186,7 +148,9 @@ def test_next_shows_payload_and_classes_blind_in_audit(server: Server) -> None:
     assert body["votes"] == [] and body["spans"] == []
 
 
-def test_review_mode_shows_suggestion_votes_and_spans(server: Server) -> None:
+def test_review_mode_shows_suggestion_votes_and_spans(
+    server: Server, review_mode: Any, machine_label: Any
+) -> None:
     review_mode(server.project)
     audit = server.next("ada", "audit").json()["item_id"]
     server.answer("ada", audit, "ham")  # fills the (tiny) audit sample
@@ -315,7 +279,9 @@ def test_annotator_answers_only_assigned_items(server: Server) -> None:
 def test_undo_and_reanswer(server: Server) -> None:
     item = server.next("ann").json()["item_id"]
     server.answer("ann", item, "spam")
-    assert server.post(f"/api/items/{item}/undo", "ann").json() == {"item_id": item, "undone": True}
+    undone = server.post(f"/api/items/{item}/undo", "ann").json()
+    assert undone["undone"] is True and undone["queue"] == "review"
+    assert undone["card"]["item_id"] == item and undone["card"]["mode"] == "review"
     assert server.get("/api/stats", "ann").json()["by_status"]["human"] == 0
     again = server.post(f"/api/items/{item}/undo", "ann")
     assert again.status_code == 404 and "no answer" in again.json()["detail"]
@@ -323,7 +289,7 @@ def test_undo_and_reanswer(server: Server) -> None:
     response = server.answer("ann", item, "ham", queue="crowd")
     assert response.status_code == 201 and response.json()["queue"] == "review"
     deleted = server.client.delete(f"/api/items/{item}/answers", headers=server.headers("ann"))
-    assert deleted.status_code == 200
+    assert deleted.status_code == 200 and deleted.json()["card"]["item_id"] == item
 
 
 # -- stats, admin ----------------------------------------------------------------------------
@@ -378,7 +344,7 @@ def test_admin_users_crud(server: Server) -> None:
     assert bad.status_code == 422 and "user name must be" in bad.json()["detail"]
 
 
-def test_admin_rules_settings_export(server: Server) -> None:
+def test_admin_rules_settings_export(server: Server, machine_label: Any) -> None:
     machine_label(server.project, "m03", label=0, confidence=0.8)
     rules = server.get("/api/rules", "ada").json()
     assert rules == [
@@ -433,7 +399,8 @@ def test_failed_run_is_reported(server: Server, monkeypatch: Any) -> None:
 
 
 def test_openapi_lists_the_routes(server: Server) -> None:
-    paths = server.get("/openapi.json").json()["paths"]
+    assert server.get("/openapi.json").status_code == 401  # behind login, like the API
+    paths = server.get("/openapi.json", "ann").json()["paths"]
     assert {
         "/api/auth/token",
         "/api/items/next",
@@ -549,12 +516,11 @@ def test_every_response_carries_the_security_headers(shared_server: Server) -> N
         assert response.headers["x-frame-options"] == "DENY"
         assert response.headers["referrer-policy"] == "same-origin"
         assert "default-src 'self'" in response.headers["content-security-policy"]
+    # Pages and API answers hold people's data: never cached (HTML included).
     assert api.headers["cache-control"] == "no-store"
-    assert "cache-control" not in page.headers
-    # Swagger UI loads its own scripts: no CSP there, the other headers still.
-    docs = client.get("/docs")
-    assert "content-security-policy" not in docs.headers
-    assert docs.headers["x-frame-options"] == "DENY"
+    assert page.headers["cache-control"] == "no-store"
+    static = client.get("/static/app.css")
+    assert "no-store" not in static.headers.get("cache-control", "")
 
 
 def test_dashboard_interval_comes_from_a_real_round(
@@ -607,7 +573,7 @@ def test_dashboard_interval_comes_from_a_real_round(
     project.close()
 
 
-def test_reloading_mid_audit_keeps_the_item_blind(server: Server) -> None:
+def test_reloading_mid_audit_keeps_the_item_blind(server: Server, machine_label: Any) -> None:
     """A reviewer reloads the labeling page while an audit item is on screen, after others
     filled the audit sample: the same item comes back blind, and the answer is recorded as
     the blind audit it was (the bug: it came back with the suggestion and votes)."""

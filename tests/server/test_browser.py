@@ -128,12 +128,12 @@ def test_label_with_the_keyboard_and_see_the_dashboard(page: Any) -> None:
     assert page.is_visible("#empty")  # all 11 answered, 10 plain ones and the script one
     assert shown["t10"] == XSS  # the markup is shown as text...
     assert shown["t09"] == XSS_IMG
-    assert page.text_content("#counter") == "11 answered"
+    assert page.text_content("#counter") == "11 answered on this page"
 
     page.keyboard.press("u")  # undo brings the last item back
     page.wait_for_function("() => !!document.body.dataset.itemId")
     undone = _item_id(page)
-    assert page.text_content("#counter") == "10 answered"
+    assert page.text_content("#counter") == "10 answered on this page"
     page.keyboard.press("2")
     page.keyboard.press("Enter")
     _wait_for_change(page, undone)

@@ -102,14 +102,14 @@ def test_set_role(store: Any) -> None:
 
 def test_token_signer() -> None:
     signer = TokenSigner("k" * 32, lifetime=60)
-    token = signer.sign("ada", kind="access")
-    assert signer.verify(token, kind="access") == "ada"
+    token = signer.sign("ada", kind="access", sid="s1")
+    assert signer.verify(token, kind="access") == ("ada", "s1")
     with pytest.raises(AuthError, match="Expected a session token"):
         signer.verify(token, kind="session")
     with pytest.raises(AuthError, match="not valid"):
         TokenSigner("other" * 8, lifetime=60).verify(token, kind="access")
     with pytest.raises(AuthError, match="expired"):
-        signer.verify(signer.sign("ada", kind="access", now=0), kind="access")
+        signer.verify(signer.sign("ada", kind="access", sid="s1", now=0), kind="access")
     assert signer.csrf_for(token) != signer.csrf_for(token + "x")
 
 
@@ -169,6 +169,10 @@ def test_cli_users_commands(project: Project) -> None:
     assert "User ada (admin) can log in." in added.output
     listed = runner.invoke(users, [folder, "list"])
     assert "ada" in listed.output and "admin" in listed.output and "active" in listed.output
+    last = runner.invoke(users, [folder, "disable", "ada"])  # the last admin stays
+    assert last.exit_code == 1 and "last admin who can log in" in str(last.exception)
+    env = {"LABELMILL_PASSWORD": "password3"}
+    assert runner.invoke(users, [folder, "add", "eve", "--role", "admin"], env=env).exit_code == 0
     assert runner.invoke(users, [folder, "disable", "ada"]).exit_code == 0
     assert "disabled" in runner.invoke(users, [folder, "list"]).output
     assert runner.invoke(users, [folder, "enable", "ada"]).exit_code == 0

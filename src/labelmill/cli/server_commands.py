@@ -56,6 +56,14 @@ _DB = click.option(
     help="Send the session cookie over HTTPS only (behind TLS).",
 )
 @click.option(
+    "--trusted-proxy",
+    "trusted_proxies",
+    multiple=True,
+    metavar="ADDRESS",
+    help="A reverse proxy whose X-Forwarded-For names the client (repeatable). Default: "
+    "none, the TCP peer is the client (login limits count per client).",
+)
+@click.option(
     "--log-level",
     type=click.Choice(["critical", "error", "warning", "info", "debug"]),
     default="info",
@@ -70,6 +78,7 @@ def serve(
     lease_seconds: float,
     overlap: int | None,
     cookie_secure: bool,
+    trusted_proxies: tuple[str, ...],
     log_level: str,
 ) -> None:
     """Serve the labeling UI and REST API of PROJECT (open http://HOST:PORT)."""
@@ -77,6 +86,7 @@ def serve(
 
     from labelmill.exceptions import ConfigError
     from labelmill.server import ServerSettings, create_app
+    from labelmill.server.settings import uvicorn_options
 
     try:
         settings = ServerSettings(
@@ -86,6 +96,7 @@ def serve(
             lease_seconds=lease_seconds,
             overlap=overlap,
             cookie_secure=cookie_secure,
+            trusted_proxies=list(trusted_proxies),
         )
     except ValueError as exc:
         raise ConfigError(f"Bad server option: {exc}") from None
@@ -97,7 +108,7 @@ def serve(
             err=True,
         )
     click.echo(f"labelmill: serving {project} on http://{host}:{port} (Ctrl+C stops)", err=True)
-    uvicorn.run(app, host=host, port=port, log_level=log_level)
+    uvicorn.run(app, host=host, port=port, log_level=log_level, **uvicorn_options(settings))  # type: ignore[arg-type]
 
 
 @click.group()
@@ -134,8 +145,11 @@ def add(ctx: click.Context, name: str, role: str, password: str | None) -> None:
     """Add user NAME (or set a new password and role for an existing one)."""
     if password is None:
         password = click.prompt(f"Password for {name}", hide_input=True, confirmation_prompt=True)
+    from labelmill.users import private_store_files
+
     with _open(ctx) as project:
         info = project.add_user(name, password, role=role, actor="cli")
+        private_store_files(project.store)  # it holds password hashes now
     click.echo(f"User {info.name} ({info.role}) can log in.")
 
 

@@ -38,7 +38,12 @@ class AutoAccuracy:
 
     @classmethod
     def from_dict(cls, values: dict[str, Any] | None) -> AutoAccuracy | None:
-        return None if not values else cls(**_known(cls, values))
+        if not values:
+            return None
+        # Rounds recorded before the interval had both ends (and the bound was kept) read
+        # with the widest true statements: an upper end of 1, the lower end as the bound.
+        known = {"upper": 1.0, "bound": values.get("lower", 0.0), **_known(cls, values)}
+        return cls(**known)
 
 
 @dataclass(frozen=True)

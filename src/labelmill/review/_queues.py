@@ -14,7 +14,10 @@ Three queues (:class:`~labelmill.enums.Queue`):
   round.
 
 An item handed to someone is leased so that nobody else is served it until the lease
-expires or the answer arrives. The statements live in :mod:`labelmill.store.queries.queues`.
+expires or the answer arrives. Items assigned to named people (``assignments``) come first
+in their review and crowd queues, and those queues serve them to nobody else until the
+assignees answered or skipped them; the audit queue ignores assignments (its sample stays
+random). The statements live in :mod:`labelmill.store.queries.queues`.
 
 Blind means blind. *Blind* is a property of an answer: the person giving it never saw the
 machine's suggestion or votes for that item. So a lease belongs to one queue, and a page
@@ -42,7 +45,7 @@ from labelmill.schema import Schema
 from labelmill.store import Store
 from labelmill.store.queries import queues as sql
 
-__all__ = ["QueueItem", "audit_quota", "check_queue", "may_audit", "next_items"]
+__all__ = ["QueueItem", "audit_quota", "card", "check_queue", "may_audit", "next_items"]
 
 #: which held leases a request for a queue gives back (review pages show audit items too)
 _HELD_FOR = {
@@ -63,6 +66,8 @@ class QueueItem:
     confidence: float | None = None
     votes: list[dict[str, Any]] = field(default_factory=list)
     lease_expires_at: datetime | None = None
+    #: the end model's own vote (review mode, after a round): label, probability, round
+    model: dict[str, Any] | None = None
 
 
 def check_queue(queue: Any) -> Queue:
@@ -167,6 +172,7 @@ class _Server:
         self.now, self.expires = now, now + timedelta(seconds=lease_seconds)
         self.sources = sql.person_source_ids(session, user_id)
         self.served: list[int] = []
+        self.reserved = sql.any_open_assignment(session)
 
     def held(self, queues: tuple[Queue, ...], n: int) -> list[QueueItem]:
         """The items this user already holds (a page reload, a retry), renewed, each in the
@@ -186,7 +192,9 @@ class _Server:
             "overlap": self.overlap,
             "skip": self.served,
         }
-        for pk in sql.candidate_items(self.session, mode, params):
+        mine = sql.assigned_candidates(self.session, mode, params) if self.reserved else []
+        others = sql.candidate_items(self.session, mode, params, reserved=self.reserved)
+        for pk in [*mine, *others]:
             if sql.take_lease(self.session, pk, self.user_id, mode, slots, self.expires):
                 sql.record_served(self.session, pk, self.user_id, mode, self.now)
                 return self._item(pk, mode)
@@ -213,5 +221,57 @@ def _queue_items(session: Session, schema: Schema, pks: list[int], mode: Queue) 
                 {"source": f"{kind}:{name}", "label": schema.decode(value), "score": score}
                 for kind, name, value, score in sql.machine_votes(session, pk)
             ]
+            served.model = _model_vote(schema, row)
         out.append(served)
     return out
+
+
+def _model_vote(schema: Schema, row: Any) -> dict[str, Any] | None:
+    """The end model's own vote on an item, from the round that labeled it: its class and
+    probability (the same calibrated one as the confidence shown). None before any round,
+    and for items a person labeled (their label is no longer the model's)."""
+    posterior = row.posterior
+    if row.round_id is None or not posterior or schema.multilabel:
+        return None
+    best = max(range(len(posterior)), key=posterior.__getitem__)
+    return {
+        "label": schema.decode(best),
+        "probability": float(posterior[best]),
+        "round": int(row.round_id),
+    }
+
+
+def card(
+    store: Store,
+    schema: Schema,
+    item_id: str,
+    *,
+    user: str,
+    mode: str,
+    lease_seconds: float = 600.0,
+) -> QueueItem:
+    """An item as ``user`` may see it in ``mode`` (their answer's queue, when they come back
+    to it): with its suggestion, votes and the model's vote in ``review``, blind otherwise.
+    A lease of theirs on it is renewed; none is taken (changing one's own answer needs none).
+
+    Raises
+    ------
+    NotFoundError
+        No such item.
+    """
+    from labelmill.store.queries import items as item_sql
+
+    queue = check_queue(mode)
+
+    def work(session: Session) -> QueueItem:
+        now = datetime.now(UTC)
+        pk = item_sql.item_pk(session, item_id)
+        user_id, _role = sql.user_row(session, user)
+        expires = now + timedelta(seconds=lease_seconds)
+        if sql.open_lease(session, pk, user_id, now) is not None:
+            sql.renew_lease(session, pk, user_id, expires)
+        shown = _queue_items(session, schema, [pk], queue)[0]
+        shown.lease_expires_at = expires
+        return shown
+
+    return store.write(work)

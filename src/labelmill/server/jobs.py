@@ -3,7 +3,9 @@
 Progress lives in the ``rounds`` table (status, stage, results), written by
 ``Project.run_round``; the UI polls it, so it survives a page reload. This object only
 remembers whether a thread is running in this process, and the error of a round that
-failed before it could record itself.
+failed. A round that raised but could not record its failure (the row still says
+"running") is recorded failed here with the error, and reads failed meanwhile (its row
+names this process, which no longer runs it).
 """
 
 from __future__ import annotations
@@ -65,12 +67,20 @@ class RoundRunner:
             self.last = {**self.last, "state": "done", "finished": time.time()}
         except Exception as exc:  # noqa: BLE001 - reported to the UI; the round row says why too
             logger.exception("round failed")
-            self.last = {
-                **self.last,
-                "state": "failed",
-                "error": f"{type(exc).__name__}: {exc}",
-                "finished": time.time(),
-            }
+            error = f"{type(exc).__name__}: {exc}"
+            self.last = {**self.last, "state": "failed", "error": error, "finished": time.time()}
+            self._record_failure(error)
+
+    def _record_failure(self, error: str) -> None:
+        """Mark a round row of this process still "running" as failed with ``error``."""
+        from labelmill.views import THREAD_ENDED
+
+        try:
+            for entry in self.project.rounds_checked(5, running_here=False):
+                if entry["error"] == THREAD_ENDED:
+                    self.project.fail_round(entry["id"], error)
+        except Exception:  # noqa: BLE001 - it reads as failed anyway (see rounds_checked)
+            logger.exception("could not record the failed round")
 
     def join(self, timeout: float | None = None) -> None:
         if self._thread is not None:

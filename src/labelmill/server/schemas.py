@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -12,17 +12,33 @@ from labelmill.enums import Queue, Role, Strategy
 __all__ = [
     "AnswerIn",
     "AnswerOut",
+    "ApiKeyIn",
+    "ApiKeyOut",
+    "AssignIn",
+    "CommentIn",
+    "CommentOut",
+    "DecisionIn",
+    "GuidanceIn",
     "ItemOut",
+    "ModelVoteOut",
     "NextItemOut",
+    "PasswordIn",
     "RoundIn",
     "RoundOut",
+    "RulesIn",
     "SettingsIn",
     "StatsOut",
     "TokenOut",
+    "UnassignIn",
+    "UndoOut",
     "UserIn",
     "UserOut",
     "UserPatch",
 ]
+
+
+ClassName = Annotated[str, Field(max_length=200)]
+ClassNames = Annotated[list[ClassName], Field(max_length=64)]
 
 
 class TokenOut(BaseModel):
@@ -32,11 +48,16 @@ class TokenOut(BaseModel):
 
 
 class AnswerIn(BaseModel):
-    """An answer: one class name, a list of names (multi-label), or a skip."""
+    """An answer: one class name, a list of names (multi-label), or a skip with a reason."""
 
     model_config = ConfigDict(extra="forbid")
-    label: str | list[str] | None = None
+    label: ClassName | ClassNames | None = None
     skip: bool = False
+    skip_reason: str | None = Field(
+        default=None,
+        max_length=500,
+        description="Why the item is skipped: 'unclear', 'broken' or your own words.",
+    )
     queue: Queue | None = Field(
         default=None, description="Only used when the item is not leased to you."
     )
@@ -47,6 +68,8 @@ class AnswerIn(BaseModel):
             raise ValueError("send either a label or skip=true, not both")
         if not self.skip and (self.label is None or self.label == []):
             raise ValueError("a label is required (a class name, or a list for multi-label)")
+        if self.skip_reason is not None and not self.skip:
+            raise ValueError("skip_reason goes with skip=true")
         return self
 
 
@@ -63,6 +86,14 @@ class Span(BaseModel):
     source: str
 
 
+class ModelVoteOut(BaseModel):
+    """The end model's own vote: its class and probability, and the round that made it."""
+
+    label: str
+    probability: float
+    round: int
+
+
 class NextItemOut(BaseModel):
     item_id: str
     mode: str
@@ -73,8 +104,106 @@ class NextItemOut(BaseModel):
     suggestion: str | list[str] | None = None
     confidence: float | None = None
     votes: list[dict[str, Any]] = Field(default_factory=list)
+    model: ModelVoteOut | None = None
     spans: list[Span] = Field(default_factory=list)
     lease_expires_at: datetime | None = None
+    your_answer: str | list[str] | None = Field(
+        default=None, description="Your current answer, when you come back to an item."
+    )
+
+
+class UndoOut(BaseModel):
+    """An undone answer, and the item to answer again (in the queue of the withdrawn answer)."""
+
+    item_id: str
+    undone: bool = True
+    queue: str
+    card: NextItemOut
+
+
+class CommentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(min_length=1, max_length=2000)
+
+
+class CommentOut(BaseModel):
+    id: int
+    item_id: str
+    user: str
+    text: str
+    at: datetime | None = None
+
+
+class DecisionIn(BaseModel):
+    """A reviewer's decision on an item: the class (or classes) it gets."""
+
+    model_config = ConfigDict(extra="forbid")
+    label: ClassName | ClassNames
+
+
+class PasswordIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    current: str = Field(min_length=1, max_length=1000)
+    new: str = Field(min_length=8, max_length=1000)
+
+
+class ApiKeyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=100, description="What the key is for.")
+
+
+class ApiKeyOut(BaseModel):
+    id: str
+    name: str
+    created_at: datetime | None = None
+    last_used_at: datetime | None = None
+    revoked: bool = False
+    key: str | None = Field(default=None, description="The key itself: shown once, at creation.")
+
+
+class AssignIn(BaseModel):
+    """Give items to people: a list of item ids, or the items matching a browser filter."""
+
+    model_config = ConfigDict(extra="forbid")
+    people: list[str] = Field(min_length=1, max_length=200)
+    mode: Literal["split", "each"] = "split"
+    item_ids: list[str] | None = Field(default=None, max_length=100_000)
+    filter: dict[str, Any] | None = None
+    limit: int | None = Field(default=None, ge=1, le=100_000)
+
+    @model_validator(mode="after")
+    def _ids_or_filter(self) -> AssignIn:
+        if (self.item_ids is None) == (self.filter is None):
+            raise ValueError("send either item_ids or filter, not both and not neither")
+        return self
+
+
+class UnassignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    people: list[str] = Field(min_length=1, max_length=200)
+    item_ids: list[str] | None = None
+
+
+class RulesIn(BaseModel):
+    """The text of a YAML rule file."""
+
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(min_length=1, max_length=1_000_000)
+
+
+class ClassInfoIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    description: str = Field(default="", max_length=500)
+    color: str = Field(default="", max_length=7)
+    key: str = Field(default="", max_length=1)
+
+
+class GuidanceIn(BaseModel):
+    """Guidelines and the per-class description, colour and key shown on the card."""
+
+    model_config = ConfigDict(extra="forbid")
+    guidelines: str | None = Field(default=None, max_length=20_000)
+    class_info: dict[str, ClassInfoIn] | None = None
 
 
 class UserIn(BaseModel):
@@ -161,6 +290,13 @@ class StatsOut(BaseModel):
     accuracy: RoundAccuracyOut
     agreement: dict[str, Any]
     curve: list[CurvePointOut]
+    people: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Per person: accuracy against blind gold, time per item, skips.",
+    )
+    heatmap: dict[str, Any] = Field(
+        default_factory=dict, description="Cohen's kappa per pair of people; worst pairs first."
+    )
 
 
 class RoundOut(BaseModel):
@@ -172,6 +308,7 @@ class RoundOut(BaseModel):
     error: str | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    heartbeat_at: datetime | None = None
     summary: list[str] = Field(default_factory=list)
     threshold: float | None = None
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["ServerSettings"]
+__all__ = ["ServerSettings", "uvicorn_options"]
 
 
 class ServerSettings(BaseSettings):
@@ -37,6 +37,18 @@ class ServerSettings(BaseSettings):
         Send the session cookie over HTTPS only (set it behind TLS).
     login_attempts, login_window_seconds : int
         Failed logins allowed per (user name, client address) within the window (then 429).
+    login_per_address, login_per_name, login_overall : int
+        Failed logins allowed within the window per client address over all names
+        (spraying), per name over all addresses, and over the whole server (a flood from
+        many addresses; people already logged in are not affected).
+    trusted_proxies : list of str
+        Addresses of reverse proxies whose ``X-Forwarded-For`` names the client (the
+        login limits count per client). Empty (the default): the TCP peer is the client.
+    max_body_bytes, max_upload_bytes : int
+        Largest request body accepted (413 beyond): for every route but file imports, and
+        for ``POST /api/imports``.
+    empty_poll_seconds : float
+        How often a labeling page with an empty queue asks again.
     stats_cache_seconds : float
         How long ``/api/stats`` (the dashboard) may reuse its last answer; it scans every
         label, so many open dashboards should not each pay for it. 0 turns caching off.
@@ -53,4 +65,21 @@ class ServerSettings(BaseSettings):
     cookie_secure: bool = False
     login_attempts: int = Field(default=5, ge=1)
     login_window_seconds: int = Field(default=60, gt=0)
+    login_per_address: int = Field(default=20, ge=1)
+    login_per_name: int = Field(default=20, ge=1)
+    login_overall: int = Field(default=60, ge=1)
+    trusted_proxies: list[str] = Field(default_factory=list)
     stats_cache_seconds: float = Field(default=2.0, ge=0)
+    progress_cache_seconds: float = Field(default=5.0, ge=0)
+    empty_poll_seconds: float = Field(default=15.0, gt=0)
+    max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+    max_upload_bytes: int = Field(default=512 * 1024 * 1024, ge=1024)
+
+
+def uvicorn_options(settings: ServerSettings) -> dict[str, object]:
+    """How uvicorn must run this app: ``X-Forwarded-For`` is believed only from the
+    trusted proxies (uvicorn's own default believes 127.0.0.1, which let anyone on the
+    machine, or any local proxy's client, pick their address and dodge the login limits)."""
+    if settings.trusted_proxies:
+        return {"proxy_headers": True, "forwarded_allow_ips": ",".join(settings.trusted_proxies)}
+    return {"proxy_headers": False, "forwarded_allow_ips": ""}

@@ -2,8 +2,11 @@
 
 from labelmill.store.engine import Store, create_store_engine
 from labelmill.store.models import (
+    Assignment,
     AuditLog,
+    AuthSession,
     Base,
+    Comment,
     Counter,
     Import,
     Item,
@@ -18,8 +21,11 @@ from labelmill.store.models import (
 )
 
 __all__ = [
+    "Assignment",
     "AuditLog",
+    "AuthSession",
     "Base",
+    "Comment",
     "Counter",
     "Import",
     "Item",

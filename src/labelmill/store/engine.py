@@ -10,6 +10,7 @@ package.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,8 +29,9 @@ logger = logging.getLogger(__name__)
 _MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest migration; a test checks it matches the migration scripts. Knowing it lets an
 # up-to-date store open without loading Alembic (``labelmill status`` must start fast).
-HEAD_REVISION = "0003"
+HEAD_REVISION = "0004"
 T = TypeVar("T")
+_WRITE_OPTION = "labelmill_write"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -46,8 +48,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Any) -> None:
-    # BEGIN IMMEDIATE would serialize readers too; a plain BEGIN plus busy_timeout suffices.
-    conn.exec_driver_sql("BEGIN")
+    # Write transactions (Store.write) take the write lock at BEGIN IMMEDIATE, waiting on the
+    # busy timeout; a plain BEGIN that reads first and writes later fails at once with
+    # "database is locked" (SQLITE_BUSY_SNAPSHOT, no busy wait) whenever another connection
+    # committed in between: a round among people's answers did, every time. In WAL mode
+    # IMMEDIATE does not block readers. Read sessions keep a plain BEGIN.
+    immediate = conn.get_execution_options().get(_WRITE_OPTION, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def create_store_engine(url: str, **kwargs: Any) -> Engine:
@@ -84,6 +91,12 @@ class Store:
         self.url = url
         self.engine = create_store_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        sqlite = self.engine.dialect.name == "sqlite"
+        writer = self.engine.execution_options(**{_WRITE_OPTION: True}) if sqlite else self.engine
+        self._write_sessions = sessionmaker(writer, expire_on_commit=False)
+        # SQLite has one writer: threads of this process queue here, in turn, instead of
+        # polling the file lock (other processes still wait on the busy timeout).
+        self._write_lock = threading.Lock() if sqlite else None
 
     @property
     def dialect(self) -> str:
@@ -132,11 +145,16 @@ class Store:
             yield session
 
     def write(self, work: Callable[[Session], T], *, retries: int = 5) -> T:
-        """Run ``work`` in one short write transaction, retrying while the database is busy."""
+        """Run ``work`` in one write transaction, retrying while the database is busy.
+
+        On SQLite the transaction holds the write lock from its start (``BEGIN IMMEDIATE``)
+        and the threads of this process take turns on a lock, so a long write (a round's
+        labels) makes short ones wait instead of fail.
+        """
         delay = 0.05
         for attempt in range(retries + 1):
             try:
-                with self.session() as session:
+                with self._write_turn(), self._write_sessions() as session, session.begin():
                     return work(session)
             except OperationalError as exc:
                 busy = "locked" in str(exc.orig) or "busy" in str(exc.orig)
@@ -145,6 +163,14 @@ class Store:
                 time.sleep(delay)
                 delay *= 2
         raise AssertionError("unreachable")  # pragma: no cover
+
+    @contextmanager
+    def _write_turn(self) -> Iterator[None]:
+        if self._write_lock is None:
+            yield
+            return
+        with self._write_lock:
+            yield
 
     def analyze(self) -> None:
         """Give SQLite's query planner fresh table statistics (``ANALYZE``).

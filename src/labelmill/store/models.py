@@ -7,6 +7,9 @@ One table per concept of SPEC.md::
       └── labels (one per item) ──┘      the current decision, posterior and status
     users ──< leases >── items           who is working on what (server)
     users ──< served >── items           what each person was shown, in which mode; skips
+    users ──< comments >── items         people's notes on items
+    users ──< assignments >── items      items given to named people
+    users ──< auth_sessions              browser sessions, API tokens and API keys (revocable)
     imports, settings, audit_log         what came in, project settings, who changed what
 
 Integers everywhere a label is stored: a class index ``0..k-1`` (or a bit mask for
@@ -15,6 +18,8 @@ multi-label schemas), ``-1`` for abstain / no label.
 
 from __future__ import annotations
 
+import os
+import socket
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,8 +40,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
+    "Assignment",
     "AuditLog",
+    "AuthSession",
     "Base",
+    "Comment",
     "Counter",
     "Import",
     "Item",
@@ -136,6 +144,13 @@ class Round(Base):
     error: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The process running the round (filled in by whoever inserts the row) and the last time
+    # the row changed: a running round whose process is gone reads as failed.
+    pid: Mapped[int | None] = mapped_column(Integer, default=os.getpid)
+    host: Mapped[str | None] = mapped_column(String(255), default=socket.gethostname)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
 
 
 class Vote(Base):
@@ -190,8 +205,9 @@ class Lease(Base):
     """An item handed to a user, until ``expires_at``.
 
     One row per (item, slot): the review and audit queues use slot -1 only, so an item is
-    leased to one person at a time; the crowd queue uses slots ``0..overlap-1``, and a crowd
-    answer keeps its slot (``answered``). The unique key makes a double hand-out impossible
+    leased to one person at a time there; the crowd queue uses slots ``0..overlap-1``, and a
+    crowd answer keeps its slot (``answered``) without blocking a review or a blind audit of
+    the item. The unique key makes a double hand-out impossible
     even when two servers race.
     """
 
@@ -226,6 +242,58 @@ class Served(Base):
     first_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     skipped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     skip_reason: Mapped[str | None] = mapped_column(Text)
+    # When the person saw the item's suggestion and votes outside the queues (item browser).
+    revealed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Comment(Base):
+    """A person's note on an item (kept as written, exported with the item)."""
+
+    __tablename__ = "comments"
+    __table_args__ = (Index("ix_comments_item", "item_pk"),)
+    id: Mapped[int] = mapped_column(BigKey, primary_key=True, autoincrement=True)
+    item_pk: Mapped[int] = mapped_column(ForeignKey("items.pk", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Assignment(Base):
+    """An item given to a named person: their queues serve it to them first, and the review
+    and crowd queues serve it to nobody else. ``done_at`` once they answered or skipped it."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (Index("ix_assignments_user_open", "user_id", "done_at"),)
+    item_pk: Mapped[int] = mapped_column(
+        ForeignKey("items.pk", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    assigned_by: Mapped[str] = mapped_column(String(100))
+    assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuthSession(Base):
+    """A browser session, an API token from a password login, or an API key.
+
+    Signed tokens name their row (``id``); a request is let in only while the row exists,
+    is not revoked and has not expired, so logout, a password change or revoking a key ends
+    it at once. API keys store only the SHA-256 of their random secret.
+    """
+
+    __tablename__ = "auth_sessions"
+    __table_args__ = (Index("ix_auth_sessions_user", "user_id"),)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))  # "session", "access" or "api_key"
+    name: Mapped[str | None] = mapped_column(String(100))
+    secret_hash: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class AuditLog(Base):

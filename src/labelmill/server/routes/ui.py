@@ -1,4 +1,5 @@
-"""Browser pages: login, labeling, dashboard, admin. Pages are shells; data comes from /api."""
+"""Browser pages: login, labeling, item browser, dashboard, account, admin, API reference.
+Pages are shells; data comes from /api."""
 
 from __future__ import annotations
 
@@ -9,23 +10,33 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from labelmill.exceptions import AuthError
-from labelmill.server.auth import CSRF_COOKIE, SESSION_COOKIE, Principal, authenticate
+from labelmill.server.auth import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    Principal,
+    authenticate,
+    issue_token,
+)
+from labelmill.server.deps import CurrentUser
 from labelmill.server.routes.api import login
+from labelmill.users import SESSION
 
 __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
 LOGIN_CSRF_COOKIE = "labelmill_login_csrf"
 QUEUE_NAMES = ("review", "audit", "crowd")
+SKIP_REASONS = ("unclear", "broken", "not sure which class", "offensive or private")
 
 
 def _render(request: Request, template: str, code: int = 200, **context: Any) -> HTMLResponse:
     state = request.app.state
     context.setdefault("user", None)
     context.setdefault("csrf", "")
+    context.setdefault("page", template.removesuffix(".html"))
     return state.templates.TemplateResponse(
         request,
         template,
@@ -41,18 +52,29 @@ def _safe_next(target: str | None) -> str:
     return "/label"
 
 
-def _page_user(request: Request, *, admin: bool = False) -> tuple[Principal, str] | Response:
+def _page_user(request: Request, *, role: tuple[str, ...] = ()) -> tuple[Principal, str] | Response:
     try:
         user = authenticate(request)
     except HTTPException:
         user = None
     if user is None or user.via != "session":
-        return RedirectResponse(f"/login?next={quote(request.url.path)}", status.HTTP_303_SEE_OTHER)
-    if admin and user.role != "admin":
-        return _render(
-            request, "forbidden.html", 403, user=user, csrf=request.cookies.get(CSRF_COOKIE, "")
-        )
-    return user, request.cookies.get(CSRF_COOKIE, "")
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target)}", status.HTTP_303_SEE_OTHER)
+    csrf = request.cookies.get(CSRF_COOKIE, "")
+    if role and user.role not in role:
+        needed = " or ".join(role)
+        return _render(request, "forbidden.html", 403, user=user, csrf=csrf, needed=needed)
+    return user, csrf
+
+
+def _page(
+    request: Request, template: str, *, role: tuple[str, ...] = (), **context: Any
+) -> Response:
+    got = _page_user(request, role=role)
+    if isinstance(got, Response):
+        return got
+    user, csrf = got
+    return _render(request, template, user=user, csrf=csrf, **context)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -60,10 +82,19 @@ def home() -> Response:
     return RedirectResponse("/label", status.HTTP_303_SEE_OTHER)
 
 
-@router.get("/healthz", include_in_schema=True, tags=["health"])
+@router.api_route("/healthz", methods=["GET", "HEAD"], include_in_schema=True, tags=["health"])
 def healthz() -> dict[str, str]:
-    """Liveness probe (no authentication)."""
+    """Liveness probe (no authentication; GET or HEAD)."""
     return {"status": "ok"}
+
+
+@router.get("/favicon.ico")
+def favicon(request: Request) -> FileResponse:
+    return FileResponse(
+        request.app.state.static_dir / "favicon.svg",
+        media_type="image/svg+xml",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -122,7 +153,7 @@ async def login_submit(
             next=_safe_next(next),
             username=username,
         )
-    session = state.signer.sign(name, kind="session")
+    session = await run_in_threadpool(issue_token, request, name, SESSION)
     response = RedirectResponse(_safe_next(next), status.HTTP_303_SEE_OTHER)
     secure = state.settings.cookie_secure
     lifetime = state.settings.token_seconds
@@ -143,9 +174,17 @@ async def login_submit(
 
 @router.post("/logout")
 def logout(request: Request, csrf_token: Annotated[str, Form()] = "") -> Response:
+    """End this session: its cookie stops working everywhere, at once."""
     expected = request.cookies.get(CSRF_COOKIE, "")
     if not (expected and hmac.compare_digest(expected, csrf_token)):
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Missing or wrong CSRF token.")
+    state = request.app.state
+    try:  # the form's CSRF token was checked above; the header is not sent by a form
+        name, sid = state.signer.verify(request.cookies.get(SESSION_COOKIE, ""), kind=SESSION)
+    except AuthError:
+        sid = ""  # no session, or a forged one: nothing to end
+    if sid:
+        state.project.revoke_session(sid, actor=name)
     response = RedirectResponse("/login", status.HTTP_303_SEE_OTHER)
     response.delete_cookie(SESSION_COOKIE)
     response.delete_cookie(CSRF_COOKIE)
@@ -153,7 +192,7 @@ def logout(request: Request, csrf_token: Annotated[str, Form()] = "") -> Respons
 
 
 @router.get("/label", response_class=HTMLResponse)
-def label_page(request: Request, queue: str = "review") -> Response:
+def label_page(request: Request, queue: str = "review", item: str | None = None) -> Response:
     got = _page_user(request)
     if isinstance(got, Response):
         return got
@@ -163,33 +202,87 @@ def label_page(request: Request, queue: str = "review") -> Response:
     if queue == "audit" and not user.is_reviewer:
         queue = "review"
     queues = [q for q in QUEUE_NAMES if q != "audit" or user.is_reviewer]
-    return _render(request, "label.html", user=user, csrf=csrf, queue=queue, queues=queues)
+    schema = request.app.state.project.schema
+    classes = [
+        {
+            "name": c,
+            "description": schema.class_info[c].description if c in schema.class_info else "",
+            "color": schema.class_info[c].color if c in schema.class_info else "",
+            "key": schema.class_info[c].key if c in schema.class_info else "",
+        }
+        for c in schema.classes
+    ]
+    config = {
+        "queue": queue,
+        "classes": classes,
+        "task": schema.task,
+        "data_type": schema.data_type,
+        "reasons": list(SKIP_REASONS),
+        "item": item,
+        "user": user.name,
+        "poll_ms": int(1000 * request.app.state.settings.empty_poll_seconds),
+    }
+    return _render(
+        request,
+        "label.html",
+        user=user,
+        csrf=csrf,
+        queue=queue,
+        queues=queues,
+        config=config,
+        guidelines=schema.guidelines,
+    )
+
+
+@router.get("/browse", response_class=HTMLResponse)
+def browse_page(request: Request) -> Response:
+    return _page(request, "browse.html", role=("admin", "reviewer"))
 
 
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard_page(request: Request) -> Response:
-    got = _page_user(request)
-    if isinstance(got, Response):
-        return got
-    user, csrf = got
-    return _render(request, "dashboard.html", user=user, csrf=csrf)
+    return _page(request, "dashboard.html")
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account_page(request: Request) -> Response:
+    return _page(request, "account.html")
 
 
 @router.get("/admin/users", response_class=HTMLResponse)
 def users_page(request: Request) -> Response:
-    got = _page_user(request, admin=True)
-    if isinstance(got, Response):
-        return got
-    user, csrf = got
-    return _render(request, "users.html", user=user, csrf=csrf)
+    return _page(request, "users.html", role=("admin",))
 
 
 @router.get("/admin/rounds", response_class=HTMLResponse)
 def rounds_page(request: Request) -> Response:
-    got = _page_user(request, admin=True)
-    if isinstance(got, Response):
-        return got
-    user, csrf = got
-    return _render(
-        request, "rounds.html", user=user, csrf=csrf, settings=request.app.state.project.settings
-    )
+    settings = request.app.state.project.settings
+    return _page(request, "rounds.html", role=("admin",), settings=settings)
+
+
+@router.get("/admin/rules", response_class=HTMLResponse)
+def rules_page(request: Request) -> Response:
+    return _page(request, "rules.html", role=("admin",))
+
+
+@router.get("/admin/project", response_class=HTMLResponse)
+def project_page(request: Request) -> Response:
+    settings = request.app.state.project.settings
+    return _page(request, "project.html", role=("admin",), settings=settings)
+
+
+@router.get("/admin/log", response_class=HTMLResponse)
+def log_page(request: Request) -> Response:
+    return _page(request, "log.html", role=("admin",))
+
+
+@router.get("/docs", response_class=HTMLResponse)
+def docs_page(request: Request) -> Response:
+    """The API reference, drawn from /openapi.json by the page itself (nothing from a CDN)."""
+    return _page(request, "docs.html")
+
+
+@router.get("/openapi.json", include_in_schema=False)
+def openapi(request: Request, user: CurrentUser) -> JSONResponse:
+    """The OpenAPI description of the REST API (needs a login, like the API itself)."""
+    return JSONResponse(request.app.openapi())

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from labelmill.enums import Status
 from labelmill.exceptions import NotFoundError
 from labelmill.store.models import (
     Counter,
@@ -80,12 +81,19 @@ def label_row(session: Session, pk: int) -> Label | None:
 
 
 def set_review(session: Session, priorities: dict[int, float]) -> None:
-    """Send items to the review queue with the given priorities (higher first)."""
+    """Send items to the review queue with the given priorities (higher first): machine
+    labels and people's answers alike (a second person then labels those), never gold."""
+    statement = (
+        update(Label)
+        .where(Label.status != Status.GOLD)
+        .execution_options(synchronize_session=None)
+    )
     rows = [
-        {"item_pk": pk, "status": "review", "priority": float(priority)}
+        {"item_pk": pk, "status": Status.REVIEW, "priority": float(priority)}
         for pk, priority in priorities.items()
     ]
-    update_labels(session, rows)
+    for start in range(0, len(rows), _IN_CHUNK):
+        session.execute(statement, rows[start : start + _IN_CHUNK])
 
 
 def count_items(session: Session) -> int:
@@ -204,9 +212,16 @@ def round_rows(session: Session) -> list[tuple[int, str, float, str, int, str]]:
 
 
 def update_labels(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Bulk update of label rows (dicts keyed by ``item_pk`` plus the columns to set)."""
+    """Bulk update of machine label rows (dicts keyed by ``item_pk`` plus the columns to
+    set). Rows a person labeled meanwhile (``human``, ``gold``: an answer given while a round
+    ran) are left as they are."""
+    statement = (
+        update(Label)
+        .where(Label.status != Status.HUMAN, Label.status != Status.GOLD)
+        .execution_options(synchronize_session=None)
+    )
     for start in range(0, len(rows), _IN_CHUNK):
-        session.execute(update(Label), rows[start : start + _IN_CHUNK])
+        session.execute(statement, rows[start : start + _IN_CHUNK])
 
 
 def export_page(

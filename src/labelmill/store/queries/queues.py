@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, delete, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from labelmill.enums import Queue, Role, RoundState, SourceKind, Status
 from labelmill.store.dialect import dialect_of, insert_for
 from labelmill.store.models import (
+    Assignment,
     AuditLog,
     Counter,
     Item,
@@ -37,8 +38,15 @@ __all__ = [
     "REVIEWABLE",
     "add_person_vote",
     "answer_counts",
+    "answered_slot",
+    "any_open_assignment",
     "any_round_done",
+    "assigned_candidates",
     "candidate_items",
+    "finish_assignment",
+    "reopen_assignment",
+    "reveal",
+    "revealed_at",
     "count_answer",
     "expire_leases",
     "free_crowd_slot",
@@ -47,6 +55,8 @@ __all__ = [
     "leased_to_another",
     "mark_skipped",
     "open_lease",
+    "PersonSource",
+    "PersonVote",
     "record_served",
     "served_mode",
     "lease_of",
@@ -67,6 +77,9 @@ __all__ = [
 HUMAN_STATUSES = (Status.HUMAN, Status.GOLD)
 REVIEWABLE = (Status.REVIEW, Status.UNLABELED)  # the statuses the review queue serves
 PEOPLE = (SourceKind.HUMAN, SourceKind.CROWD)
+#: the one lease slot of the review and audit queues; crowd leases use 0..overlap-1, so a
+#: crowd answer keeping its slot never blocks a review or a blind audit of the item
+SOLO_SLOT = -1
 _NOT_ABSTAIN = Vote.label != -1
 _CANDIDATES = 16
 
@@ -93,10 +106,11 @@ def _counter_increment(dialect: str, insert_of: Any) -> Any:
     )
 
 
-def count_answer(session: Session, queue: str) -> None:
-    """Add one to the count of people's answers in ``queue`` (an atomic upsert)."""
+def count_answer(session: Session, queue: str, delta: int = 1) -> None:
+    """Add ``delta`` (one answer, or -1 for a withdrawn one) to the count of people's answers
+    in ``queue`` (an atomic upsert)."""
     statement = _counter_increment(dialect_of(session), insert_for(session))
-    session.execute(statement, {"name": f"answers:{queue}", "value": 1})
+    session.execute(statement, {"name": f"answers:{queue}", "value": delta})
 
 
 @functools.cache
@@ -130,19 +144,15 @@ def _lease_insert(dialect: str, insert_of: Any) -> Any:
     )
 
 
-#: the one slot of review and audit leases; crowd leases use 0..overlap-1, so a crowd
-#: worker's answered slot never blocks the item's review or audit
-SOLE_SLOT = -1
-
-
 def take_lease(
     session: Session, item_pk: int, user_id: int, queue: str, slots: int, expires: datetime
 ) -> bool:
-    """Lease ``item_pk``: in its first free crowd slot of ``0..slots-1`` for the crowd
-    queue, else in the single review/audit slot; False when taken. The unique
+    """Lease ``item_pk``: in the review and audit queues its one slot (:data:`SOLO_SLOT`), in
+    the crowd queue its first free slot of ``0..slots-1``; False when taken. The unique
     ``(item, slot)`` key settles races between servers."""
     statement = _lease_insert(dialect_of(session), insert_for(session))
-    for slot in range(slots) if queue == Queue.CROWD else (SOLE_SLOT,):
+    numbers = range(slots) if queue == Queue.CROWD else (SOLO_SLOT,)
+    for slot in numbers:
         params = {
             "item_pk": item_pk,
             "slot": slot,
@@ -181,20 +191,32 @@ def release_lease(session: Session, item_pk: int, user_id: int) -> None:
     session.execute(_lease_release(), {"item_pk": item_pk, "user_id": user_id})
 
 
-def lease_of(session: Session, item_pk: int, user: str, now: datetime) -> str | None:
-    """The queue of ``user``'s live lease on the item, if any."""
-    return session.scalar(
+@functools.cache
+def _lease_of() -> Any:
+    return (
         select(Lease.queue)
         .join(User, User.id == Lease.user_id)
-        .where(Lease.item_pk == item_pk, User.name == user, Lease.expires_at >= now)
-        .where(Lease.answered.is_(False))
+        .where(
+            Lease.item_pk == bindparam("pk"),
+            User.name == bindparam("user"),
+            Lease.expires_at >= bindparam("now"),
+            Lease.answered.is_(False),
+        )
         .limit(1)
     )
 
 
+def lease_of(session: Session, item_pk: int, user: str, now: datetime) -> str | None:
+    """The queue of ``user``'s live lease on the item, if any."""
+    found = session.scalar(_lease_of(), {"pk": item_pk, "user": user, "now": now})
+    return None if found is None else str(found)
+
+
 # -- serving order -----------------------------------------------------------------------
 @functools.cache
-def _queue_pks(mode: str, part: str = "all", *, for_user: bool = False) -> Any:
+def _queue_pks(
+    mode: str, part: str = "all", *, for_user: bool = False, reserved: bool = False
+) -> Any:
     """The pks of a queue's items in serving order, as a statement with bound parameters.
 
     The review order is ``priority DESC NULLS LAST, random_key DESC`` over the statuses
@@ -207,10 +229,12 @@ def _queue_pks(mode: str, part: str = "all", *, for_user: bool = False) -> Any:
     return the sort keys.
 
     ``for_user`` leaves out items the user (``:sources``) answered, items leased to others
-    in every slot (``:user_id``, ``:slots``), and items the user was shown in another mode
+    in every slot of this queue (``:user_id``, ``:slots``), and items the user was shown in
+    another mode
     or skipped (``served``: so a blind audit item was never seen with its suggestion by the
-    person answering it). Always bound: ``:skip`` (pks already served in this call) and
-    ``:limit``.
+    person answering it). ``reserved`` also leaves out items assigned to other people and not
+    done yet (only asked while any assignment is open). Always bound: ``:skip`` (pks already
+    served in this call) and ``:limit``.
     """
     query = select(Item.pk).join(Label, Label.item_pk == Item.pk)
     if mode == Queue.REVIEW and part != "all":
@@ -237,33 +261,125 @@ def _queue_pks(mode: str, part: str = "all", *, for_user: bool = False) -> Any:
         query = query.where(crowd_answers < bindparam("overlap"), Label.status != Status.GOLD)
         query = query.order_by(Item.random_key)
     if for_user:
-        answered = exists().where(
-            Vote.item_pk == Item.pk,
-            Vote.source_id.in_(bindparam("sources", expanding=True)),
-            _NOT_ABSTAIN,
-        )
-        others = [Lease.item_pk == Item.pk, Lease.user_id != bindparam("user_id")]
-        if mode == Queue.CROWD:  # crowd places: open leases and answered slots
-            others.append(Lease.queue == Queue.CROWD)
-        else:  # one person at a time in review and audit, whatever the crowd does
-            others += [Lease.queue != Queue.CROWD, Lease.answered.is_(False)]
-        leased_by_others = select(func.count()).select_from(Lease).where(*others).scalar_subquery()
-        shown_otherwise = exists().where(
-            Served.item_pk == Item.pk,
-            Served.user_id == bindparam("user_id"),
-            or_(Served.queue != mode, Served.skipped_at.is_not(None)),
-        )
-        query = query.where(~answered, leased_by_others < bindparam("slots"), ~shown_otherwise)
+        query = query.where(*_for_user_filters(mode))
+    if reserved:
+        query = query.where(~_assigned_to_others())
     return query.where(Item.pk.not_in(bindparam("skip", expanding=True))).limit(bindparam("limit"))
 
 
-def _review_order(session: Session, params: dict[str, Any], *, for_user: bool) -> list[int]:
+def _assigned_to_others() -> Any:
+    return exists().where(
+        Assignment.item_pk == Item.pk,
+        Assignment.user_id != bindparam("user_id"),
+        Assignment.done_at.is_(None),
+    )
+
+
+def _for_user_filters(mode: str) -> list[Any]:
+    """What :func:`_queue_pks` leaves out for one user, as WHERE clauses over ``Item``."""
+    answered = exists().where(
+        Vote.item_pk == Item.pk,
+        Vote.source_id.in_(bindparam("sources", expanding=True)),
+        _NOT_ABSTAIN,
+    )
+    # Others' leases in this queue's slots: the one review/audit slot, or the crowd slots
+    # (open or answered); the two kinds never block each other.
+    in_slots = Lease.slot >= 0 if mode == Queue.CROWD else Lease.slot == SOLO_SLOT
+    leased_by_others = (
+        select(func.count())
+        .select_from(Lease)
+        .where(Lease.item_pk == Item.pk, Lease.user_id != bindparam("user_id"), in_slots)
+        .scalar_subquery()
+    )
+    shown_otherwise = exists().where(
+        Served.item_pk == Item.pk,
+        Served.user_id == bindparam("user_id"),
+        or_(Served.queue != mode, Served.skipped_at.is_not(None)),
+    )
+    return [~answered, leased_by_others < bindparam("slots"), ~shown_otherwise]
+
+
+@functools.cache
+def _assigned_pks(mode: str) -> Any:
+    """The user's open assignments that ``mode`` may serve them, oldest assignment first."""
+    query = (
+        select(Item.pk)
+        .join(Assignment, Assignment.item_pk == Item.pk)
+        .join(Label, Label.item_pk == Item.pk)
+        .where(Assignment.user_id == bindparam("user_id"), Assignment.done_at.is_(None))
+    )
+    if mode == Queue.REVIEW:
+        query = query.where(Label.status.in_(REVIEWABLE))
+    else:  # crowd: until the item has its answers
+        crowd_answers = (
+            select(func.count())
+            .select_from(Vote)
+            .join(Source, Source.id == Vote.source_id)
+            .where(Vote.item_pk == Item.pk, Source.kind == SourceKind.CROWD, _NOT_ABSTAIN)
+            .scalar_subquery()
+        )
+        query = query.where(crowd_answers < bindparam("overlap"), Label.status != Status.GOLD)
+    query = query.where(*_for_user_filters(mode))
+    query = query.where(Item.pk.not_in(bindparam("skip", expanding=True)))
+    return query.order_by(Assignment.assigned_at, Item.pk).limit(bindparam("limit"))
+
+
+def assigned_candidates(session: Session, mode: str, params: dict[str, Any]) -> list[int]:
+    """The first pks of the items assigned to the user that ``mode`` may serve them now
+    (``params`` as for :func:`candidate_items`). The audit queue has none: its sample
+    stays random."""
+    if mode == Queue.AUDIT:
+        return []
+    return list(session.scalars(_assigned_pks(mode), {**params, "limit": _CANDIDATES}))
+
+
+@functools.cache
+def _any_open_assignment() -> Any:
+    return select(Assignment.item_pk).where(Assignment.done_at.is_(None)).limit(1)
+
+
+def any_open_assignment(session: Session) -> bool:
+    """Whether any item is assigned to someone who has not answered or skipped it yet."""
+    return session.scalar(_any_open_assignment()) is not None
+
+
+@functools.cache
+def _finish_assignment() -> Any:
+    return (
+        update(Assignment)
+        .where(
+            Assignment.item_pk == bindparam("b_item_pk"),
+            Assignment.user_id == bindparam("b_user_id"),
+            Assignment.done_at.is_(None),
+        )
+        .values(done_at=bindparam("b_now"))
+    )
+
+
+def finish_assignment(session: Session, item_pk: int, user_id: int, now: datetime) -> None:
+    """Mark the user's assignment of the item (if any) done: they answered or skipped it."""
+    params = {"b_item_pk": item_pk, "b_user_id": user_id, "b_now": now}
+    session.execute(_finish_assignment(), params)
+
+
+def reopen_assignment(session: Session, item_pk: int, user_id: int) -> None:
+    """The user withdrew their answer: their assignment of the item is open again."""
+    session.execute(
+        update(Assignment)
+        .where(Assignment.item_pk == item_pk, Assignment.user_id == user_id)
+        .values(done_at=None)
+    )
+
+
+def _review_order(
+    session: Session, params: dict[str, Any], *, for_user: bool, reserved: bool = False
+) -> list[int]:
     """The first ``:limit`` pks of the review queue in its order, from up to four index walks
     (see :func:`_queue_pks`)."""
     rows: list[Any] = []
     for part in ("priority", "rest"):
         for status in REVIEWABLE:
-            statement = _queue_pks(Queue.REVIEW, part, for_user=for_user)
+            statement = _queue_pks(Queue.REVIEW, part, for_user=for_user, reserved=reserved)
             rows += session.execute(statement, {**params, "status": status}).all()
         if len(rows) >= params["limit"]:  # items with a priority all come first
             break
@@ -325,18 +441,41 @@ def mark_skipped(
     )
 
 
+def reveal(session: Session, item_pk: int, user_id: int, now: datetime) -> None:
+    """Remember that the user saw the item's suggestion and votes outside the queues (the
+    item browser): it is then never served to them blind, and a blind answer of theirs on
+    it is not changed afterwards."""
+    record_served(session, item_pk, user_id, Queue.REVIEW, now)
+    session.execute(
+        update(Served)
+        .where(Served.item_pk == item_pk, Served.user_id == user_id, Served.revealed_at.is_(None))
+        .values(revealed_at=now)
+    )
+
+
+def revealed_at(session: Session, item_pk: int, user_id: int) -> datetime | None:
+    """When the user saw the item's suggestion outside the queues, if ever."""
+    return session.scalar(
+        select(Served.revealed_at).where(Served.item_pk == item_pk, Served.user_id == user_id)
+    )
+
+
+@functools.cache
+def _open_lease() -> Any:
+    return select(Lease.queue, Lease.slot).where(
+        Lease.item_pk == bindparam("pk"),
+        Lease.user_id == bindparam("user_id"),
+        Lease.expires_at >= bindparam("now"),
+        Lease.answered.is_(False),
+    )
+
+
 def open_lease(
     session: Session, item_pk: int, user_id: int, now: datetime
 ) -> tuple[str, int] | None:
     """(queue, slot) of the user's live open lease on the item, or None."""
-    row = session.execute(
-        select(Lease.queue, Lease.slot).where(
-            Lease.item_pk == item_pk,
-            Lease.user_id == user_id,
-            Lease.expires_at >= now,
-            Lease.answered.is_(False),
-        )
-    ).first()
+    params = {"pk": item_pk, "user_id": user_id, "now": now}
+    row = session.execute(_open_lease(), params).first()
     return None if row is None else (str(row[0]), int(row[1]))
 
 
@@ -365,25 +504,40 @@ def keep_crowd_slot(session: Session, item_pk: int, user_id: int) -> None:
     )
 
 
-def free_crowd_slot(session: Session, item_pk: int, user_id: int) -> None:
-    """Give back the slot of a withdrawn crowd answer."""
-    session.execute(
-        delete(Lease).where(
+def answered_slot(session: Session, item_pk: int, user_id: int) -> bool:
+    """Whether the user holds an answered crowd slot of the item (their answer counts)."""
+    found = session.scalar(
+        select(Lease.id).where(
             Lease.item_pk == item_pk, Lease.user_id == user_id, Lease.answered.is_(True)
         )
     )
+    return found is not None
 
 
-def candidate_items(session: Session, mode: str, params: dict[str, Any]) -> list[int]:
+def free_crowd_slot(session: Session, item_pk: int, user_id: int) -> int:
+    """Give back the slot of a withdrawn crowd answer; returns its number (0 if none)."""
+    slot = session.scalar(
+        delete(Lease)
+        .where(Lease.item_pk == item_pk, Lease.user_id == user_id, Lease.answered.is_(True))
+        .returning(Lease.slot)
+    )
+    return int(slot or 0)
+
+
+def candidate_items(
+    session: Session, mode: str, params: dict[str, Any], *, reserved: bool = False
+) -> list[int]:
     """The first pks of a user's queue in serving order (a few, for races with other servers).
 
     ``params``: ``user_id``, ``sources`` (the user's source ids), ``slots``, ``overlap`` and
-    ``skip`` (pks already served in this call).
+    ``skip`` (pks already served in this call). ``reserved``: leave out items assigned to
+    other people (the audit queue never does: its sample stays random).
     """
     params = {**params, "limit": _CANDIDATES}
+    reserved = reserved and mode != Queue.AUDIT
     if mode == Queue.REVIEW:
-        return _review_order(session, params, for_user=True)
-    return list(session.scalars(_queue_pks(mode, for_user=True), params))
+        return _review_order(session, params, for_user=True, reserved=reserved)
+    return list(session.scalars(_queue_pks(mode, for_user=True, reserved=reserved), params))
 
 
 def peek_items(session: Session, mode: str, n: int, overlap: int) -> list[int]:
@@ -398,14 +552,24 @@ def peek_items(session: Session, mode: str, n: int, overlap: int) -> list[int]:
 @functools.cache
 def _shown_rows() -> Any:
     return (
-        select(Item.pk, Item.item_id, Item.payload, Label.label, Label.confidence)
+        select(
+            Item.pk,
+            Item.item_id,
+            Item.payload,
+            Label.label,
+            Label.confidence,
+            Label.posterior,
+            Label.round_id,
+            Label.status,
+        )
         .join(Label, Label.item_pk == Item.pk)
         .where(Item.pk.in_(bindparam("pks", expanding=True)))
     )
 
 
 def shown_rows(session: Session, pks: Sequence[int]) -> dict[int, Any]:
-    """pk -> row (pk, item_id, payload, label, confidence) of the items ``pks``."""
+    """pk -> row (pk, item_id, payload, label, confidence, posterior, round_id, status) of
+    the items ``pks``."""
     return {row.pk: row for row in session.execute(_shown_rows(), {"pks": list(pks)})}
 
 
@@ -525,16 +689,45 @@ def set_person_label(
     session.execute(_label_update(), {**params, "b_sources": [source_id]})
 
 
-def last_person_vote(session: Session, item_pk: int, user: str) -> tuple[Vote, Source] | None:
-    """``user``'s latest vote on the item (an answer, or the abstain of an undo)."""
-    row = session.execute(
-        select(Vote, Source)
+class PersonVote(NamedTuple):
+    """A person's vote as the answer path reads it."""
+
+    id: int
+    label: int
+    queue: str | None
+    created_at: datetime | None
+
+
+class PersonSource(NamedTuple):
+    id: int
+    kind: str
+
+
+@functools.cache
+def _last_person_vote() -> Any:
+    return (
+        select(Vote.id, Vote.label, Vote.queue, Vote.created_at, Source.id, Source.kind)
         .join(Source, Source.id == Vote.source_id)
-        .where(Vote.item_pk == item_pk, Source.name == user, Source.kind.in_(PEOPLE))
+        .where(
+            Vote.item_pk == bindparam("pk"),
+            Source.name == bindparam("user"),
+            Source.kind.in_(PEOPLE),
+        )
         .order_by(Vote.id.desc())
         .limit(1)
-    ).first()
-    return None if row is None else (row[0], row[1])
+    )
+
+
+def last_person_vote(
+    session: Session, item_pk: int, user: str
+) -> tuple[PersonVote, PersonSource] | None:
+    """``user``'s latest vote on the item (an answer, or the abstain of an undo), and the
+    source it was cast under."""
+    row = session.execute(_last_person_vote(), {"pk": item_pk, "user": user}).first()
+    if row is None:
+        return None
+    vid, label, queue, at, source_id, kind = row
+    return PersonVote(int(vid), int(label), queue, at), PersonSource(int(source_id), str(kind))
 
 
 def log_action(

@@ -1,13 +1,35 @@
-"""User rows. Functions take a session and never commit."""
+"""User rows, and their sessions, API tokens and API keys. Functions take a session and
+never commit."""
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+import functools
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from labelmill.store.models import Lease, User
+from labelmill.enums import Role
+from labelmill.store.models import AuthSession, Lease, User
 
-__all__ = ["add_user", "all_users", "drop_leases", "find_user"]
+__all__ = [
+    "add_session",
+    "add_user",
+    "all_users",
+    "count_admins",
+    "drop_leases",
+    "find_user",
+    "prune_sessions",
+    "revoke_sessions",
+    "session_row",
+    "session_with_user",
+    "touch_session",
+    "user_sessions",
+]
+
+UNUSABLE_HASH = "!"
 
 
 def find_user(session: Session, name: str) -> User | None:
@@ -19,8 +41,8 @@ def all_users(session: Session) -> list[User]:
 
 
 def drop_leases(session: Session, user_id: int) -> None:
-    """Release every item leased to the user."""
-    session.execute(delete(Lease).where(Lease.user_id == user_id))
+    """Release every item leased to the user (answered crowd slots stay: they count)."""
+    session.execute(delete(Lease).where(Lease.user_id == user_id, Lease.answered.is_(False)))
 
 
 def add_user(session: Session, name: str, role: str, password_hash: str) -> User:
@@ -29,3 +51,109 @@ def add_user(session: Session, name: str, role: str, password_hash: str) -> User
     session.add(user)
     session.flush()
     return user
+
+
+def count_admins(session: Session, *, besides: int | None = None) -> int:
+    """Active admins who can log in (a password set), leaving out user id ``besides``."""
+    query = (
+        select(func.count())
+        .select_from(User)
+        .where(User.role == Role.ADMIN, User.active.is_(True), User.password_hash != UNUSABLE_HASH)
+    )
+    if besides is not None:
+        query = query.where(User.id != besides)
+    return int(session.scalar(query) or 0)
+
+
+# -- sessions, API tokens and API keys ---------------------------------------------------------
+def add_session(
+    session: Session,
+    sid: str,
+    user_id: int,
+    kind: str,
+    *,
+    now: datetime,
+    expires_at: datetime | None,
+    name: str | None = None,
+    secret_hash: str | None = None,
+) -> AuthSession:
+    row = AuthSession(
+        id=sid,
+        user_id=user_id,
+        kind=kind,
+        name=name,
+        secret_hash=secret_hash,
+        created_at=now,
+        expires_at=expires_at,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+@functools.cache
+def _session_with_user() -> Any:
+    return (
+        select(AuthSession, User)
+        .join(User, User.id == AuthSession.user_id)
+        .where(AuthSession.id == bindparam("sid"))
+    )
+
+
+def session_with_user(session: Session, sid: str) -> tuple[AuthSession, User] | None:
+    """The session row ``sid`` and its user (one indexed read per request)."""
+    row = session.execute(_session_with_user(), {"sid": sid}).first()
+    return None if row is None else (row[0], row[1])
+
+
+def session_row(session: Session, sid: str) -> AuthSession | None:
+    return session.get(AuthSession, sid)
+
+
+def user_sessions(session: Session, user_id: int, kinds: Sequence[str]) -> list[AuthSession]:
+    """The user's sessions of ``kinds``, newest first."""
+    return list(
+        session.scalars(
+            select(AuthSession)
+            .where(AuthSession.user_id == user_id, AuthSession.kind.in_(list(kinds)))
+            .order_by(AuthSession.created_at.desc())
+        )
+    )
+
+
+def revoke_sessions(
+    session: Session,
+    user_id: int,
+    kinds: Sequence[str],
+    now: datetime,
+    *,
+    keep: str | None = None,
+) -> int:
+    """Revoke the user's live sessions of ``kinds`` (all but ``keep``); returns how many."""
+    query = (
+        update(AuthSession)
+        .where(
+            AuthSession.user_id == user_id,
+            AuthSession.kind.in_(list(kinds)),
+            AuthSession.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+    )
+    if keep is not None:
+        query = query.where(AuthSession.id != keep)
+    return int(session.execute(query).rowcount or 0)  # type: ignore[attr-defined]
+
+
+def touch_session(session: Session, sid: str, now: datetime) -> None:
+    session.execute(update(AuthSession).where(AuthSession.id == sid).values(last_used_at=now))
+
+
+def prune_sessions(session: Session, user_id: int, before: datetime) -> None:
+    """Forget the user's sessions and tokens that expired before ``before`` (keys stay)."""
+    session.execute(
+        delete(AuthSession).where(
+            AuthSession.user_id == user_id,
+            AuthSession.expires_at.is_not(None),
+            AuthSession.expires_at < before,
+        )
+    )
