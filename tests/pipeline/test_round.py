@@ -250,3 +250,25 @@ def test_project_guarantee_certifies_once_the_audit_sample_allows_and_explains(
 
         assert get_state(s, "guarantee")["round"] == 3
     project.close()
+
+
+def test_shown_confidence_tells_items_apart():
+    """The confidence people see is calibrated on the audit but keeps the items apart (the
+    bug: isotonic plateaus gave three values over 98% of the review queue)."""
+    from labelmill.pipeline.steps import calibrate_on_audit
+
+    rng = np.random.default_rng(0)
+    n = 2000
+    margin = rng.normal(1.5, 1.0, n)
+    p1 = 1 / (1 + np.exp(-margin))  # the model's P(class 0), overconfident on purpose
+    proba = np.column_stack([p1, 1 - p1])
+    truth = np.where(rng.uniform(size=n) < 1 / (1 + np.exp(-0.6 * margin)), 0, 1)
+    audited = np.zeros(n, dtype=bool)
+    audited[:150] = True
+    audit = np.where(audited, truth, -1)
+    shown, before, after = calibrate_on_audit(proba, audited, audit, seed=0)
+    top = shown.max(axis=1)[~audited]
+    assert np.unique(np.round(top, 3)).size > 100
+    assert after is not None and after < before  # and it is better calibrated
+    raw = proba.max(axis=1)[~audited]
+    assert np.all(np.diff(top[np.argsort(raw)]) >= -1e-9)  # the order is kept

@@ -84,9 +84,7 @@ def set_review(session: Session, priorities: dict[int, float]) -> None:
     """Send items to the review queue with the given priorities (higher first): machine
     labels and people's answers alike (a second person then labels those), never gold."""
     statement = (
-        update(Label)
-        .where(Label.status != Status.GOLD)
-        .execution_options(synchronize_session=None)
+        update(Label).where(Label.status != Status.GOLD).execution_options(synchronize_session=None)
     )
     rows = [
         {"item_pk": pk, "status": Status.REVIEW, "priority": float(priority)}
