@@ -122,3 +122,29 @@ def test_missing_images_are_found_and_can_be_removed(tmp_path):
         text.missing_media()
     project.close()
     text.close()
+
+
+def test_status_reads_a_round_whose_process_died_as_failed(project):
+    """A killed `labelmill run` shows as failed in `labelmill status` at once (it read
+    'running' until the next round)."""
+    import socket
+    import subprocess
+    import sys
+
+    from labelmill.store import Round
+
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    pid = int(gone.stdout)
+
+    def add(session):
+        session.add(Round(status="running", stage="featurize", pid=pid, host=socket.gethostname()))
+
+    project.store.write(add)
+    last = project.status()["last_round"]
+    assert last["status"] == "failed"
+    assert f"pid {pid}" in last["error"]

@@ -79,6 +79,9 @@ def status(store: Store, schema: Schema | None = None) -> dict[str, Any]:
             "users": item_sql.count_users(session),
             "last_round": None if last is None else round_record(last),
         }
+        dead = round_alive(last) if last is not None else None
+        if dead is not None:  # a killed `labelmill run` reads as failed at once
+            out["last_round"].update(status="failed", error=dead)
         if schema is None:
             return out
         by_class = {s.value: dict.fromkeys(map(str, schema.classes), 0) for s in Status}
