@@ -356,3 +356,25 @@ def test_exports_follow_the_umask(filled, tmp_path):
 def test_unknown_export_format(filled, tmp_path):
     with pytest.raises(ConfigError, match="The export format must be one of jsonl, csv"):
         filled.export(tmp_path / "x.csv", format="xlsx")
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "parquet", "csv"])
+def test_comments_and_skip_reasons_are_exported(after_round, tmp_path, fmt):
+    project = after_round
+    (entry,) = project.next_items(1, user="ann")
+    project.add_answer(entry.item_id, None, user="ann", skip=True, skip_reason="unclear")
+    project.add_comment(entry.item_id, "two topics <at once>", user="ann")
+    out = tmp_path / f"out.{fmt}"
+    project.export(out)
+    frame = {
+        "jsonl": lambda: pd.read_json(out, lines=True),
+        "parquet": lambda: pd.read_parquet(out),
+        "csv": lambda: pd.read_csv(out),
+    }[fmt]().set_index("id")
+    comments, skips = frame.loc[entry.item_id, "comments"], frame.loc[entry.item_id, "skips"]
+    if fmt == "csv":
+        import json
+
+        comments, skips = json.loads(comments), json.loads(skips)
+    assert [c["text"] for c in comments] == ["two topics <at once>"]
+    assert [(s["user"], s["reason"]) for s in skips] == [("ann", "unclear")]

@@ -30,6 +30,7 @@ from labelmill.schema import Schema
 from labelmill.store import Item, Label, Store
 from labelmill.store.queries import items as item_sql
 from labelmill.store.queries import sources as source_sql
+from labelmill.store.queries import team as team_sql
 
 __all__ = ["RESERVED", "check_statuses", "export_format", "export_rows", "iter_export_rows"]
 
@@ -44,6 +45,8 @@ RESERVED = (
     "model",
     "featurizer",
     "round",
+    "comments",
+    "skips",
 )
 _CHUNK = 5_000
 _SUFFIXES = {
@@ -167,6 +170,15 @@ def _pages(
             votes = source_sql.current_votes(session, pks)
             rounds = {label.round_id for _item, label in pairs if label.round_id is not None}
             versions = source_sql.model_versions(session, rounds)
+            notes: dict[int, dict[str, list[dict[str, Any]]]] = {}
+            for _id, pk, user, text, at in team_sql.comments_of(session, pks):
+                notes.setdefault(pk, {"comments": [], "skips": []})["comments"].append(
+                    {"user": user, "text": text, "at": _iso(at)}
+                )
+            for pk, user, queue, reason, at in team_sql.skips_of(session, pks):
+                notes.setdefault(pk, {"comments": [], "skips": []})["skips"].append(
+                    {"user": user, "queue": queue, "reason": reason, "at": _iso(at)}
+                )
         last = pairs[-1][0].pk
         by_item: dict[int, list[source_sql.CurrentVote]] = {}
         for vote in votes:
@@ -183,6 +195,7 @@ def _pages(
                     by_item.get(item.pk, []),
                     answers.get(item.pk),
                     versions.get(label.round_id or -1, {}),
+                    notes.get(item.pk, {}),
                 ),
             )
             for item, label in pairs
@@ -197,6 +210,7 @@ def _row(
     votes: list[source_sql.CurrentVote],
     answers: dict[str, list[int]] | None,
     versions: dict[str, Any],
+    notes: dict[str, list[dict[str, Any]]],
 ) -> dict[str, Any]:
     posterior, people_confidence = with_people_targets(
         schema, label.status, label.label, label.posterior, answers
@@ -220,6 +234,8 @@ def _row(
         "model": versions.get("end_model") if machine else None,
         "featurizer": versions.get("featurizer") if machine else None,
         "round": label.round_id,
+        "comments": notes.get("comments", []),
+        "skips": notes.get("skips", []),
     }
     if schema.data_type == "text":
         row["text"] = item.payload
@@ -230,6 +246,10 @@ def _row(
     for key, value in (item.meta or {}).items():
         row[key if key not in row else f"meta.{key}"] = value
     return row
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
 
 
 def _columns(schema: Schema, fmt: str) -> tuple[list[str], dict[str, Any]]:
@@ -259,6 +279,19 @@ def _columns(schema: Schema, fmt: str) -> tuple[list[str], dict[str, Any]]:
         "model": pa.string(),
         "featurizer": pa.string(),
         "round": pa.int64(),
+        "comments": pa.list_(
+            pa.struct([("user", pa.string()), ("text", pa.string()), ("at", pa.string())])
+        ),
+        "skips": pa.list_(
+            pa.struct(
+                [
+                    ("user", pa.string()),
+                    ("queue", pa.string()),
+                    ("reason", pa.string()),
+                    ("at", pa.string()),
+                ]
+            )
+        ),
     }
     if schema.data_type in ("text", "image"):
         types[schema.data_type] = pa.string()
