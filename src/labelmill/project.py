@@ -517,6 +517,16 @@ class Project:
     def set_user_active(self, name: str, active: bool, *, actor: str = "library") -> users.UserInfo:
         return users.set_active(self.store, name, active, actor=actor)
 
+    def login_failures(self, keys: list[str], since: float) -> dict[str, tuple[int, float]]:
+        """Failed logins per limit key since ``since`` (the server's shared login limits)."""
+        return users.login_failures(self.store, keys, since)
+
+    def record_login_failure(self, keys: list[str], at: float, *, forget_before: float) -> None:
+        users.record_login_failure(self.store, keys, at, forget_before=forget_before)
+
+    def forget_login_failures(self, key: str) -> None:
+        users.forget_login_failures(self.store, key)
+
     def remove_user(self, name: str, *, actor: str = "library") -> None:
         users.remove_user(self.store, name, actor=actor)
 

@@ -557,3 +557,19 @@ def private_store_files(store: Store) -> list[str]:
             logger.info("made %s readable by its owner only (was %o)", path, mode)
             changed.append(str(path))
     return changed
+
+
+# -- login limits shared by every server process ---------------------------------------
+def login_failures(store: Store, keys: list[str], since: float) -> dict[str, tuple[int, float]]:
+    """key -> (failed logins since ``since``, the time of the oldest) for ``keys``."""
+    with store.session() as session:
+        return sql.recent_failures(session, keys, since)
+
+
+def record_login_failure(store: Store, keys: list[str], at: float, *, forget_before: float) -> None:
+    """Count one failed login under each of ``keys`` (and forget expired ones)."""
+    store.write(lambda s: sql.add_failures(s, keys, at, forget_before=forget_before))
+
+
+def forget_login_failures(store: Store, key: str) -> None:
+    store.write(lambda s: sql.forget_failures(s, key))

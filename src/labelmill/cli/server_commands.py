@@ -7,6 +7,7 @@ Registered in :mod:`labelmill.cli.main` with ``cli.add_command(serve)`` and
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -64,6 +65,14 @@ _DB = click.option(
     "none, the TCP peer is the client (login limits count per client).",
 )
 @click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Server processes. More than one needs PostgreSQL (SQLite has one writer); login "
+    "limits and the one-round-at-a-time guard then hold across processes and hosts.",
+)
+@click.option(
     "--log-level",
     type=click.Choice(["critical", "error", "warning", "info", "debug"]),
     default="info",
@@ -79,6 +88,7 @@ def serve(
     overlap: int | None,
     cookie_secure: bool,
     trusted_proxies: tuple[str, ...],
+    workers: int,
     log_level: str,
 ) -> None:
     """Serve the labeling UI and REST API of PROJECT (open http://HOST:PORT)."""
@@ -97,9 +107,13 @@ def serve(
             overlap=overlap,
             cookie_secure=cookie_secure,
             trusted_proxies=list(trusted_proxies),
+            workers=workers,
         )
     except ValueError as exc:
         raise ConfigError(f"Bad server option: {exc}") from None
+    if workers > 1:
+        _serve_workers(settings, host, port, log_level)
+        return
     app = create_app(settings)
     if not any(u.can_login and u.active for u in app.state.project.list_users()):
         click.echo(
@@ -109,6 +123,54 @@ def serve(
         )
     click.echo(f"labelmill: serving {project} on http://{host}:{port} (Ctrl+C stops)", err=True)
     uvicorn.run(app, host=host, port=port, log_level=log_level, **uvicorn_options(settings))  # type: ignore[arg-type]
+
+
+def _serve_workers(settings: Any, host: str, port: int, log_level: str) -> None:
+    """Run ``settings.workers`` server processes (uvicorn), each building the app from the
+    ``LABELMILL_*`` environment set here. PostgreSQL only: SQLite has one writer."""
+    import json
+    import os
+    import secrets
+
+    import uvicorn
+
+    from labelmill.exceptions import ConfigError
+    from labelmill.project import Project
+    from labelmill.server.settings import uvicorn_options
+
+    with Project.open(settings.project, db_url=settings.database_url) as project:
+        if project.store.dialect == "sqlite":
+            raise ConfigError(
+                f"--workers {settings.workers} needs PostgreSQL: a SQLite project has one "
+                "writer. Serve it with one worker, or move it to PostgreSQL (--db URL)."
+            )
+        nobody = not any(u.can_login and u.active for u in project.list_users())
+    if nobody:
+        click.echo(
+            f"Note: nobody can log in yet; add someone with: "
+            f"labelmill users {settings.project} add NAME --role admin",
+            err=True,
+        )
+    secret = settings.secret_key or secrets.token_urlsafe(32)  # one key for every worker
+    values = settings.model_dump(exclude_none=True)
+    values.update(secret_key=secret, project=str(settings.project))
+    for name, value in values.items():
+        text = json.dumps(value) if isinstance(value, list | dict | bool) else str(value)
+        os.environ[f"LABELMILL_{name.upper()}"] = text
+    click.echo(
+        f"labelmill: serving {settings.project} on http://{host}:{port} with "
+        f"{settings.workers} workers (Ctrl+C stops)",
+        err=True,
+    )
+    uvicorn.run(  # type: ignore[call-arg]
+        "labelmill.server.app:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=settings.workers,
+        log_level=log_level,
+        **uvicorn_options(settings),  # type: ignore[arg-type]
+    )
 
 
 @click.group()

@@ -84,6 +84,24 @@ def run_round(
         The round could not run (no labels at all, one class only, features failing...).
         The round is recorded as failed with the reason; earlier rounds are untouched.
     """
+    with store.exclusive("round") as mine:
+        if not mine:
+            raise RoundError(
+                "A round of this project is already running (in another process or server); "
+                "wait for it to finish, then run again."
+            )
+        return _guarded(store, schema, settings, feature_dir, progress, actor)
+
+
+def _guarded(
+    store: Store,
+    schema: Schema,
+    settings: ProjectSettings,
+    feature_dir: Path,
+    progress: Callable[[str, float], None] | None,
+    actor: str,
+) -> RoundResult:
+    """One round, with the project's round lock held (no other round runs)."""
     record = RoundRecord(store, {**settings.to_dict(), "actor": actor}, progress)
     try:
         return _run(store, schema, settings, feature_dir, record)

@@ -18,14 +18,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from labelmill import __version__
 from labelmill.project import Project
 from labelmill.server import service
-from labelmill.server.auth import LoginLimiter, TokenSigner
+from labelmill.server.auth import LoginLimiter, SharedLoginLimiter, TokenSigner
 from labelmill.server.errors import install_error_handlers
 from labelmill.server.jobs import RoundRunner
 from labelmill.server.routes import account, admin, api, browse, media, ui
 from labelmill.server.settings import ServerSettings
 from labelmill.users import private_store_files
 
-__all__ = ["create_app"]
+__all__ = ["app_from_environment", "create_app"]
 
 logger = logging.getLogger(__name__)
 _HERE = Path(__file__).parent
@@ -92,13 +92,19 @@ def create_app(settings: ServerSettings, *, project: Project | None = None) -> F
     app.state.settings = settings
     app.state.project = opened
     app.state.signer = TokenSigner(secret, settings.token_seconds)
-    app.state.limiter = LoginLimiter(
-        settings.login_attempts,
-        settings.login_window_seconds,
-        per_address=settings.login_per_address,
-        per_name=settings.login_per_name,
-        overall=settings.login_overall,
-    )
+    limits = {
+        "per_address": settings.login_per_address,
+        "per_name": settings.login_per_name,
+        "overall": settings.login_overall,
+    }
+    if settings.workers > 1 or opened.store.dialect != "sqlite":  # several processes count
+        app.state.limiter = SharedLoginLimiter(
+            opened, settings.login_attempts, settings.login_window_seconds, **limits
+        )
+    else:
+        app.state.limiter = LoginLimiter(
+            settings.login_attempts, settings.login_window_seconds, **limits
+        )
     app.state.runner = RoundRunner(opened)
     app.state.write_lock = _write_lock_for(opened)
     app.state.stats_cache = service.TTLCache(settings.stats_cache_seconds)
@@ -235,3 +241,9 @@ def _write_lock_for(project: Project) -> object:
             yield
 
     return hold
+
+
+def app_from_environment() -> FastAPI:
+    """The app of ``labelmill serve --workers N``: each worker process builds its own from
+    the ``LABELMILL_*`` environment the command set (uvicorn's ``factory=True``)."""
+    return create_app(ServerSettings())  # type: ignore[call-arg]

@@ -42,6 +42,7 @@ __all__ = [
     "CSRF_COOKIE",
     "SESSION_COOKIE",
     "LoginLimiter",
+    "SharedLoginLimiter",
     "Principal",
     "TokenSigner",
     "current_user",
@@ -192,6 +193,51 @@ class LoginLimiter:
     def succeeded(self, name: str, address: str) -> None:
         with self._lock:
             self._failures.pop(("pair", name.lower(), address), None)
+
+
+class SharedLoginLimiter(LoginLimiter):
+    """The same four limits, counted in the project's database, so that every server
+    process (``labelmill serve --workers N``, or several hosts on PostgreSQL) applies them
+    together. Failed logins are rare; each costs one small write, each login one read.
+
+    Parameters
+    ----------
+    project : Project
+        The project served.
+    attempts, window, per_address, per_name, overall
+        As :class:`LoginLimiter`.
+    """
+
+    def __init__(self, project: Any, attempts: int, window: float, **limits: Any) -> None:
+        super().__init__(attempts, window, **limits)
+        self.project = project
+
+    @staticmethod
+    def _text(key: tuple[str, ...]) -> str:
+        return ":".join(key)[:400]
+
+    def check(self, name: str, address: str) -> None:
+        now = time.time()
+        keys = self._keys(name, address)
+        counts = self.project.login_failures([self._text(k) for k in keys], now - self.window)
+        for key in keys:
+            n, oldest = counts.get(self._text(key), (0, now))
+            if n >= self.limits[key[0]]:
+                wait = int(oldest + self.window - now) + 1
+                raise HTTPException(
+                    status.HTTP_429_TOO_MANY_REQUESTS,
+                    detail=_TOO_MANY[key[0]].format(name=name, wait=wait),
+                    headers={"Retry-After": str(wait)},
+                )
+
+    def failed(self, name: str, address: str) -> None:
+        now = time.time()
+        keys = [self._text(k) for k in self._keys(name, address)]
+        self.project.record_login_failure(keys, now, forget_before=now - self.window)
+
+    def succeeded(self, name: str, address: str) -> None:
+        key = self._text(("pair", name.lower(), address))
+        self.project.forget_login_failures(key)
 
 
 _TOO_MANY = {

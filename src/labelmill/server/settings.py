@@ -41,6 +41,10 @@ class ServerSettings(BaseSettings):
         Failed logins allowed within the window per client address over all names
         (spraying), per name over all addresses, and over the whole server (a flood from
         many addresses; people already logged in are not affected).
+    workers : int
+        Server processes (``labelmill serve --workers N``; PostgreSQL only). With more than
+        one, or on PostgreSQL, the login limits are counted in the database so every
+        process (and every host behind a proxy) applies them together.
     trusted_proxies : list of str
         Addresses of reverse proxies whose ``X-Forwarded-For`` names the client (the
         login limits count per client). Empty (the default): the TCP peer is the client.
@@ -69,6 +73,7 @@ class ServerSettings(BaseSettings):
     login_per_name: int = Field(default=20, ge=1)
     login_overall: int = Field(default=60, ge=1)
     trusted_proxies: list[str] = Field(default_factory=list)
+    workers: int = Field(default=1, ge=1, le=64)
     stats_cache_seconds: float = Field(default=2.0, ge=0)
     progress_cache_seconds: float = Field(default=5.0, ge=0)
     empty_poll_seconds: float = Field(default=15.0, gt=0)

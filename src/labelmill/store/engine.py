@@ -9,6 +9,7 @@ package.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
@@ -29,7 +30,7 @@ logger = logging.getLogger(__name__)
 _MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest migration; a test checks it matches the migration scripts. Knowing it lets an
 # up-to-date store open without loading Alembic (``labelmill status`` must start fast).
-HEAD_REVISION = "0004"
+HEAD_REVISION = "0005"
 T = TypeVar("T")
 _WRITE_OPTION = "labelmill_write"
 
@@ -171,6 +172,47 @@ class Store:
             return
         with self._write_lock:
             yield
+
+    @contextmanager
+    def exclusive(self, name: str) -> Iterator[bool]:
+        """Hold a lock named ``name`` across processes and hosts for the ``with`` block;
+        yields False (without waiting) when someone else holds it.
+
+        PostgreSQL: a session-level advisory lock (``pg_try_advisory_lock``) on a
+        connection kept for the block, released when it ends or the process dies. SQLite: an
+        ``fcntl`` lock on a file beside the database (one machine), also released with the
+        process. Other databases: always granted (no lock).
+        """
+        if self.dialect == "postgresql":
+            key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big")
+            key -= 2**63  # a signed 64-bit key
+            with self.engine.connect() as conn:
+                got = bool(conn.exec_driver_sql(f"SELECT pg_try_advisory_lock({key})").scalar())
+                conn.commit()
+                try:
+                    yield got
+                finally:
+                    if got:
+                        conn.exec_driver_sql(f"SELECT pg_advisory_unlock({key})")
+                        conn.commit()
+            return
+        database = self.engine.url.database
+        if self.dialect != "sqlite" or not database or database == ":memory:":
+            yield True
+            return
+        import fcntl
+
+        path = Path(f"{database}.{name}.lock")
+        with open(path, "a+b") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
 
     def analyze(self) -> None:
         """Give SQLite's query planner fresh table statistics (``ANALYZE``).

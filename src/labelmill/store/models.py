@@ -50,6 +50,7 @@ __all__ = [
     "Item",
     "Label",
     "Lease",
+    "LoginFailure",
     "Round",
     "Served",
     "Setting",
@@ -294,6 +295,18 @@ class AuthSession(Base):
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LoginFailure(Base):
+    """A failed login, under each limit key it counts for (``pair:name:address``,
+    ``address:...``, ``name:...``, ``all``), at a wall-clock time in seconds: shared by every
+    server process of the project."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_key_at", "key", "at"),)
+    id: Mapped[int] = mapped_column(BigKey, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(400))
+    at: Mapped[float] = mapped_column(Float)
 
 
 class AuditLog(Base):

@@ -8,11 +8,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from labelmill.enums import Role
-from labelmill.store.models import AuthSession, Lease, User
+from labelmill.store.models import AuthSession, Lease, LoginFailure, User
 
 __all__ = [
     "add_session",
@@ -157,3 +157,27 @@ def prune_sessions(session: Session, user_id: int, before: datetime) -> None:
             AuthSession.expires_at < before,
         )
     )
+
+
+# -- login limits shared by every server process ---------------------------------------
+def recent_failures(
+    session: Session, keys: list[str], since: float
+) -> dict[str, tuple[int, float]]:
+    """key -> (failed logins since ``since``, the oldest of them) for ``keys``."""
+    rows = session.execute(
+        select(LoginFailure.key, func.count(), func.min(LoginFailure.at))
+        .where(LoginFailure.key.in_(keys), LoginFailure.at > since)
+        .group_by(LoginFailure.key)
+    )
+    return {str(k): (int(n), float(oldest)) for k, n, oldest in rows}
+
+
+def add_failures(session: Session, keys: list[str], at: float, *, forget_before: float) -> None:
+    """Record one failed login under each of ``keys``; forget failures older than
+    ``forget_before`` (they count for no limit any more)."""
+    session.execute(delete(LoginFailure).where(LoginFailure.at <= forget_before))
+    session.execute(insert(LoginFailure), [{"key": k, "at": at} for k in keys])
+
+
+def forget_failures(session: Session, key: str) -> None:
+    session.execute(delete(LoginFailure).where(LoginFailure.key == key))
