@@ -143,7 +143,7 @@ def test_two_workers_hand_out_each_item_once_and_run_one_round(two_workers: Any)
         spans = [(r.started_at, r.finished_at) for r in rows if r.status == "done"]
     project.close()
     assert spans, "no round finished"
-    for (start_a, end_a), (start_b, _end_b) in zip(spans, spans[1:], strict=False):
+    for (_start_a, end_a), (start_b, _end_b) in zip(spans, spans[1:], strict=False):
         assert end_a is not None and end_a <= start_b  # one round at a time
 
 
