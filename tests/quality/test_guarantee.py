@@ -53,6 +53,26 @@ def test_first_decision_certifies_the_accurate_items_and_says_so():
     assert "largest set certified" in d.reason
 
 
+def test_reviewing_items_does_not_pull_a_certified_set_down():
+    """People review items between two rounds: with their scores passed as
+    ``reviewed_scores`` the sets keep their cutoffs; ranked among the items to route alone,
+    the sets would reach down into less confident items (which withdrew certified sets
+    late in benchmark runs, once people had reviewed most items)."""
+    scores, right, keys, audited = _pool()
+    policy = GuaranteePolicy()
+    first = _decide(policy, scores, right, keys, audited)
+    rng = np.random.default_rng(1)
+    reviewed = ~audited & (rng.uniform(size=audited.size) < 0.5)
+    kept = ~reviewed
+    args = (scores[kept], right[kept], keys[kept], audited[kept], first.state)
+    held = _decide(policy, *args, reviewed_scores=scores[reviewed])
+    drifted = _decide(policy, *args)
+    assert [s.threshold for s in held.steps] == [s.threshold for s in first.steps]
+    assert held.threshold is not None
+    pairs = zip(drifted.steps[:-1], first.steps[:-1], strict=True)
+    assert all(d.threshold < f.threshold for d, f in pairs)
+
+
 def test_too_few_audit_answers_accept_nothing_and_say_how_many_more():
     scores, right, keys, audited = _pool(audit_share=0.02)  # about 60 audited items
     d = _decide(GuaranteePolicy(), scores, right, keys, audited)
@@ -268,6 +288,10 @@ def test_input_errors():
         (
             (ok_a, Population([0.8], [0.5], was_auto=[1])),
             r"'population.was_auto' as a bool array of shape \(1,\)",
+        ),
+        (
+            (ok_a, Population([0.8], [0.5], reviewed_scores=[np.inf])),
+            r"'population.reviewed_scores' as a 1-D array of finite floats",
         ),
         (
             (AuditRecords([0.9], [True], [0.1], classes=[-1]), ok_p),

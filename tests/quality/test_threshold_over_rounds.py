@@ -78,7 +78,12 @@ def _project(
         else:
             d = guarantee.decide(
                 AuditRecords(scores=scores[a], correct=right[a], keys=keys[a], weights=weights[a]),
-                Population(scores=scores[pop], keys=keys[pop], weights=weights[pop]),
+                Population(
+                    scores=scores[pop],
+                    keys=keys[pop],
+                    weights=weights[pop],
+                    reviewed_scores=scores[reviewed],
+                ),
                 state,
             )
             state = d.state

@@ -386,6 +386,7 @@ def route(
         weights=ones[routable],
         classes=predicted[routable],
         was_auto=status[routable] == Status.AUTO,
+        reviewed_scores=raw_conf[~routable & ~audited],
     )
     verdict = policy.decide(records, people, GuaranteeState.from_dict(state) if state else None)
     auto = np.zeros(n, dtype=bool)

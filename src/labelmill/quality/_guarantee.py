@@ -15,7 +15,8 @@ Fixed for the project: the items, their true labels, and each item's uniform ran
 round: the model (so every item's score, label and correctness), the items people
 reviewed (their answers train the model), the audited items (their answers never train),
 hence the population to route, and the audit design. So round ``r`` makes new claims, one
-per candidate set ``i`` (its ``N_i`` most confident items to route, ``N_i`` fixed for the
+per candidate set ``i`` (the items to route above the score of the ``N_i``-th most confident
+unaudited item, reviewed ones included, ``N_i`` fixed for the
 project as a share of the items to route at the first decision): ``H(r, i)``,
 "round ``r``'s set ``i`` is less than ``target`` accurate"; their truth changes from
 round to round.
@@ -172,6 +173,14 @@ class Population:
     was_auto : (n_items,) bool array, optional
         Whether the item was ``auto`` before this round: the explanation then counts the
         items that go back to review, and the newly accepted ones, exactly.
+    reviewed_scores : (n_reviewed,) float array, optional
+        This round's confidence on the items people reviewed (not the audited ones). The
+        candidate sets' cutoffs rank the items to route *together with these*, so that
+        reviewing items does not pull a set's cutoff down into less confident items: a set
+        stays "the items to route above the score of the project's N-th most confident
+        unaudited item". Scores only, never answers: the tests stay valid. None: rank the
+        items to route alone (a set is then their N most confident, and drifts down as
+        people review, which withdrew certified sets late in benchmark runs).
     """
 
     scores: Any
@@ -179,6 +188,7 @@ class Population:
     weights: Any = None
     classes: Any = None
     was_auto: Any = None
+    reviewed_scores: Any = None
 
 
 @dataclass(frozen=True)
@@ -573,6 +583,7 @@ class _Population:
     weights: NDArray[np.float64]
     classes: NDArray[np.int64]
     was_auto: NDArray[np.bool_] | None
+    reviewed: NDArray[np.float64]
 
 
 def _check_classes(values: Any, name: str, owner: str, *, n: int, needed: bool) -> Any:
@@ -632,6 +643,11 @@ def _check_inputs(
             population.classes, "population.classes", owner, n=m, needed=p.per_class
         ),
         was_auto=was_auto,
+        reviewed=(
+            np.zeros(0)
+            if population.reviewed_scores is None
+            else check_float_array(population.reviewed_scores, "population.reviewed_scores", owner)
+        ),
     )
     return a, pop
 
@@ -659,17 +675,22 @@ def _fresh_state(state: GuaranteeState | None, p: _Params) -> GuaranteeState:
 
 
 def _node_thresholds(
-    scores: NDArray[np.float64], shares: NDArray[np.float64], n_reference: int
+    scores: NDArray[np.float64],
+    shares: NDArray[np.float64],
+    n_reference: int,
+    reviewed: NDArray[np.float64] | None = None,
 ) -> Any:
-    """Confidence cutoff of each candidate set: the score of its least confident item.
+    """Confidence cutoff of each candidate set.
 
-    Set ``i`` holds the ``ceil(shares[i] * n_reference)`` most confident items (all of them
-    when fewer are left; ties at the cutoff join the set).
+    The cutoff of set ``i`` is the ``ceil(shares[i] * n_reference)``-th highest score among
+    the items to route and the ``reviewed`` ones (all of them when fewer are left; ties at
+    the cutoff join the set); the set is the items to route at or above it.
     """
     if scores.size == 0:
         return np.full(shares.size, np.inf)
-    ranked = np.sort(scores)[::-1]
-    rank = np.clip(np.ceil(shares * n_reference - 1e-9).astype(np.int64), 1, scores.size)
+    pool = scores if reviewed is None or reviewed.size == 0 else np.concatenate([scores, reviewed])
+    ranked = np.sort(pool)[::-1]
+    rank = np.clip(np.ceil(shares * n_reference - 1e-9).astype(np.int64), 1, pool.size)
     return ranked[rank - 1]
 
 
@@ -758,8 +779,8 @@ def _more_audit(
 
 def _decide(a: _Audit, pop: _Population, prev: GuaranteeState, p: _Params) -> GuaranteeDecision:
     shares, delta = p.shares, 1.0 - p.confidence
-    n_reference = prev.n_reference or int(pop.scores.size)
-    cutoffs = _node_thresholds(pop.scores, shares, n_reference)
+    n_reference = prev.n_reference or int(pop.scores.size + pop.reviewed.size)
+    cutoffs = _node_thresholds(pop.scores, shares, n_reference, pop.reviewed)
     sample = locate_audit_sample(a.keys, a.weights, pop.keys, pop.weights, owner=p.owner)
     n_sample = int(sample.in_sample.sum())
     table = build_table(a.scores, ~a.correct, a.classes, pop.scores, pop.classes, sample, cutoffs)
