@@ -97,7 +97,9 @@ def make_engine(
 
 
 @contextmanager
-def open_engine(engine: str | Engine | None = "local", *, scheduler: str | None = None) -> Iterator[Engine]:
+def open_engine(
+    engine: str | Engine | None = "local", *, scheduler: str | None = None
+) -> Iterator[Engine]:
     """:func:`make_engine` as a context: an engine made here is closed on leaving, an
     :class:`Engine` passed in is left open (its owner closes it)."""
     made = make_engine(engine, scheduler=scheduler)

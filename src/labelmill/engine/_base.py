@@ -102,9 +102,7 @@ class Engine(ABC):
 
         return self.map(featurize_task, payload_parts, shared=(featurizer,))
 
-    def predict_proba(
-        self, model: Any, X: np.ndarray, *, part_rows: int = PART_ROWS
-    ) -> np.ndarray:
+    def predict_proba(self, model: Any, X: np.ndarray, *, part_rows: int = PART_ROWS) -> np.ndarray:
         """``model.predict_proba`` over row partitions of ``X``, joined: ``(n, k)``."""
         from labelmill.engine._tasks import predict_task
 
