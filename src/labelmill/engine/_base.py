@@ -12,9 +12,10 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from types import TracebackType
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import numpy as np
+if TYPE_CHECKING:  # numpy is imported by the stages that use it: the CLI starts fast
+    import numpy as np
 
 __all__ = ["ENGINES", "PART_ROWS", "SCORES", "Engine", "row_bounds"]
 
@@ -74,6 +75,7 @@ class Engine(ABC):
 
     def close(self) -> None:
         """Release what this engine started (nothing for the local engine)."""
+        return None
 
     def __enter__(self) -> Engine:
         return self
@@ -104,6 +106,8 @@ class Engine(ABC):
 
     def predict_proba(self, model: Any, X: np.ndarray, *, part_rows: int = PART_ROWS) -> np.ndarray:
         """``model.predict_proba`` over row partitions of ``X``, joined: ``(n, k)``."""
+        import numpy as np
+
         from labelmill.engine._tasks import predict_task
 
         parts = (X[a:b] for a, b in row_bounds(X.shape[0], part_rows))
@@ -128,6 +132,8 @@ class Engine(ABC):
         ConfigError
             ``score`` is not one of :data:`SCORES`.
         """
+        import numpy as np
+
         from labelmill.engine._tasks import predict_task
         from labelmill.utils._validation import check_choice
 
