@@ -72,13 +72,18 @@ def test_scheduler_without_workers():
     from distributed import LocalCluster
 
     with LocalCluster(n_workers=0, processes=False, dashboard_address=None) as cluster:
-        with pytest.raises(ConfigError, match=r"has no worker \(none joined within 1 s.*Start workers with: dask worker "):
+        with pytest.raises(
+            ConfigError,
+            match=r"has no worker \(none joined within 1 s.*Start workers with: dask worker ",
+        ):
             connect_dask(cluster.scheduler_address, timeout=1)
 
 
 def test_dask_not_installed(monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)
-    with pytest.raises(ConfigError, match=r"needs dask.distributed.*pip install 'dask\[distributed"):
+    with pytest.raises(
+        ConfigError, match=r"needs dask.distributed.*pip install 'dask\[distributed"
+    ):
         make_engine("dask")
     with pytest.raises(ConfigError, match="--engine local"):
         connect_dask("tcp://127.0.0.1:9")

@@ -113,7 +113,7 @@ class Engine(ABC):
         parts = (X[a:b] for a, b in row_bounds(X.shape[0], part_rows))
         blocks = list(self.map(predict_task, parts, shared=(model, None)))
         if not blocks:
-            return np.asarray(model.predict_proba(X[:0]))
+            return np.asarray(model.predict_proba(X))
         return np.concatenate([p for p, _ in blocks], axis=0)
 
     def predict_and_score(
@@ -141,7 +141,7 @@ class Engine(ABC):
         parts = (X[a:b] for a, b in row_bounds(X.shape[0], part_rows))
         blocks = list(self.map(predict_task, parts, shared=(model, score)))
         if not blocks:
-            proba = np.asarray(model.predict_proba(X[:0]))
+            proba = np.asarray(model.predict_proba(X))
             return proba, np.zeros(0)
         proba = np.concatenate([p for p, _ in blocks], axis=0)
         return proba, np.concatenate([s for _, s in blocks])
