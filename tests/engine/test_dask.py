@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from labelmill.engine import LocalEngine
 from labelmill.exceptions import LabelingFunctionError
-from labelmill.features import Featurizer, HashingTextFeaturizer
+from labelmill.features import Featurizer
 from tests.pipeline.conftest import RULES_YAML, _make
 
 

@@ -71,12 +71,14 @@ def test_empty_scheduler_address():
 def test_scheduler_without_workers():
     from distributed import LocalCluster
 
-    with LocalCluster(n_workers=0, processes=False, dashboard_address=None) as cluster:
-        with pytest.raises(
+    with (
+        LocalCluster(n_workers=0, processes=False, dashboard_address=None) as cluster,
+        pytest.raises(
             ConfigError,
             match=r"has no worker \(none joined within 1 s.*Start workers with: dask worker ",
-        ):
-            connect_dask(cluster.scheduler_address, timeout=1)
+        ),
+    ):
+        connect_dask(cluster.scheduler_address, timeout=1)
 
 
 def test_dask_not_installed(monkeypatch):

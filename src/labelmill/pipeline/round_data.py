@@ -166,7 +166,7 @@ def sparse_votes(votes: Iterable[tuple[int, int, int]], n: int, m: int) -> sp.cs
     return L
 
 
-def voted_columns(L: np.ndarray | sp.csr_matrix, i: int) -> np.ndarray:
+def voted_columns(L: Any, i: int) -> np.ndarray:
     """Columns (sources) that voted on row ``i`` of a dense or CSR vote matrix, in order."""
     if sp.issparse(L):
         return np.asarray(L.indices[L.indptr[i] : L.indptr[i + 1]])

@@ -46,10 +46,13 @@ MAX_WEAK_ROWS = 20_000
 
 
 def aggregate(
-    L: np.ndarray, k: int, seed: int, kinds: list[str] | None = None
+    L: Any, k: int, seed: int, kinds: list[str] | None = None
 ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     """Posteriors of the label model over the votes ``L``, which items any source covers,
     and a description of the aggregator.
+
+    ``L`` is the ``(n, m)`` int array (-1 = abstain) or a CSR matrix of ``label + 1``
+    (:func:`labelmill.pipeline.round_data.sparse_votes`); both give the same result.
 
     ``kinds`` (one source kind per column) tells rules from people and models: a person or
     a model abstains because an item was not put to them, so their abstaining says nothing
@@ -238,7 +241,7 @@ def stopping_verdict(
 
 
 def check_trainable(
-    schema: Schema, human: np.ndarray, L: np.ndarray, trusted: np.ndarray, covered: np.ndarray
+    schema: Schema, human: np.ndarray, L: Any, trusted: np.ndarray, covered: np.ndarray
 ) -> None:
     """Raise :class:`RoundError` unless people's labels and votes name two classes."""
     cast = (L.data - 1) if sp.issparse(L) else L[L >= 0]
