@@ -197,3 +197,27 @@ def test_cli_run_with_an_unreachable_scheduler(tmp_path):
     result = CliRunner().invoke(cli, ["run", folder, "--scheduler", "tcp://127.0.0.1:9"])
     assert result.exit_code == 1
     assert "pass --engine dask (engine='dask')" in result.output
+
+
+def test_python_rules_from_a_file_run_on_worker_processes(tmp_path, processes_engine):
+    """The rule file is not importable on a worker: its functions travel by value."""
+    project, truth = _make(tmp_path / "py", n=60, seed=2)
+    rules = tmp_path / "py_rules_for_workers.py"
+    rules.write_text(
+        "from labelmill.lf import labeling_function\n\n"
+        "@labeling_function()\n"
+        "def says_free(x):\n"
+        "    return 0 if 'free' in x.text or 'cash' in x.text else -1\n\n"
+        "@labeling_function()\n"
+        "def says_lunch(x):\n"
+        "    return 1 if 'lunch' in x.text or 'meeting' in x.text else -1\n"
+    )
+    project.register_rules(rules)
+    project.import_items(  # new items: the round applies the rules to them on the workers
+        pd.DataFrame({"id": ["new1", "new2"], "text": ["free cash", "lunch meeting"]}),
+        id_column="id",
+    )
+    project.run_round(engine=processes_engine)
+    frame = project.to_frame().set_index("id")
+    assert frame.loc["new1", "label"] == "spam" and frame.loc["new2", "label"] == "ham"
+    project.close()

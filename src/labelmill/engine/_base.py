@@ -94,9 +94,13 @@ class Engine(ABC):
     ) -> Iterator[np.ndarray]:
         """The ``(n_rows, n_rules)`` votes of ``rules`` on each frame (-1 = abstain), in
         order. A frame is a pandas DataFrame indexed by item id (errors name the item)."""
+        import cloudpickle
+
         from labelmill.engine._tasks import apply_rules_task
 
-        return self.map(apply_rules_task, frames, shared=(list(rules), cardinality))
+        # by value: functions of a rule file are not importable on a worker
+        blob = cloudpickle.dumps(list(rules))
+        return self.map(apply_rules_task, frames, shared=(blob, cardinality))
 
     def featurize(self, featurizer: Any, payload_parts: Iterable[Sequence[Any]]) -> Iterator[Any]:
         """A :class:`~labelmill.features.FeatureBatch` per list of payloads, in order."""

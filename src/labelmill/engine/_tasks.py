@@ -20,17 +20,20 @@ _RESIDENT = "_labelmill_featurizers"
 _RESIDENT_LOCK = "_labelmill_featurizers_lock"
 
 
-def apply_rules_task(frame: Any, rules: list[Any], cardinality: int) -> np.ndarray:
-    """Votes of every rule on one frame, ``(len(frame), len(rules))``, -1 = abstain.
+def apply_rules_task(frame: Any, rules: bytes, cardinality: int) -> np.ndarray:
+    """Votes of every rule (a cloudpickled list) on one frame, ``(len(frame), len(rules))``,
+    -1 = abstain.
 
     Raises
     ------
     LabelingFunctionError, InputError
         As :func:`labelmill.lf.apply_lfs` (naming the rule and the item).
     """
+    import cloudpickle
+
     from labelmill.lf import apply_lfs
 
-    return np.asarray(apply_lfs(rules, frame, cardinality=cardinality))
+    return np.asarray(apply_lfs(cloudpickle.loads(rules), frame, cardinality=cardinality))
 
 
 def featurize_task(payloads: Sequence[Any], featurizer: Any) -> Any:
