@@ -101,8 +101,8 @@ class DaskEngine(Engine):
         pending: deque[Any] = deque()
         try:
             for part in parts:
-                data = client.scatter([part], hash=False)[0]
-                pending.append(client.submit(func, data, *sent, pure=False))
+                data = client.scatter([_Boxed(part)], hash=False)[0]
+                pending.append(client.submit(_unboxed, func, data, *sent, pure=False))
                 if len(pending) >= window:
                     yield pending.popleft().result()
             while pending:
@@ -119,6 +119,27 @@ class DaskEngine(Engine):
 
     def __repr__(self) -> str:
         return f"DaskEngine(scheduler={self.client.scheduler.address!r})"
+
+
+class _Boxed:
+    """A partition sent as one pickled object. Dask serializes a bare list (of payloads)
+    element by element: 16,384 short texts took 4.7 s to scatter that way, against
+    milliseconds as one object."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __getstate__(self) -> tuple[Any]:
+        return (self.value,)  # never falsy: __setstate__ always runs
+
+    def __setstate__(self, state: tuple[Any]) -> None:
+        (self.value,) = state
+
+
+def _unboxed(func: Callable[..., Any], box: _Boxed, *shared: Any) -> Any:
+    return func(box.value, *shared)
 
 
 def connect_dask(address: str, *, timeout: float = 10.0) -> DaskEngine:
