@@ -347,10 +347,10 @@ class Project:
         from labelmill.engine import open_engine
         from labelmill.pipeline import run_round
 
-        self.save_settings(
-            target_accuracy=target_accuracy, confidence=confidence, strategy=strategy
-        )
-        with open_engine(engine, scheduler=scheduler) as runner:
+        with open_engine(engine, scheduler=scheduler) as runner:  # reachable: then save
+            self.save_settings(
+                target_accuracy=target_accuracy, confidence=confidence, strategy=strategy
+            )
             return run_round(
                 self.store,
                 self.schema,

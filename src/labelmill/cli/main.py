@@ -728,13 +728,13 @@ def run(
     --target-accuracy, --confidence and --strategy change the project's settings (saved in
     labelmill.yaml): the review queue sizes the blind audit for the same target.
     """
-    with open_project(project, db_url) as opened:
+    with open_project(project, db_url) as opened, round_engine(engine, scheduler) as runner:
         changed = opened.save_settings(
             target_accuracy=target_accuracy, confidence=confidence, strategy=strategy
         )
         for name, (old, new) in changed.items():
             click.echo(f"Setting {name}: {old} -> {new} (saved in labelmill.yaml).")
-        with round_engine(engine, scheduler) as runner, stage_progress() as progress:
+        with stage_progress() as progress:
             result = opened.run_round(progress=progress, actor="cli", engine=runner)
     click.echo(f"Round {result.round_id} done.")
     for line in result.summary():
