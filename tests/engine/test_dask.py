@@ -221,3 +221,89 @@ def test_python_rules_from_a_file_run_on_worker_processes(tmp_path, processes_en
     frame = project.to_frame().set_index("id")
     assert frame.loc["new1", "label"] == "spam" and frame.loc["new2", "label"] == "ham"
     project.close()
+
+
+def test_features_failing_on_workers_fail_the_round_naming_the_item(tmp_path, threads_engine):
+    from PIL import Image
+
+    from labelmill import Project
+    from labelmill.exceptions import RoundError
+
+    root = tmp_path / "imgs"
+    for cls in ("a", "b"):
+        (root / cls).mkdir(parents=True)
+        for i in range(6):
+            value = 30 if cls == "a" else 220
+            Image.fromarray(np.full((8, 8), value + i, np.uint8)).save(root / cls / f"{i}.png")
+    project = Project.init(
+        tmp_path / "img",
+        classes=["a", "b"],
+        data_type="image",
+        settings={"featurizer": {"method": "pixels", "image_size": 8}},
+    )
+    project.import_items(root)
+    (root / "a" / "3.png").write_bytes(b"corrupted after import")
+    with pytest.raises(RoundError, match=r"Features could not be computed for 1 item\(s\) .*3"):
+        project.run_round(engine=threads_engine)
+    project.close()
+
+
+def test_a_simulation_on_dask_gives_the_local_curve(tmp_path, threads_engine):
+    curves = []
+    for name, engine in (("local", "local"), ("dask", threads_engine)):
+        project, _ = _make(tmp_path / name, n=120, seed=0)
+        rules = tmp_path / name / "rules.yaml"
+        rules.write_text(RULES_YAML)
+        project.register_rules(rules)
+        curve = project.simulate(oracle_column="truth", budget=40, batch_size=20, engine=engine)
+        curves.append(
+            [
+                (r.human_labels, r.audit_labels, r.auto_share, r.accuracy_all_true, r.strategy)
+                for r in curve
+            ]
+        )
+        project.close()
+    assert curves[0] == curves[1] and len(curves[0]) == 3
+
+
+class PickyFeaturizer(CountingFeaturizer):
+    """Fails on the payload "bad"."""
+
+    name = "picky"
+
+    def _featurize(self, items):
+        X, _ = super()._featurize(items)
+        return X, {i: "bad payload" for i, t in enumerate(items) if t == "bad"}
+
+
+def test_engine_featurization_equals_the_cache_pass(tmp_path, threads_engine, monkeypatch):
+    """Cached, missing, repeated and failing items come out as get_or_compute gives them."""
+    import labelmill.pipeline.round_data as round_data
+    from labelmill.features import FeatureCache
+
+    monkeypatch.setattr(round_data, "FEATURE_PART_ROWS", 3)
+    texts = ["aa", "b", "aa", "bad", "cccc", "b", "dd", "bad"]
+    hashes = [f"h-{t}" for t in texts]
+    featurizer = PickyFeaturizer().fit([])
+    FeatureCache(tmp_path / "a").put(featurizer.version, ["h-b"], np.full((1, 2), 7.0))
+
+    def payloads(positions):
+        return [texts[i] for i in positions]
+
+    seen = []
+    ours = round_data._featurize_on(
+        threads_engine,
+        FeatureCache(tmp_path / "a"),
+        featurizer,
+        hashes,
+        payloads,
+        lambda done, total: seen.append((done, total)),
+    )
+    FeatureCache(tmp_path / "b").put(featurizer.version, ["h-b"], np.full((1, 2), 7.0))
+    theirs = FeatureCache(tmp_path / "b").get_or_compute(featurizer, hashes, payloads)
+    np.testing.assert_array_equal(ours.X, theirs.X)
+    np.testing.assert_array_equal(ours.failed, theirs.failed)
+    assert ours.reasons == theirs.reasons == {3: "bad payload", 7: "bad payload"}
+    assert seen[-1] == (4, 4)  # aa, bad, cccc, dd: each distinct missing hash once
+    cached, found = FeatureCache(tmp_path / "a").get(featurizer.version, ["h-aa", "h-bad"])
+    assert found.tolist() == [True, False]  # failed items are not cached

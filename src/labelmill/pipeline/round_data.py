@@ -216,9 +216,10 @@ def load_features(
 
     if progress is not None:
         progress(0, n)
-    if engine is not None and engine.name != "local":
-        _featurize_missing(engine, cache, featurizer, data.hashes, payloads, computed)
-    batch = cache.get_or_compute(featurizer, data.hashes, payloads, progress=computed)
+    if engine is None or engine.name == "local":
+        batch = cache.get_or_compute(featurizer, data.hashes, payloads, progress=computed)
+    else:
+        batch = _featurize_on(engine, cache, featurizer, data.hashes, payloads, computed)
     if progress is not None:
         progress(n, n)
     if batch.failed.any():
@@ -236,25 +237,31 @@ def load_features(
     return np.asarray(batch.X, dtype=np.float32), featurizer.version
 
 
-def _featurize_missing(
+def _featurize_on(
     engine: Engine,
     cache: Any,
     featurizer: Any,
     hashes: list[str],
     payloads: Callable[[np.ndarray], list[Any]],
     progress: Callable[[int, int], None],
-) -> None:
-    """Featurize the items whose vectors the cache lacks (one per distinct hash) as engine
-    tasks, and add the vectors to the cache. Failed items are left out: the cache's own
-    pass computes them again here and reports why they fail."""
+) -> Any:
+    """What ``cache.get_or_compute`` does, with the missing items (one per distinct content
+    hash) featurized as engine tasks: cached vectors are read once, computed ones added to
+    the cache as each partition comes back; failed items are not cached."""
+    from labelmill.features import FeatureBatch
+
     version = featurizer.version
-    _, found = cache.get(version, hashes)
+    X, found = cache.get(version, hashes)
+    n = len(hashes)
+    failed = np.zeros(n, dtype=bool)
+    reasons: dict[int, str] = {}
     missing = np.flatnonzero(~found)
     if missing.size == 0:
-        return
-    keys = np.asarray(hashes, dtype=object)[missing]
-    _, first = np.unique(keys.astype(str), return_index=True)
-    todo = missing[np.sort(first)]
+        return FeatureBatch(X, failed, reasons)
+    keys = np.asarray(hashes, dtype=object)[missing].astype(str)
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")  # compute in item order
+    todo = missing[first[order]]
     parts = [todo[a : a + FEATURE_PART_ROWS] for a in range(0, todo.size, FEATURE_PART_ROWS)]
 
     def read() -> Iterator[list[Any]]:
@@ -263,11 +270,27 @@ def _featurize_missing(
 
     done = 0
     for positions, batch in zip(parts, engine.featurize(featurizer, read()), strict=True):
+        if X.shape[1] == 0 and batch.X.shape[1]:  # nothing was cached
+            X = np.zeros((n, batch.X.shape[1]), dtype=np.float32)
+        X[positions] = batch.X
+        failed[positions] = batch.failed
+        for j, why in batch.reasons.items():
+            reasons[int(positions[j])] = why
         ok = ~batch.failed
         if ok.any():
             cache.put(version, [hashes[i] for i in positions[ok]], batch.X[ok])
         done += positions.size
         progress(done, int(todo.size))
+    representative = first[np.asarray(inverse).reshape(-1)]  # into missing
+    copies = missing != missing[representative]  # repeated hashes take their first's row
+    if copies.any():
+        src = missing[representative[copies]]
+        X[missing[copies]] = X[src]
+        failed[missing[copies]] = failed[src]
+        for dst, s in zip(missing[copies].tolist(), src.tolist(), strict=True):
+            if s in reasons:
+                reasons[dst] = reasons[s]
+    return FeatureBatch(X, failed, reasons)
 
 
 def write_round(
