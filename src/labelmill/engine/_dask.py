@@ -199,4 +199,7 @@ def start_local_cluster(*, n_workers: int = 2, processes: bool = True) -> DaskEn
         silence_logs=logging.ERROR,
     )
     client = distributed.Client(cluster, set_as_default=False)
+    logger.info(
+        "started a local Dask cluster of %d workers at %s", n_workers, cluster.scheduler_address
+    )
     return DaskEngine(client, cluster=cluster)
