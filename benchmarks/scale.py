@@ -3,7 +3,7 @@
 Run from the repository root (one command; both engines, one after the other):
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/scale.py [--n 1000000] [--workers 2] \\
-        [--n-features 256] [--engines local,dask] [--out docs/bench/scale.md]
+        [--n-features 256] [--engines local,dask] [--round-items 200000] [--out FILE]
 
 What runs, on ``--n`` synthetic texts (seeded words of a spam/ham vocabulary and filler,
 3 to 20 words each), with each engine in turn:
@@ -25,6 +25,10 @@ reading, writing labels) is not part of this benchmark (see round_throughput.py)
 Memory: the resident set size (psutil) of the driver and of every worker process,
 sampled every 50 ms, its peak per stage. The dask engine's results are checked against the
 local engine's (votes, features, probabilities).
+
+``--round-items M`` adds one whole round per engine through a SQLite project of M texts
+(rules registered before the import, so the round applies them): import, then the round's
+own stage times, and a check that both rounds wrote the same labels.
 """
 
 from __future__ import annotations
@@ -192,6 +196,68 @@ def run_engine(engine: Any, texts: list[str], n_features: int) -> dict[str, Any]
     return out
 
 
+def run_rounds(n: int, engines: dict[str, Any], n_features: int) -> str:
+    """A whole round through the store, once per engine on its own copy of one project:
+    rules registered first, then ``n`` texts imported, so the round applies the rules,
+    featurizes and predicts every item on the engine. Returns a markdown table."""
+    import tempfile
+
+    from labelmill import Project
+
+    texts, truth = synthetic_texts(n, seed=1)
+    frame = pd.DataFrame({"id": [f"t{i}" for i in range(n)], "text": texts})
+    rules_yaml = "rules:\n" + "".join(
+        f"  - {{name: {r.name}, kind: {r.kind}, "
+        + (
+            f"keywords: [{r.params['keywords'][0]}]"
+            if r.kind == "keywords"
+            else f"pattern: '{r.params['pattern']}'"
+        )
+        + f", label: {['spam', 'ham'][int(r.params['label'])]}}}\n"
+        for r in build_rules()
+    )
+    seconds: dict[str, dict[str, float]] = {}
+    labels = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, engine in engines.items():
+            project = Project.init(
+                Path(tmp) / name,
+                classes=["spam", "ham"],
+                settings={"featurizer": {"kind": "hashing", "n_features": n_features}},
+            )
+            (Path(tmp) / "rules.yaml").write_text(rules_yaml)
+            project.register_rules(Path(tmp) / "rules.yaml")
+            start = time.perf_counter()
+            project.import_items(frame, id_column="id")
+            import_s = time.perf_counter() - start
+            start = time.perf_counter()
+            result = project.run_round(engine=engine)
+            total = time.perf_counter() - start
+            seconds[name] = {"import": import_s, **result.seconds, "round (wall)": total}
+            labels[name] = project.to_frame()[["id", "label", "status", "confidence"]]
+            project.close()
+            print(f"  {name:5} round on {n:,} items: {total:.1f} s", flush=True)
+    if len(labels) == 2:
+        a, b = labels.values()
+        pd.testing.assert_frame_equal(a, b)
+        print("the two rounds wrote the same labels, statuses and confidences")
+    names = list(engines)
+    lines = [
+        f"#### A whole round through the store: {n:,} texts (SQLite), rules applied, "
+        "featurized and predicted in the round (workers' imports done before)",
+        "",
+        "| stage | " + " | ".join(f"{e} s | {e} items/s" for e in names) + " |",
+        "|---|" + "---:|---:|" * len(names),
+    ]
+    for stage in seconds[names[0]]:
+        cells = []
+        for e in names:
+            v = seconds[e].get(stage, float("nan"))
+            cells.append(f"{v:.2f} | {n / v:,.0f}" if v >= 0.01 else f"{v:.2f} | -")
+        lines.append(f"| {stage} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def _warm_up() -> None:
     """Import what the stage tasks use, once per worker (a round's first tasks pay this)."""
     from sklearn.feature_extraction.text import HashingVectorizer  # noqa: F401
@@ -256,6 +322,13 @@ def main() -> None:
     ap.add_argument("--engines", default="local,dask")
     ap.add_argument("--out", type=Path, default=None, help="append the markdown table here")
     ap.add_argument("--note", default="", help="a sentence added under the table's title")
+    ap.add_argument(
+        "--round-items",
+        type=int,
+        default=0,
+        help="also run one whole round (import, rules, features, model) of this many items "
+        "through a SQLite project with each engine",
+    )
     args = ap.parse_args()
 
     from labelmill.engine import LocalEngine, start_local_cluster
@@ -283,6 +356,7 @@ def main() -> None:
             results[name] = run_engine(engine, texts, args.n_features)
             if name != "local":
                 results[name]["start_s"] = (round(started, 1), round(warm, 1))
+
     if {"local", "dask"} <= set(results):
         a, b = results["local"], results["dask"]
         assert (a["votes"] != b["votes"]).nnz == 0, "votes differ between engines"
@@ -290,6 +364,21 @@ def main() -> None:
         assert np.abs(a["proba"] - b["proba"]).max() <= 1e-9, "probabilities differ"
         print("dask results equal the local engine's (votes, features, probabilities)")
     table = markdown(args.n, args.n_features, args.workers, results, args.note)
+    if args.round_items:
+        engines = {
+            name: LocalEngine()
+            if name == "local"
+            else start_local_cluster(n_workers=args.workers, processes=True)
+            for name in args.engines.split(",")
+        }
+        for engine in engines.values():
+            if engine.name == "dask":
+                engine.client.run(_warm_up)
+        try:
+            table += "\n" + run_rounds(args.round_items, engines, args.n_features)
+        finally:
+            for engine in engines.values():
+                engine.close()
     print(table)
     if args.out is not None:
         with open(args.out, "a", encoding="utf-8") as fh:
