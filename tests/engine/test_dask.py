@@ -307,3 +307,19 @@ def test_engine_featurization_equals_the_cache_pass(tmp_path, threads_engine, mo
     assert seen[-1] == (4, 4)  # aa, bad, cccc, dd: each distinct missing hash once
     cached, found = FeatureCache(tmp_path / "a").get(featurizer.version, ["h-aa", "h-bad"])
     assert found.tolist() == [True, False]  # failed items are not cached
+
+
+def test_cli_simulate_on_dask(tmp_path):
+    from labelmill.cli.main import cli
+
+    project, _ = _project(tmp_path, "sim")
+    folder = str(project.path)
+    project.close()
+    result = CliRunner().invoke(
+        cli,
+        ["simulate", folder, "--oracle-column", "truth", "--budget", "20", "--batch-size", "20"]
+        + ["--engine", "dask"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "Starting a local Dask cluster (2 workers)" in result.output
+    assert "2 rounds" in result.output
