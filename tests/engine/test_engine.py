@@ -100,3 +100,15 @@ def test_bad_local_cluster_size(n_workers):
 def test_bad_score_name():
     with pytest.raises(ConfigError, match="'score' parameter of LocalEngine.predict_and_score"):
         LocalEngine().predict_and_score(None, np.zeros((2, 2)), score="random")
+
+
+def test_connect_to_a_running_scheduler_and_leave_it_running():
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster:
+        engine = make_engine("dask", scheduler=cluster.scheduler_address)
+        assert engine.name == "dask" and engine.n_workers == 1
+        assert "Dask scheduler at " in engine.describe() and "1 worker(s)" in engine.describe()
+        assert list(engine.map(np.add, [1, 2], shared=(1,))) == [2, 3]
+        engine.close()  # closes its own client only
+        assert cluster.status.name == "running"
