@@ -30,6 +30,7 @@ from labelmill.store import Store
 if TYPE_CHECKING:
     import pandas as pd
 
+    from labelmill.engine import Engine
     from labelmill.ingest import RemovalReport
     from labelmill.pipeline import CurveRow, RoundResult
     from labelmill.pipeline.checks import CheckRun
@@ -325,31 +326,40 @@ class Project:
         strategy: str | None = None,
         progress: Callable[[str, float], None] | None = None,
         actor: str = "library",
+        engine: str | Engine = "local",
+        scheduler: str | None = None,
     ) -> RoundResult:
         """Run one labeling round (see :mod:`labelmill.pipeline.round`).
 
         ``target_accuracy``, ``confidence`` and ``strategy``, when given, become the
         project's settings first (saved in ``labelmill.yaml``): the guarantee and the size
         of the audit sample are the project's, so the review queue follows them too.
+        ``engine`` (``"local"``, ``"dask"`` or an :class:`~labelmill.engine.Engine`) runs
+        rules, featurization, inference and scoring; ``"dask"`` connects to
+        ``scheduler`` or, without one, starts a local cluster for this call (see
+        :func:`labelmill.engine.make_engine`).
 
         Raises
         ------
         RoundError
             With the reason; the round is recorded as failed, earlier rounds untouched.
         """
+        from labelmill.engine import open_engine
         from labelmill.pipeline import run_round
 
-        self.save_settings(
-            target_accuracy=target_accuracy, confidence=confidence, strategy=strategy
-        )
-        return run_round(
-            self.store,
-            self.schema,
-            self.settings,
-            feature_dir=self.feature_dir,
-            progress=progress,
-            actor=actor,
-        )
+        with open_engine(engine, scheduler=scheduler) as runner:  # reachable: then save
+            self.save_settings(
+                target_accuracy=target_accuracy, confidence=confidence, strategy=strategy
+            )
+            return run_round(
+                self.store,
+                self.schema,
+                self.settings,
+                feature_dir=self.feature_dir,
+                progress=progress,
+                actor=actor,
+                engine=runner,
+            )
 
     def simulate(
         self,
@@ -364,10 +374,14 @@ class Project:
         confidence: float | None = None,
         out: str | os.PathLike[str] | None = None,
         echo: Callable[[CurveRow], None] | None = None,
+        engine: str | Engine = "local",
+        scheduler: str | None = None,
     ) -> list[CurveRow]:
         """Rounds with a simulated reviewer answering from ``oracle_column``, with the
         project's settings overridden for the simulation only (nothing is saved); see
-        :func:`labelmill.pipeline.simulate`."""
+        :func:`labelmill.pipeline.simulate`. ``engine`` and ``scheduler`` as for
+        :meth:`run_round` (one engine serves every round of the simulation)."""
+        from labelmill.engine import open_engine
         from labelmill.pipeline import simulate
 
         settings = self.settings.replace(
@@ -378,17 +392,19 @@ class Project:
             target_accuracy=target_accuracy,
             confidence=confidence,
         )
-        return simulate(
-            self.store,
-            self.schema,
-            settings,
-            oracle_column=oracle_column,
-            budget=budget,
-            feature_dir=self.feature_dir,
-            audit_minimum=_audit_minimum,
-            out=out,
-            echo=echo,
-        )
+        with open_engine(engine, scheduler=scheduler) as runner:
+            return simulate(
+                self.store,
+                self.schema,
+                settings,
+                oracle_column=oracle_column,
+                budget=budget,
+                feature_dir=self.feature_dir,
+                audit_minimum=_audit_minimum,
+                out=out,
+                echo=echo,
+                engine=runner,
+            )
 
     def check(self, *, n_folds: int = 5) -> CheckRun:
         """Label issues and consistency checks over the current labels (see

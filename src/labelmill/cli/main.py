@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from labelmill import __version__
+from labelmill.cli.engine_options import engine_options, round_engine
 from labelmill.enums import Status, Strategy
 from labelmill.exceptions import LabelmillError
 
@@ -711,12 +712,15 @@ def _print_analysis(result: dict[str, Any], confidence: float, as_json: bool) ->
     default=None,
     help="Active-learning strategy ordering the review queue (default: the project's).",
 )
+@engine_options
 @DB_OPTION
 def run(
     project: str,
     target_accuracy: float | None,
     confidence: float | None,
     strategy: str | None,
+    engine: str,
+    scheduler: str | None,
     db_url: str | None,
 ) -> None:
     """Run a labeling round: rules, aggregate, featurize, train, calibrate, route.
@@ -724,14 +728,14 @@ def run(
     --target-accuracy, --confidence and --strategy change the project's settings (saved in
     labelmill.yaml): the review queue sizes the blind audit for the same target.
     """
-    with open_project(project, db_url) as opened:
+    with open_project(project, db_url) as opened, round_engine(engine, scheduler) as runner:
         changed = opened.save_settings(
             target_accuracy=target_accuracy, confidence=confidence, strategy=strategy
         )
         for name, (old, new) in changed.items():
             click.echo(f"Setting {name}: {old} -> {new} (saved in labelmill.yaml).")
         with stage_progress() as progress:
-            result = opened.run_round(progress=progress, actor="cli")
+            result = opened.run_round(progress=progress, actor="cli", engine=runner)
     click.echo(f"Round {result.round_id} done.")
     for line in result.summary():
         click.echo(f"  {line}")
@@ -877,6 +881,7 @@ def stage_progress(echo: Callable[[str], None] | None = None) -> Iterator[Any]:
     "first round; its folder must exist).",
 )
 @click.option("--overwrite", is_flag=True, help="Replace --out if it exists.")
+@engine_options
 @DB_OPTION
 def simulate(
     project: str,
@@ -890,6 +895,8 @@ def simulate(
     confidence: float | None,
     out: str | None,
     overwrite: bool,
+    engine: str,
+    scheduler: str | None,
     db_url: str | None,
 ) -> None:
     """Run rounds with a simulated reviewer answering from --oracle-column.
@@ -902,11 +909,15 @@ def simulate(
         from labelmill.data.writers import check_output_path
 
         check_output_path(out, overwrite=overwrite)
-    with open_project(project, db_url) as opened:
+    with ExitStack() as stack:
+        opened = stack.enter_context(open_project(project, db_url))
         opened.check_oracle(oracle_column)
-        with item_progress("featurizing items") as progress:
-            opened.featurize(progress=progress)
+        runner = stack.enter_context(round_engine(engine, scheduler))
+        if runner.name == "local":  # the dask engine featurizes in the first round
+            with item_progress("featurizing items") as progress:
+                opened.featurize(progress=progress)
         curve = opened.simulate(
+            engine=runner,
             oracle_column=oracle_column,
             budget=budget,
             batch_size=batch_size,

@@ -289,9 +289,9 @@ class LabelModel(BaseLabelModel):
         gold_f = gold[rows] if gold is not None else None
 
         rep = duplicate_groups(Vs)
-        if checked.dense is not None and len(rows) < n:  # confirm on all items
+        if len(rows) < n:  # confirm on all items, dense or sparse alike
             for j in np.flatnonzero(rep != np.arange(m)):
-                if not np.array_equal(checked.dense[:, j], checked.dense[:, rep[j]]):
+                if checked.same_column(int(j), int(rep[j])) is False:
                     rep[j] = j
         unique = np.flatnonzero(rep == np.arange(m))
         self.duplicate_of_ = rep

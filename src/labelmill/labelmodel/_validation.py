@@ -196,6 +196,17 @@ class CheckedLabels:
         out[self.sparse[0]] = True
         return out
 
+    def same_column(self, a: int, b: int) -> bool | None:
+        """Whether sources ``a`` and ``b`` cast the same votes on every item (None: not
+        known without building the matrix, for a VoteMatrix passed in)."""
+        if self.dense is not None:
+            return bool(np.array_equal(self.dense[:, a], self.dense[:, b]))
+        if self.sparse is None:
+            return None
+        r, c, v = self.sparse
+        in_a, in_b = c == a, c == b
+        return bool(np.array_equal(r[in_a], r[in_b]) and np.array_equal(v[in_a], v[in_b]))
+
     def votes(self, rows: np.ndarray | None = None) -> VoteMatrix:
         """The vote indicator of all items, or of ``rows`` (sorted indices) only."""
         n, m, k = self.n, self.m, self.k

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from labelmill.engine import Engine, LocalEngine
 from labelmill.enums import Stage, Status
 from labelmill.exceptions import LabelmillError, RoundError
 from labelmill.pipeline import steps
@@ -64,6 +65,7 @@ def run_round(
     feature_dir: Path,
     progress: Callable[[str, float], None] | None = None,
     actor: str = "library",
+    engine: Engine | None = None,
 ) -> RoundResult:
     """Run one labeling round; see the module docstring.
 
@@ -77,6 +79,9 @@ def run_round(
         Called with ``(stage, fraction done)`` as each stage starts.
     actor : str
         Who started the round (recorded).
+    engine : Engine, optional
+        Where rules, featurization, inference and scoring run over partitions of items
+        (:mod:`labelmill.engine`); default this process. The result does not depend on it.
 
     Raises
     ------
@@ -90,7 +95,9 @@ def run_round(
                 "A round of this project is already running (in another process or server); "
                 "wait for it to finish, then run again."
             )
-        return _guarded(store, schema, settings, feature_dir, progress, actor)
+        return _guarded(
+            store, schema, settings, feature_dir, progress, actor, engine or LocalEngine()
+        )
 
 
 def _guarded(
@@ -100,11 +107,13 @@ def _guarded(
     feature_dir: Path,
     progress: Callable[[str, float], None] | None,
     actor: str,
+    engine: Engine,
 ) -> RoundResult:
     """One round, with the project's round lock held (no other round runs)."""
-    record = RoundRecord(store, {**settings.to_dict(), "actor": actor}, progress)
+    params = {**settings.to_dict(), "actor": actor, "engine": engine.name}
+    record = RoundRecord(store, params, progress)
     try:
-        return _run(store, schema, settings, feature_dir, record)
+        return _run(store, schema, settings, feature_dir, record, engine)
     except LabelmillError as exc:
         record.fail(str(exc))
         if isinstance(exc, RoundError):
@@ -121,6 +130,7 @@ def _run(
     settings: ProjectSettings,
     feature_dir: Path,
     record: RoundRecord,
+    engine: Engine,
 ) -> RoundResult:
     if schema.multilabel:
         raise RoundError(
@@ -129,10 +139,10 @@ def _run(
         )
     k, seed = schema.cardinality, settings.seed
     record.stage(Stage.RULES)
-    rule_versions = apply_registered_rules(store, schema, settings)
+    rule_versions = apply_registered_rules(store, schema, settings, engine=engine)
 
     record.stage(Stage.LOAD)
-    data = load_round_data(store)
+    data = load_round_data(store, sparse="auto")
     if len(data) == 0:
         raise RoundError("The project has no items; import some first (labelmill import).")
 
@@ -153,7 +163,7 @@ def _run(
 
     record.stage(Stage.FEATURIZE)
     X, featurizer_version = load_features(
-        store, schema, settings, data, feature_dir, progress=record.advance
+        store, schema, settings, data, feature_dir, progress=record.advance, engine=engine
     )
 
     record.stage(Stage.TRAIN)
@@ -161,7 +171,7 @@ def _run(
     model.fit(X[rows], Y, sample_weight=weights)
 
     record.stage(Stage.PREDICT)
-    proba = model.predict_proba(X)
+    proba, least_confidence = engine.predict_and_score(model, X, score="least_confidence")
     raw_conf, predicted = proba.max(axis=1), proba.argmax(axis=1)
 
     record.stage(Stage.CALIBRATE)
@@ -185,7 +195,9 @@ def _run(
     status = np.where(trusted & (data.status == Status.UNLABELED), Status.HUMAN, status)
     final = np.where(trusted, data.human, np.where(audited, data.audit, predicted))
 
-    committee = steps.committee_members(settings, X, rows, Y, weights, posterior, covered, k, seed)
+    committee = steps.committee_members(
+        settings, X, rows, Y, weights, posterior, covered, k, seed, predict=engine.predict_proba
+    )
     priority, strategy, bandit_state = steps.order_review_queue(
         settings,
         proba,
@@ -196,6 +208,7 @@ def _run(
         data.state.get("bandit"),
         seed,
         record.id,
+        least_confidence=least_confidence,
     )
     coverage = float(auto.sum()) / max(int(routable.sum()), 1)
     # Coverage only counts once a threshold can be certified at all.

@@ -10,13 +10,15 @@ round's result in one transaction, so a crash mid-round leaves the previous roun
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from array import array
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
+import scipy.sparse as sp
 from sqlalchemy.orm import Session
 
 from labelmill.enums import Queue, Stage, Status
@@ -28,7 +30,11 @@ from labelmill.store.queries import items as item_sql
 from labelmill.store.queries import rounds as round_sql
 from labelmill.store.queries import sources as source_sql
 
+if TYPE_CHECKING:
+    from labelmill.engine import Engine
+
 __all__ = [
+    "DENSE_MAX_CELLS",
     "STATE_KEYS",
     "RoundData",
     "RoundLabels",
@@ -42,6 +48,10 @@ Progress = Callable[[str, float], None]
 #: learner state persisted between rounds (``settings`` table): key -> JSON value
 STATE_KEYS = ("bandit", "stopping", "guarantee")
 _MACHINE = (Status.AUTO, Status.REVIEW)
+#: past this many items x sources, a round keeps its votes sparse (``sparse="auto"``)
+DENSE_MAX_CELLS = 4_000_000
+#: items featurized per engine task
+FEATURE_PART_ROWS = 16_384
 
 
 @dataclass
@@ -54,7 +64,9 @@ class RoundData:
     status: np.ndarray  # object array of status strings
     human: np.ndarray  # class (or -1): review answers and imported gold
     audit: np.ndarray  # class (or -1): blind audit answers
-    L: np.ndarray  # (n, m) votes of rule, model and crowd sources, -1 abstain
+    # (n, m) votes of rule, model and crowd sources: an int array with -1 = abstain, or a
+    # scipy.sparse CSR matrix holding label + 1 (0 = abstain), as the label model reads it
+    L: np.ndarray | sp.csr_matrix
     source_ids: list[int]
     source_kinds: list[str]
     source_versions: dict[str, str]
@@ -74,8 +86,13 @@ class RoundLabels:
     priority: np.ndarray  # review-queue order, higher first
 
 
-def load_round_data(store: Store) -> RoundData:
-    """Read items, people's answers, imported gold, votes and learner state."""
+def load_round_data(store: Store, *, sparse: bool | Literal["auto"] = False) -> RoundData:
+    """Read items, people's answers, imported gold, votes and learner state.
+
+    ``sparse``: keep the vote matrix ``L`` as a CSR matrix of ``label + 1`` (memory grows
+    with the votes cast, not with items x sources); ``"auto"`` does so past
+    :data:`DENSE_MAX_CELLS` cells. False gives the dense int array (-1 = abstain).
+    """
     with store.session() as session:
         rows = item_sql.round_rows(session)
         n = len(rows)
@@ -96,9 +113,16 @@ def load_round_data(store: Store) -> RoundData:
                 human[j] = label
         sources = source_sql.active_sources(session)
         column = {sid: j for j, (sid, *_rest) in enumerate(sources)}
-        L = np.full((n, len(sources)), -1, dtype=np.int64)
-        for item_pk, source_id, label in source_sql.latest_votes(session, list(column)):
-            L[position[item_pk], column[source_id]] = label
+        m = len(sources)
+        votes = source_sql.latest_votes(session, list(column))
+        if sparse is True or (sparse == "auto" and n * m > DENSE_MAX_CELLS):
+            L: np.ndarray | sp.csr_matrix = sparse_votes(
+                ((position[pk], column[sid], label) for pk, sid, label in votes), n, m
+            )
+        else:
+            L = np.full((n, m), -1, dtype=np.int64)
+            for item_pk, source_id, label in votes:
+                L[position[item_pk], column[source_id]] = label
         state = {key: round_sql.get_state(session, key) for key in STATE_KEYS}
     return RoundData(
         pks=pks,
@@ -115,6 +139,40 @@ def load_round_data(store: Store) -> RoundData:
     )
 
 
+def sparse_votes(votes: Iterable[tuple[int, int, int]], n: int, m: int) -> sp.csr_matrix:
+    """The CSR vote matrix (``label + 1``, 0 = abstain) of ``(row, column, label)`` votes in
+    the order cast: a later vote on the same cell supersedes an earlier one, and a later
+    abstain (-1, an undo) empties the cell.
+
+    Examples
+    --------
+    >>> sparse_votes([(0, 0, 1), (1, 1, 0), (0, 0, -1), (2, 0, 0)], 3, 2).toarray().tolist()
+    [[0, 0], [0, 1], [1, 0]]
+    """
+    r, c, v = array("q"), array("q"), array("q")
+    for row, col, label in votes:
+        r.append(row)
+        c.append(col)
+        v.append(label)
+    rows, cols, labels = (
+        np.frombuffer(a, dtype=np.int64) if len(a) else np.zeros(0, np.int64) for a in (r, c, v)
+    )
+    key = rows * max(m, 1) + cols
+    _, first_of_reversed = np.unique(key[::-1], return_index=True)
+    last = key.size - 1 - first_of_reversed
+    last = last[labels[last] >= 0]
+    L = sp.csr_matrix(((labels[last] + 1).astype(np.int32), (rows[last], cols[last])), shape=(n, m))
+    L.sort_indices()
+    return L
+
+
+def voted_columns(L: Any, i: int) -> np.ndarray:
+    """Columns (sources) that voted on row ``i`` of a dense or CSR vote matrix, in order."""
+    if sp.issparse(L):
+        return np.asarray(L.indices[L.indptr[i] : L.indptr[i + 1]])
+    return np.flatnonzero(L[i] >= 0)
+
+
 def load_features(
     store: Store,
     schema: Schema,
@@ -122,11 +180,15 @@ def load_features(
     data: RoundData,
     feature_dir: Path,
     progress: Callable[[int, int], None] | None = None,
+    *,
+    engine: Engine | None = None,
 ) -> tuple[np.ndarray, str]:
     """The feature matrix of every item (through the cache) and the featurizer's version.
 
     ``progress(done, total)`` is called as batches of items are featurized (cached items
-    count as done from the start).
+    count as done from the start). With an ``engine`` other than the local one, the items
+    the cache lacks are featurized as engine tasks of :data:`FEATURE_PART_ROWS` items
+    (payloads read here, a window of partitions at a time) and added to the cache first.
 
     Raises
     ------
@@ -154,7 +216,10 @@ def load_features(
 
     if progress is not None:
         progress(0, n)
-    batch = cache.get_or_compute(featurizer, data.hashes, payloads, progress=computed)
+    if engine is None or engine.name == "local":
+        batch = cache.get_or_compute(featurizer, data.hashes, payloads, progress=computed)
+    else:
+        batch = _featurize_on(engine, cache, featurizer, data.hashes, payloads, computed)
     if progress is not None:
         progress(n, n)
     if batch.failed.any():
@@ -172,6 +237,62 @@ def load_features(
     return np.asarray(batch.X, dtype=np.float32), featurizer.version
 
 
+def _featurize_on(
+    engine: Engine,
+    cache: Any,
+    featurizer: Any,
+    hashes: list[str],
+    payloads: Callable[[np.ndarray], list[Any]],
+    progress: Callable[[int, int], None],
+) -> Any:
+    """What ``cache.get_or_compute`` does, with the missing items (one per distinct content
+    hash) featurized as engine tasks: cached vectors are read once, computed ones added to
+    the cache as each partition comes back; failed items are not cached."""
+    from labelmill.features import FeatureBatch
+
+    version = featurizer.version
+    X, found = cache.get(version, hashes)
+    n = len(hashes)
+    failed = np.zeros(n, dtype=bool)
+    reasons: dict[int, str] = {}
+    missing = np.flatnonzero(~found)
+    if missing.size == 0:
+        return FeatureBatch(X, failed, reasons)
+    keys = np.asarray(hashes, dtype=object)[missing].astype(str)
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")  # compute in item order
+    todo = missing[first[order]]
+    parts = [todo[a : a + FEATURE_PART_ROWS] for a in range(0, todo.size, FEATURE_PART_ROWS)]
+
+    def read() -> Iterator[list[Any]]:
+        for positions in parts:
+            yield payloads(positions)
+
+    done = 0
+    for positions, batch in zip(parts, engine.featurize(featurizer, read()), strict=True):
+        if X.shape[1] == 0 and batch.X.shape[1]:  # nothing was cached
+            X = np.zeros((n, batch.X.shape[1]), dtype=np.float32)
+        X[positions] = batch.X
+        failed[positions] = batch.failed
+        for j, why in batch.reasons.items():
+            reasons[int(positions[j])] = why
+        ok = ~batch.failed
+        if ok.any():
+            cache.put(version, [hashes[i] for i in positions[ok]], batch.X[ok])
+        done += positions.size
+        progress(done, int(todo.size))
+    representative = first[np.asarray(inverse).reshape(-1)]  # into missing
+    copies = missing != missing[representative]  # repeated hashes take their first's row
+    if copies.any():
+        src = missing[representative[copies]]
+        X[missing[copies]] = X[src]
+        failed[missing[copies]] = failed[src]
+        for dst, s in zip(missing[copies].tolist(), src.tolist(), strict=True):
+            if s in reasons:
+                reasons[dst] = reasons[s]
+    return FeatureBatch(X, failed, reasons)
+
+
 def write_round(
     store: Store,
     data: RoundData,
@@ -187,7 +308,6 @@ def write_round(
     conf = rounded.max(axis=1)
     machine = np.flatnonzero(np.isin(labels.status, _MACHINE))
     ids = np.asarray(data.source_ids, dtype=np.int64)
-    voted = data.L >= 0 if data.L.size else np.zeros((len(data), 0), dtype=bool)
     rows = [
         {
             "item_pk": int(data.pks[i]),
@@ -197,7 +317,7 @@ def write_round(
             "posterior": rounded[i].tolist(),
             "round_id": round_id,
             # provenance: the sources that voted on this item (the model is the round's)
-            "sources": ids[voted[i]].tolist() or None,
+            "sources": ids[voted_columns(data.L, int(i))].tolist() or None,
             "priority": float(labels.priority[i]),
             "updated_at": now,
         }

@@ -18,7 +18,7 @@ removed rule is also left out of the rules list.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +36,8 @@ from labelmill.store.queries import sources as source_sql
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from labelmill.engine import Engine
 
 __all__ = [
     "RuleRegistration",
@@ -71,11 +73,13 @@ def register_rules(
     *,
     replace: bool = False,
     actor: str = "library",
+    engine: Engine | None = None,
 ) -> RuleRegistration:
     """Register (or update) the rules of a YAML or Python file and apply them to every item.
 
     Rules registered before from the same file that it no longer has are disabled; with
     ``replace``, every other active rule is disabled too (see the module docstring).
+    ``engine`` runs the rules over the items (default: this process).
 
     Raises
     ------
@@ -93,9 +97,8 @@ def register_rules(
     if dupes:
         raise InputError(f"{file}: rule names must be unique; repeated: {dupes}.")
     # Apply first (outside the transaction): a failing rule or unknown column stops here.
-    frames = list(_frames(store, schema, settings, after_pk=0))
-    votes = _apply(rules, frames, schema)
-    max_pk = int(frames[-1]["__pk"].max()) if frames else 0
+    pks, votes = _apply(rules, _frames(store, schema, settings, after_pk=0), schema, engine)
+    max_pk = int(pks[-1].max()) if pks else 0
     outcome = RuleRegistration()
 
     def work(session: Session) -> None:
@@ -117,7 +120,7 @@ def register_rules(
                 source_id = source_sql.get_or_create_source(
                     session, SourceKind.RULE, rule.name, rule.version, definition=definition
                 )
-            _store_votes(session, source_id, frames, votes[rule.name])
+            _store_votes(session, source_id, pks, votes[rule.name])
             outcome[rule.name] = "updated" if current else ("enabled" if again else "added")
         for source in source_sql.rule_sources(session, active=True):
             if source.name in outcome:
@@ -136,9 +139,13 @@ def register_rules(
 
 
 def apply_registered_rules(
-    store: Store, schema: Schema, settings: ProjectSettings
+    store: Store, schema: Schema, settings: ProjectSettings, *, engine: Engine | None = None
 ) -> dict[str, str]:
-    """Apply every active rule to items it has not seen yet; returns name -> version."""
+    """Apply every active rule to items it has not seen yet; returns name -> version.
+
+    Rules that have seen the same items run together, one engine task per page of items
+    (``engine``: default this process), so keyword rules share one token index.
+    """
     with store.session() as session:
         sources = source_sql.rule_sources(session, active=True)
         last_pk = item_sql.max_item_pk(session)
@@ -146,23 +153,28 @@ def apply_registered_rules(
     stale = [s for s in sources if (s.definition or {}).get("applied_through", 0) < last_pk]
     if not stale:
         return versions
+    groups: dict[int, list[tuple[int, dict[str, Any], Any]]] = {}
     for source in stale:
         definition = dict(source.definition or {})
         rule = _registered_rule(source.name, source.version, definition, schema)
         after = int(definition.get("applied_through", 0))
-        frames = list(_frames(store, schema, settings, after_pk=after))
-        votes = _apply([rule], frames, schema)[rule.name]
-        definition["applied_through"] = last_pk
+        groups.setdefault(after, []).append((source.id, definition, rule))
+    for after, group in sorted(groups.items()):
+        rules = [rule for _, _, rule in group]
+        frames = _frames(store, schema, settings, after_pk=after)
+        pks, votes = _apply(rules, frames, schema, engine)
 
         def work(
             session: Session,
-            source_id: int = source.id,
-            d: dict[str, Any] = definition,
-            f: list[Any] = frames,
-            v: list[Any] = votes,
+            group: list[tuple[int, dict[str, Any], Any]] = group,
+            pks: list[np.ndarray] = pks,
+            votes: dict[str, list[np.ndarray]] = votes,
         ) -> None:
-            _store_votes(session, source_id, f, v)
-            source_sql.set_definition(session, source_id, d)
+            for source_id, definition, rule in group:
+                _store_votes(session, source_id, pks, votes[rule.name])
+                source_sql.set_definition(
+                    session, source_id, {**definition, "applied_through": last_pk}
+                )
 
         store.write(work, retries=0)
     return versions
@@ -275,29 +287,38 @@ def _versions(session: Session, name: str) -> list[Any]:
     return versions
 
 
-def _apply(rules: list[Any], frames: list[pd.DataFrame], schema: Schema) -> dict[str, list[Any]]:
-    """Each rule's votes on each frame: rule name -> one vote column per frame. All rules
-    run in one call per frame, so keyword rules share one token index."""
-    from labelmill.lf import apply_lfs
+def _apply(
+    rules: list[Any], frames: Iterable[pd.DataFrame], schema: Schema, engine: Engine | None
+) -> tuple[list[np.ndarray], dict[str, list[np.ndarray]]]:
+    """Each frame's item pks, and each rule's votes on each frame: (pks per frame, rule name
+    -> one vote column per frame). All rules run in one task per frame, so keyword rules
+    share one token index; frames are read as the engine takes them, so only a window of
+    them is in memory."""
+    from labelmill.engine import LocalEngine
 
-    out: dict[str, list[Any]] = {r.name: [] for r in rules}
-    for frame in frames:
-        # Indexed by item id, so that an error names the item.
-        data = frame.drop(columns=["__pk"]).set_index("__id")
-        L = np.asarray(apply_lfs(rules, data, cardinality=schema.cardinality))
+    pks: list[np.ndarray] = []
+
+    def tasks() -> Iterator[pd.DataFrame]:
+        for frame in frames:
+            pks.append(frame["__pk"].to_numpy())
+            # Indexed by item id, so that an error names the item.
+            yield frame.drop(columns=["__pk"]).set_index("__id")
+
+    out: dict[str, list[np.ndarray]] = {r.name: [] for r in rules}
+    runner = engine if engine is not None else LocalEngine()
+    for L in runner.apply_rules(rules, tasks(), cardinality=schema.cardinality):
         for j, rule in enumerate(rules):
             out[rule.name].append(L[:, j])
-    return out
+    return pks, out
 
 
 def _store_votes(
-    session: Session, source_id: int, frames: list[Any], votes: list[np.ndarray]
+    session: Session, source_id: int, pks: list[np.ndarray], votes: list[np.ndarray]
 ) -> None:
-    for frame, column in zip(frames, votes, strict=True):
+    for frame_pks, column in zip(pks, votes, strict=True):
         hit = np.flatnonzero(column >= 0)
         if hit.size:
-            pks = frame["__pk"].to_numpy()
-            source_sql.insert_votes(session, source_id, pks[hit], column[hit])
+            source_sql.insert_votes(session, source_id, frame_pks[hit], column[hit])
 
 
 def _frames(

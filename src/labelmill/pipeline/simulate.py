@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from labelmill.engine import Engine
 from labelmill.enums import Status
 from labelmill.exceptions import ConfigError, InputError, RoundError
 from labelmill.pipeline.results import RoundResult
@@ -62,6 +63,7 @@ def simulate(
     audit_minimum: Callable[[ProjectSettings], int],
     out: str | os.PathLike[str] | None = None,
     echo: Callable[[CurveRow], None] | None = None,
+    engine: Engine | None = None,
 ) -> list[CurveRow]:
     """Spend ``budget`` simulated human labels, ``settings.batch_size`` per round.
 
@@ -74,6 +76,9 @@ def simulate(
         The audit sample size the threshold policy needs under given settings.
     out : path, optional
         Where to write the learning curve as CSV (checked before the first round).
+    engine : Engine, optional
+        Runs each round's item-parallel work (see :func:`labelmill.pipeline.run_round`);
+        the curve does not depend on it.
 
     Returns the learning curve.
     """
@@ -87,7 +92,7 @@ def simulate(
     while True:
         start = time.perf_counter()
         try:
-            result = run_round(store, schema, settings, feature_dir=feature_dir)
+            result = run_round(store, schema, settings, feature_dir=feature_dir, engine=engine)
         except RoundError:
             if curve or spent >= budget:  # a cold start (no labels yet) may fail; later not
                 raise

@@ -6,10 +6,12 @@ No store access here: :mod:`labelmill.pipeline.round` feeds them what
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from labelmill.enums import SourceKind, Status
 from labelmill.exceptions import RoundError
@@ -44,10 +46,13 @@ MAX_WEAK_ROWS = 20_000
 
 
 def aggregate(
-    L: np.ndarray, k: int, seed: int, kinds: list[str] | None = None
+    L: Any, k: int, seed: int, kinds: list[str] | None = None
 ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     """Posteriors of the label model over the votes ``L``, which items any source covers,
     and a description of the aggregator.
+
+    ``L`` is the ``(n, m)`` int array (-1 = abstain) or a CSR matrix of ``label + 1``
+    (:func:`labelmill.pipeline.round_data.sparse_votes`); both give the same result.
 
     ``kinds`` (one source kind per column) tells rules from people and models: a person or
     a model abstains because an item was not put to them, so their abstaining says nothing
@@ -56,7 +61,10 @@ def aggregate(
     matrix too, so a worker who so far gave one class is not taken for a rule).
     """
     n = L.shape[0]
-    covered = np.asarray((L >= 0).any(axis=1)) if L.size else np.zeros(n, dtype=bool)
+    if sp.issparse(L):  # CSR of label + 1 (round_data.sparse_votes): no stored zeros
+        covered = np.diff(L.indptr) > 0
+    else:
+        covered = np.asarray((L >= 0).any(axis=1)) if L.size else np.zeros(n, dtype=bool)
     posterior = np.full((n, k), 1.0 / k)
     if not covered.any():
         return posterior, covered, {"name": None, "sources": int(L.shape[1])}
@@ -66,7 +74,7 @@ def aggregate(
     if kinds is not None and any(kind != SourceKind.RULE for kind in kinds):
         abstain = np.array(
             [
-                kind == SourceKind.RULE and len(np.unique(L[:, j][L[:, j] >= 0])) <= 1
+                kind == SourceKind.RULE and len(np.unique(_column_votes(L, j))) <= 1
                 for j, kind in enumerate(kinds)
             ]
         )
@@ -74,6 +82,14 @@ def aggregate(
     model.fit(L)
     posterior = model.predict_proba(L)
     return posterior, covered, {"name": repr(model), "sources": int(L.shape[1])}
+
+
+def _column_votes(L: Any, j: int) -> np.ndarray:
+    """The votes cast in column ``j`` of a dense (-1 = abstain) or CSR (label + 1) matrix."""
+    if sp.issparse(L):
+        return np.asarray(L[:, j].data) - 1
+    column = L[:, j]
+    return np.asarray(column[column >= 0])
 
 
 def weak_sample(weak: np.ndarray, seed: int) -> np.ndarray:
@@ -140,10 +156,12 @@ def committee_members(
     covered: np.ndarray,
     k: int,
     seed: int,
+    predict: Callable[[Any, np.ndarray], np.ndarray] | None = None,
 ) -> list[np.ndarray] | None:
     """Committee members besides the end model: the label model's posterior (rules vs model
     disagreement) when rules cover items, else a model fit on a bootstrap of the training
-    rows (``rows``, with targets ``Y`` and ``weights``)."""
+    rows (``rows``, with targets ``Y`` and ``weights``), whose probabilities
+    ``predict(model, X)`` computes (an engine's; default ``model.predict_proba(X)``)."""
     if settings.strategy not in ("auto", "committee"):
         return None
     if covered.any():
@@ -152,7 +170,7 @@ def committee_members(
     sample = rng.choice(rows.size, size=rows.size, replace=True)
     member = end_model(settings, k, seed + 1)
     member.fit(X[rows[sample]], Y[sample], sample_weight=weights[sample])
-    return [member.predict_proba(X)]
+    return [member.predict_proba(X) if predict is None else predict(member, X)]
 
 
 def order_review_queue(
@@ -165,12 +183,15 @@ def order_review_queue(
     bandit_state: dict[str, Any] | None,
     seed: int,
     round_id: int,
+    least_confidence: np.ndarray | None = None,
 ) -> tuple[np.ndarray, dict[str, Any] | None, dict[str, Any] | None]:
     """Review-queue priorities (the strategy's batch first, then the least confident), a
-    description of the choice, and the bandit's new state (None when unchanged)."""
+    description of the choice, and the bandit's new state (None when unchanged).
+    ``least_confidence``: ``1 - max proba`` per item when an engine already scored it."""
     from labelmill.active import StrategyBandit, query
 
-    priority = 1.0 - proba.max(axis=1)  # in [0, 1): least confident first
+    # in [0, 1): least confident first
+    priority = 1.0 - proba.max(axis=1) if least_confidence is None else least_confidence.copy()
     if not pool.any():
         return priority, None, None
     strategy = settings.strategy
@@ -220,10 +241,11 @@ def stopping_verdict(
 
 
 def check_trainable(
-    schema: Schema, human: np.ndarray, L: np.ndarray, trusted: np.ndarray, covered: np.ndarray
+    schema: Schema, human: np.ndarray, L: Any, trusted: np.ndarray, covered: np.ndarray
 ) -> None:
     """Raise :class:`RoundError` unless people's labels and votes name two classes."""
-    classes_seen = set(human[trusted].tolist()) | set(L[L >= 0].tolist())
+    cast = (L.data - 1) if sp.issparse(L) else L[L >= 0]
+    classes_seen = set(human[trusted].tolist()) | set(cast.tolist())
     if not (trusted | covered).any():
         raise RoundError(
             "No item has a label to learn from: no rule voted and nobody answered. Register "
