@@ -335,7 +335,8 @@ def test_hf_export_has_the_rows_and_columns_of_the_other_formats(tmp_path):
     names = loaded.features["label"].names
     rows = loaded.to_list()
     assert [r["id"] for r in rows] == ["a1", "a2", "a3"]
-    assert [None if r["label"] is None else names[r["label"]] for r in rows] == ["spam", "ham", None]
+    labels = [None if r["label"] is None else names[r["label"]] for r in rows]
+    assert labels == ["spam", "ham", None]
     assert [r["status"] for r in rows] == ["gold", "gold", "unlabeled"]
     assert [r["lang"] for r in rows] == ["en", "en", "de"]
     assert rows[0]["sources"] == expected[0]["sources"] and rows[0]["posterior"] == [1.0, 0.0]
