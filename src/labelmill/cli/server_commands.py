@@ -217,10 +217,11 @@ def add(ctx: click.Context, name: str, role: str, password: str | None) -> None:
 
 def _ask_password(name: str) -> str:
     """The password of ``name``: asked twice, hidden, in a terminal; piped in, its first line."""
-    stdin = click.get_text_stream("stdin")
-    if stdin.isatty():
+    import sys
+
+    if sys.stdin is None or sys.stdin.isatty():
         return str(click.prompt(f"Password for {name}", hide_input=True, confirmation_prompt=True))
-    line = stdin.readline().rstrip("\r\n")
+    line = sys.stdin.readline().rstrip("\r\n")
     if not line:
         from labelmill.exceptions import ConfigError
 
