@@ -322,3 +322,33 @@ def test_third_party_progress_bars_are_turned_off_unless_the_user_set_them(monke
 
     assert os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] == "1"  # sentence-transformers' bars
     assert os.environ["HF_DATASETS_DISABLE_PROGRESS_BARS"] == "0"  # the user's choice wins
+
+
+def test_import_hidden_column_keeps_the_truth_from_rules(runner, tmp_path):
+    """Trial: a text or table file's true labels could not be imported hidden (only image
+    class folders could): a rule could read them, reviewers saw them in the item browser."""
+    proj = tmp_path / "p"
+    invoke(runner, "init", proj, "--classes", "spam,ham")
+    data = tmp_path / "in.csv"
+    data.write_text("text,truth,lang\nwin cash,spam,en\nhello there,ham,en\n")
+    result = invoke(runner, "import", proj, data, "--hidden-column", "nope")
+    assert result.exit_code == 1 and "'nope'" in result.output
+    assert "hidden_columns: []" in (proj / "labelmill.yaml").read_text()
+    result = invoke(runner, "import", proj, data, "--hidden-column", "truth")
+    assert result.exit_code == 0, result.output
+    assert "hidden from rules" in result.output
+    rules = tmp_path / "cheat.yaml"
+    rules.write_text(
+        "rules:\n  - name: cheat\n    kind: lookup\n    column: truth\n    values: [spam]\n"
+        "    label: spam\n"
+    )
+    result = invoke(runner, "rules", proj, rules)
+    assert result.exit_code == 1 and "reads column 'truth', which the data does not have" in (
+        result.output
+    )
+    table = tmp_path / "t"
+    invoke(runner, "init", table, "--classes", "spam,ham", "--data-type", "tabular")
+    data.write_text("age,truth\n30,spam\n40,ham\n")
+    result = invoke(runner, "import", table, data, "--hidden-column", "truth")
+    assert result.exit_code == 0, result.output
+    assert "features (1, every other column): age" in result.output

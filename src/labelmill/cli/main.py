@@ -230,6 +230,14 @@ def init(
     "column. Tabular projects: kept out of the features.",
 )
 @click.option(
+    "--hidden-column",
+    "hidden_columns",
+    multiple=True,
+    help="A --meta-column that is also hidden (repeatable): from rules, features and the "
+    "item browser, for the true labels of a simulation (simulate --oracle-column). Like "
+    "--meta-column, it keeps in text and image projects only the metadata columns named.",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(["csv", "tsv", "jsonl", "parquet", "images", "label-studio"]),
@@ -292,6 +300,7 @@ def import_(
     id_column: str | None,
     gold_column: str | None,
     meta_columns: tuple[str, ...],
+    hidden_columns: tuple[str, ...],
     fmt: str | None,
     encoding: str | None,
     header: bool | None,
@@ -323,17 +332,20 @@ def import_(
     from labelmill.data.delimited import parse_columns
 
     names = parse_columns(column_names)
+    hidden = list(dict.fromkeys(hidden_columns))
     with (
         open_project(project, db_url) as opened,
         progress_bar("importing rows") as (advance, total),
     ):
+        # A hidden column is a metadata column (never a tabular feature) that must exist.
+        meta = list(meta_columns) + [c for c in hidden if c not in meta_columns]
         report = opened.import_items(
             file,
             text_column=text_column,
             image_column=image_column,
             id_column=id_column,
             gold_column=gold_column,
-            meta_columns=list(meta_columns) or None,
+            meta_columns=meta or None,
             format=fmt,
             encoding=encoding,
             on_error=on_error,  # type: ignore[arg-type]
@@ -348,6 +360,8 @@ def import_(
             quoting=not no_quoting,
             folder_labels=folder_labels,
         )
+        if hidden:
+            _hide_columns(opened, hidden, report)
     for note in report.notes:
         click.echo(note if note.startswith("Warning:") else f"Note: {note}", err=True)
     summary = report.summary()
@@ -355,6 +369,16 @@ def import_(
     if report.duplicate_examples:
         shown = ", ".join(f"{a} = {b}" for a, b in report.duplicate_examples[:5])
         click.echo(f"Duplicate contents (new = existing), first ones: {shown}")
+
+
+def _hide_columns(project: Any, hidden: list[str], report: Any) -> None:
+    """Add ``hidden`` (imported as metadata columns) to the project's ``hidden_columns``."""
+    have = tuple(project.settings.hidden_columns)
+    project.save_settings(hidden_columns=(*have, *[c for c in hidden if c not in have]))
+    report.notes.append(
+        f"hidden from rules, features and the item browser: {', '.join(hidden)} "
+        "(simulate --oracle-column reads it)"
+    )
 
 
 # -- status -------------------------------------------------------------------------------
