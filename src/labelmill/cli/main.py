@@ -78,10 +78,14 @@ def open_project(path: str, db_url: str | None) -> Project:
     return Project.open(path, db_url=db_url)
 
 
+#: seconds between progress lines when stderr is not a terminal (a log, a pipe)
+_LOG_EVERY = 3.0
+
+
 @contextmanager
 def progress_bar(description: str) -> Iterator[tuple[Callable[[int], None], Callable[[int], None]]]:
     """Progress on stderr; yields (advance, set_total) callbacks. A rich bar in a terminal;
-    otherwise a plain line every 10 seconds of work (nothing for quick work)."""
+    otherwise a plain line every few seconds of work (nothing for quick work)."""
     import time
 
     from rich.console import Console
@@ -94,7 +98,7 @@ def progress_bar(description: str) -> Iterator[tuple[Callable[[int], None], Call
         def advance(n: int) -> None:
             state["done"] += n
             now = time.perf_counter()
-            if now - state["said"] >= 10:
+            if now - state["said"] >= _LOG_EVERY:
                 state["said"] = now
                 of = f" of {int(state['total']):,}" if state["total"] else ""
                 seconds = now - state["start"]
