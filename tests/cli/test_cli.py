@@ -368,3 +368,33 @@ def test_import_progress_in_a_log_every_few_seconds(monkeypatch, capsys):
             advance(10)
     lines = capsys.readouterr().err.splitlines()
     assert lines == ["importing rows: 20 of 100 (4 s)", "importing rows: 40 of 100 (7 s)"]
+
+
+def test_output_cut_short_by_a_closed_pipe_is_quiet(tmp_path):
+    """Trial: `labelmill items P --limit 3000 | head -1` printed "Error: Broken pipe." and
+    exited 1; a reader that stops early is not an error."""
+    import pandas as pd
+
+    from labelmill import Project
+
+    project = Project.init(tmp_path / "p", classes=["spam", "ham"])
+    project.import_items(pd.DataFrame({"text": [f"message {i}" for i in range(3000)]}))
+    project.close()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from labelmill.cli import main; main()",
+            "items",
+            str(tmp_path / "p"),
+            "--limit",
+            "3000",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    proc.stdout.readline()
+    proc.stdout.close()  # the reader stops, as head does
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=120)
+    assert "Broken pipe" not in err and "Traceback" not in err

@@ -42,6 +42,15 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except LabelmillError as exc:
             raise click.ClickException(str(exc)) from exc
+        except BrokenPipeError as exc:
+            if exc.filename is not None:
+                raise click.ClickException(f"{exc.strerror or exc} ({exc.filename}).") from exc
+            # The reader stopped early (`labelmill items P | head`): not an error.
+            import os
+            import sys
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(141)
         except OSError as exc:  # a file or folder the command could not use
             where = f" ({exc.filename})" if exc.filename else ""
             raise click.ClickException(f"{exc.strerror or exc}{where}.") from exc
