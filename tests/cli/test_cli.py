@@ -398,3 +398,15 @@ def test_output_cut_short_by_a_closed_pipe_is_quiet(tmp_path):
     err = proc.stderr.read().decode()
     proc.wait(timeout=120)
     assert "Broken pipe" not in err and "Traceback" not in err
+
+
+def test_long_work_without_counts_says_it_is_working(capsys):
+    """Trial: `labelmill report` said nothing for 28 s (its label checks), in a log."""
+    from labelmill.cli.main import working
+
+    with working("writing the report", every=0.2):
+        time.sleep(0.5)
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == "writing the report..."
+    assert any(line.endswith("s so far") for line in lines[1:-1])
+    assert lines[-1].startswith("writing the report: done in ")

@@ -131,6 +131,38 @@ def progress_bar(description: str) -> Iterator[tuple[Callable[[int], None], Call
 
 
 @contextmanager
+def working(description: str, *, every: float = 5.0) -> Iterator[None]:
+    """For work with no counts to show: a spinner with the seconds in a terminal; otherwise
+    a line when it starts, one every ``every`` seconds while it lasts, and one at the end."""
+    import threading
+    import time
+
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    start = time.perf_counter()
+    if console.is_terminal:
+        with console.status(f"{description}..."):
+            yield
+        return
+    click.echo(f"{description}...", err=True)
+    done = threading.Event()
+
+    def beat() -> None:
+        while not done.wait(every):
+            click.echo(f"{description}: {time.perf_counter() - start:.0f} s so far", err=True)
+
+    thread = threading.Thread(target=beat, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+    click.echo(f"{description}: done in {time.perf_counter() - start:.1f} s", err=True)
+
+
+@contextmanager
 def item_progress(description: str) -> Iterator[Callable[[int, int], None]]:
     """A ``progress(done, total)`` callback: a bar with the rate in a terminal, else one
     line with the count and seconds at the end."""
