@@ -316,6 +316,34 @@ def test_hf_export_writes_a_dataset_folder(after_round, tmp_path):
         after_round.export(tmp_path / "hf2")
 
 
+def test_hf_export_has_the_rows_and_columns_of_the_other_formats(tmp_path):
+    """Trial: `export --format hf` left out unlabeled items, the provenance (sources, votes,
+    model, round, comments, skips) and the metadata, and refused a project with no label yet,
+    where every other format writes them."""
+    import datasets
+
+    filled = Project.init(tmp_path / "p", classes=["spam", "ham"])
+    filled.import_items(pd.DataFrame(ROWS), id_column="id", gold_column="label")
+    out = tmp_path / "hf"
+    assert filled.export(out, format="hf") == 3
+    loaded = datasets.load_from_disk(str(out))
+    jsonl = tmp_path / "rows.jsonl"
+    filled.export(jsonl)
+    expected = [json.loads(line) for line in jsonl.read_text().splitlines()]
+    assert set(expected[0]) <= set(loaded.column_names)
+    assert loaded.features["label"].names == ["spam", "ham"]
+    names = loaded.features["label"].names
+    rows = loaded.to_list()
+    assert [r["id"] for r in rows] == ["a1", "a2", "a3"]
+    labels = [None if r["label"] is None else names[r["label"]] for r in rows]
+    assert labels == ["spam", "ham", None]
+    assert [r["status"] for r in rows] == ["gold", "gold", "unlabeled"]
+    assert [r["lang"] for r in rows] == ["en", "en", "de"]
+    assert rows[0]["sources"] == expected[0]["sources"] and rows[0]["posterior"] == [1.0, 0.0]
+    assert [v["source"] for v in rows[0]["votes"]] == [v["source"] for v in expected[0]["votes"]]
+    filled.close()
+
+
 # -- output paths --------------------------------------------------------------------------
 def test_bad_output_paths_are_refused_before_writing(filled, tmp_path):
     """Defect 6: no silent folder creation, no silent overwrite (when asked), one-line reasons."""

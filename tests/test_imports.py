@@ -718,3 +718,31 @@ def test_more_bad_sources_are_refused_with_a_reason(project, tmp_path):
         table.import_items(only, id_column="id", gold_column="label")
     table.close()
     assert items(project) == 0
+
+
+def test_images_outside_the_import_folder_are_refused(tmp_path):
+    """Trial (issue 15 #7): a listing naming images outside its folder, or a folder of
+    symlinks to images elsewhere, imported fine, but the browser never showed those images
+    (it serves only files inside the import's folder). They are refused with the reason."""
+    data = tmp_path / "data"
+    _class_folders(data / "imgs")
+    elsewhere = _class_folders(tmp_path / "elsewhere")
+    listing = data / "list.csv"
+    listing.write_text(
+        f"image,label\nimgs/cat/0.png,cat\n{elsewhere / 'dog' / '0.png'},dog\n"
+        "../elsewhere/dog/1.png,dog\n"
+    )
+    project = Project.init(tmp_path / "p", classes=["cat", "dog"], data_type="image")
+    with pytest.raises(ImportRowError, match=r"list.csv line 3: image .*0.png.* is outside the"):
+        project.import_items(listing, gold_column="label")
+    assert len(project.to_frame()) == 0
+    report = project.import_items(listing, gold_column="label", on_error="skip")
+    assert (report.items_added, report.rejected) == (1, 2)
+    linked = tmp_path / "linked" / "dog"
+    linked.mkdir(parents=True)
+    os.symlink(elsewhere / "dog" / "1.png", linked / "1.png")
+    with pytest.raises(ImportRowError, match=r"line 1: image .*linked/dog/1.png' is outside"):
+        project.import_items(tmp_path / "linked")
+    (item_id,) = project.to_frame()["id"]
+    assert project.media_file(item_id).is_file()  # what was imported can be shown
+    project.close()

@@ -322,3 +322,91 @@ def test_third_party_progress_bars_are_turned_off_unless_the_user_set_them(monke
 
     assert os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] == "1"  # sentence-transformers' bars
     assert os.environ["HF_DATASETS_DISABLE_PROGRESS_BARS"] == "0"  # the user's choice wins
+
+
+def test_import_hidden_column_keeps_the_truth_from_rules(runner, tmp_path):
+    """Trial: a text or table file's true labels could not be imported hidden (only image
+    class folders could): a rule could read them, reviewers saw them in the item browser."""
+    proj = tmp_path / "p"
+    invoke(runner, "init", proj, "--classes", "spam,ham")
+    data = tmp_path / "in.csv"
+    data.write_text("text,truth,lang\nwin cash,spam,en\nhello there,ham,en\n")
+    result = invoke(runner, "import", proj, data, "--hidden-column", "nope")
+    assert result.exit_code == 1 and "'nope'" in result.output
+    assert "hidden_columns: []" in (proj / "labelmill.yaml").read_text()
+    result = invoke(runner, "import", proj, data, "--hidden-column", "truth")
+    assert result.exit_code == 0, result.output
+    assert "hidden from rules" in result.output
+    rules = tmp_path / "cheat.yaml"
+    rules.write_text(
+        "rules:\n  - name: cheat\n    kind: lookup\n    column: truth\n    values: [spam]\n"
+        "    label: spam\n"
+    )
+    result = invoke(runner, "rules", proj, rules)
+    assert result.exit_code == 1 and "reads column 'truth', which the data does not have" in (
+        result.output
+    )
+    table = tmp_path / "t"
+    invoke(runner, "init", table, "--classes", "spam,ham", "--data-type", "tabular")
+    data.write_text("age,truth\n30,spam\n40,ham\n")
+    result = invoke(runner, "import", table, data, "--hidden-column", "truth")
+    assert result.exit_code == 0, result.output
+    assert "features (1, every other column): age" in result.output
+
+
+def test_import_progress_in_a_log_every_few_seconds(monkeypatch, capsys):
+    """Trial: an import of 32,561 rows said nothing for 12 s in a log (a line every 10 s)."""
+    import time as real_time
+
+    from labelmill.cli.main import progress_bar
+
+    clock = iter([0.0, 0.0, 1.0, 3.5, 4.0, 7.0])
+    monkeypatch.setattr(real_time, "perf_counter", lambda: next(clock))
+    with progress_bar("importing rows") as (advance, total):
+        total(100)
+        for _ in range(4):
+            advance(10)
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == ["importing rows: 20 of 100 (4 s)", "importing rows: 40 of 100 (7 s)"]
+
+
+def test_output_cut_short_by_a_closed_pipe_is_quiet(tmp_path):
+    """Trial: `labelmill items P --limit 3000 | head -1` printed "Error: Broken pipe." and
+    exited 1; a reader that stops early is not an error."""
+    import pandas as pd
+
+    from labelmill import Project
+
+    project = Project.init(tmp_path / "p", classes=["spam", "ham"])
+    project.import_items(pd.DataFrame({"text": [f"message {i}" for i in range(3000)]}))
+    project.close()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from labelmill.cli import main; main()",
+            "items",
+            str(tmp_path / "p"),
+            "--limit",
+            "3000",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    proc.stdout.readline()
+    proc.stdout.close()  # the reader stops, as head does
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=120)
+    assert "Broken pipe" not in err and "Traceback" not in err
+
+
+def test_long_work_without_counts_says_it_is_working(capsys):
+    """Trial: `labelmill report` said nothing for 28 s (its label checks), in a log."""
+    from labelmill.cli.main import working
+
+    with working("writing the report", every=0.2):
+        time.sleep(0.5)
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == "writing the report..."
+    assert any(line.endswith("s so far") for line in lines[1:-1])
+    assert lines[-1].startswith("writing the report: done in ")

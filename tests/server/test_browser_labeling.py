@@ -202,6 +202,22 @@ def test_running_out_of_items_then_new_ones_arrive_on_a_phone(team: Any, people:
     page.wait_for_function("() => document.body.dataset.itemId === 'late'", timeout=10_000)
 
 
+def test_an_empty_queue_claims_no_items_left(team: Any, people: Any) -> None:
+    """Trial: with the queue sizes cached a few seconds, the card said "Nothing to label
+    in this queue for you right now" above "about 2 left in the review queue"."""
+    live = team(ranked=False, texts=["first", "second"], progress_cache_seconds=60)
+    ann = people(live.base, "ann")
+    page = ann.login()
+    for _ in range(2):
+        page.wait_for_function("() => !!document.body.dataset.itemId")
+        current = ann.item_id()
+        ann.key("1", "Enter")
+        ann.wait_item_change(current)
+    page.wait_for_function("() => !document.getElementById('empty').hidden")
+    page.wait_for_function("() => document.getElementById('progress').textContent.includes('you:')")
+    assert "left in the review queue" not in page.inner_text("#progress")
+
+
 def _png(path: Path, color: str, size: int = 40) -> None:
     from PIL import Image
 

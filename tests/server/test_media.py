@@ -39,7 +39,7 @@ def _media_project(root: Path, password_hash: str, server_factory: Any) -> Any:
     _png(data / "imgs" / "a.png", "red")
     _png(data / "imgs" / "b.png", "blue")
     _png(root / "outside" / "secret.png", "black")
-    os.symlink(root / "outside" / "secret.png", data / "imgs" / "link.png")
+    _png(data / "imgs" / "link.png", "green")  # a symlink out of the folder after the import
     pd.DataFrame(
         {"id": ["a", "b", "link"], "image": ["imgs/a.png", "imgs/b.png", "imgs/link.png"]}
     ).to_csv(data / "items.csv", index=False)
@@ -54,6 +54,8 @@ def _media_project(root: Path, password_hash: str, server_factory: Any) -> Any:
         )
     )
     project.close()
+    (data / "imgs" / "link.png").unlink()
+    os.symlink(root / "outside" / "secret.png", data / "imgs" / "link.png")
     made = server_factory(folder)
     made.data = data
     made.outside = root / "outside"

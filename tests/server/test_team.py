@@ -630,3 +630,29 @@ def test_an_upload_over_the_limit_is_refused(server: Server, server_factory: Any
     response = small.client.post("/api/imports", files=files, headers=small.headers("ada"))
     assert response.status_code == 413 and "larger than 2,048 bytes" in response.json()["detail"]
     small.project.close()
+
+
+def test_hidden_metadata_stays_out_of_the_item_views(
+    template_project: Any, tmp_path: Any, server_factory: Any
+) -> None:
+    """Trial: the item browser's API gave reviewers an item's hidden metadata (the true
+    labels of a simulation, image class folders kept with --folder-labels meta)."""
+    import shutil
+
+    import pandas as pd
+
+    from labelmill import Project
+
+    folder = tmp_path / "proj"
+    shutil.copytree(template_project, folder)
+    project = Project.open(folder)
+    frame = pd.DataFrame({"id": ["t1"], "text": ["a hidden truth"], "truth": ["spam"], "x": [1]})
+    project.import_items(frame, id_column="id")
+    project.save_settings(hidden_columns=("truth",))
+    project.close()
+    made = server_factory(folder)
+    detail = made.get("/api/browse/items/t1", "rev").json()
+    assert detail["meta"] == {"x": 1}
+    assert made.get("/api/items/t1", "rev").json()["meta"] == {"x": 1}
+    made.client.close()
+    made.project.close()

@@ -126,3 +126,25 @@ def test_static_assets_use_text_content_only(server: Server) -> None:
     for name in ("api.js", "label.js", "dashboard.js", "users.js", "rounds.js", "charts.js"):
         source = server.client.get(f"/static/{name}").text
         assert "innerHTML" not in source and "insertAdjacentHTML" not in source, name
+
+
+def test_project_page_says_when_the_server_overrides_the_crowd_overlap(
+    template_project: Any, tmp_path: Any, server_factory: Any
+) -> None:
+    """Trial: served with --overlap 2, the Project page showed (and let admins save) the
+    project's overlap, 3, which the crowd queue then ignored without a word."""
+    import shutil
+
+    folder = tmp_path / "proj"
+    shutil.copytree(template_project, folder)
+    made = server_factory(folder, overlap=2)
+    log_in(made, "ada")
+    page = made.client.get("/admin/project").text
+    assert "started with --overlap 2" in page
+    made.client.close()
+    made.project.close()
+    plain = server_factory(folder)
+    log_in(plain, "ada")
+    assert "started with --overlap" not in plain.client.get("/admin/project").text
+    plain.client.close()
+    plain.project.close()

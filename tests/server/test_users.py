@@ -196,6 +196,23 @@ def test_cli_errors_are_one_line(project: Project) -> None:
     assert result.exit_code == 1 and "user name must be" in result.output
 
 
+def test_cli_users_add_reads_a_piped_password_once(project: Project) -> None:
+    """Trial: `echo PASSWORD | labelmill users P add NAME` printed "Aborted!" and exited 1
+    (the prompt wanted the password twice); piped, one line is the password, and no line
+    at all is a one-line reason."""
+    from labelmill.cli.main import _Group
+
+    group = _Group(commands={"users": users})
+    runner = CliRunner()
+    folder = str(project.path)
+    added = runner.invoke(group, ["users", folder, "add", "ann"], input="password9\n")
+    assert added.exit_code == 0, added.output
+    assert verify_user(project.store, "ann", "password9").role == "annotator"
+    empty = runner.invoke(group, ["users", folder, "add", "abe"], input="")
+    assert empty.exit_code == 1
+    assert "no password on standard input" in empty.output and "Aborted" not in empty.output
+
+
 def test_cli_serve_help_and_bad_options(project: Project) -> None:
     runner = CliRunner()
     assert "Serve the labeling UI" in runner.invoke(serve, ["--help"]).output

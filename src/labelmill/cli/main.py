@@ -43,6 +43,15 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except LabelmillError as exc:
             raise click.ClickException(str(exc)) from exc
+        except BrokenPipeError as exc:
+            if exc.filename is not None:
+                raise click.ClickException(f"{exc.strerror or exc} ({exc.filename}).") from exc
+            # The reader stopped early (`labelmill items P | head`): not an error.
+            import os
+            import sys
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(141)
         except OSError as exc:  # a file or folder the command could not use
             where = f" ({exc.filename})" if exc.filename else ""
             raise click.ClickException(f"{exc.strerror or exc}{where}.") from exc
@@ -79,10 +88,14 @@ def open_project(path: str, db_url: str | None) -> Project:
     return Project.open(path, db_url=db_url)
 
 
+#: seconds between progress lines when stderr is not a terminal (a log, a pipe)
+_LOG_EVERY = 3.0
+
+
 @contextmanager
 def progress_bar(description: str) -> Iterator[tuple[Callable[[int], None], Callable[[int], None]]]:
     """Progress on stderr; yields (advance, set_total) callbacks. A rich bar in a terminal;
-    otherwise a plain line every 10 seconds of work (nothing for quick work)."""
+    otherwise a plain line every few seconds of work (nothing for quick work)."""
     import time
 
     from rich.console import Console
@@ -95,7 +108,7 @@ def progress_bar(description: str) -> Iterator[tuple[Callable[[int], None], Call
         def advance(n: int) -> None:
             state["done"] += n
             now = time.perf_counter()
-            if now - state["said"] >= 10:
+            if now - state["said"] >= _LOG_EVERY:
                 state["said"] = now
                 of = f" of {int(state['total']):,}" if state["total"] else ""
                 seconds = now - state["start"]
@@ -116,6 +129,38 @@ def progress_bar(description: str) -> Iterator[tuple[Callable[[int], None], Call
             lambda n: bar.advance(task, n),
             lambda total: bar.update(task, total=total),
         )
+
+
+@contextmanager
+def working(description: str, *, every: float = 5.0) -> Iterator[None]:
+    """For work with no counts to show: a spinner with the seconds in a terminal; otherwise
+    a line when it starts, one every ``every`` seconds while it lasts, and one at the end."""
+    import threading
+    import time
+
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    start = time.perf_counter()
+    if console.is_terminal:
+        with console.status(f"{description}..."):
+            yield
+        return
+    click.echo(f"{description}...", err=True)
+    done = threading.Event()
+
+    def beat() -> None:
+        while not done.wait(every):
+            click.echo(f"{description}: {time.perf_counter() - start:.0f} s so far", err=True)
+
+    thread = threading.Thread(target=beat, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+    click.echo(f"{description}: done in {time.perf_counter() - start:.1f} s", err=True)
 
 
 @contextmanager
@@ -231,6 +276,14 @@ def init(
     "column. Tabular projects: kept out of the features.",
 )
 @click.option(
+    "--hidden-column",
+    "hidden_columns",
+    multiple=True,
+    help="A --meta-column that is also hidden (repeatable): from rules, features and the "
+    "item browser, for the true labels of a simulation (simulate --oracle-column). Like "
+    "--meta-column, it keeps in text and image projects only the metadata columns named.",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(["csv", "tsv", "jsonl", "parquet", "images", "label-studio"]),
@@ -293,6 +346,7 @@ def import_(
     id_column: str | None,
     gold_column: str | None,
     meta_columns: tuple[str, ...],
+    hidden_columns: tuple[str, ...],
     fmt: str | None,
     encoding: str | None,
     header: bool | None,
@@ -324,17 +378,20 @@ def import_(
     from labelmill.data.delimited import parse_columns
 
     names = parse_columns(column_names)
+    hidden = list(dict.fromkeys(hidden_columns))
     with (
         open_project(project, db_url) as opened,
         progress_bar("importing rows") as (advance, total),
     ):
+        # A hidden column is a metadata column (never a tabular feature) that must exist.
+        meta = list(meta_columns) + [c for c in hidden if c not in meta_columns]
         report = opened.import_items(
             file,
             text_column=text_column,
             image_column=image_column,
             id_column=id_column,
             gold_column=gold_column,
-            meta_columns=list(meta_columns) or None,
+            meta_columns=meta or None,
             format=fmt,
             encoding=encoding,
             on_error=on_error,  # type: ignore[arg-type]
@@ -349,6 +406,8 @@ def import_(
             quoting=not no_quoting,
             folder_labels=folder_labels,
         )
+        if hidden:
+            _hide_columns(opened, hidden, report)
     for note in report.notes:
         click.echo(note if note.startswith("Warning:") else f"Note: {note}", err=True)
     summary = report.summary()
@@ -356,6 +415,16 @@ def import_(
     if report.duplicate_examples:
         shown = ", ".join(f"{a} = {b}" for a, b in report.duplicate_examples[:5])
         click.echo(f"Duplicate contents (new = existing), first ones: {shown}")
+
+
+def _hide_columns(project: Any, hidden: list[str], report: Any) -> None:
+    """Add ``hidden`` (imported as metadata columns) to the project's ``hidden_columns``."""
+    have = tuple(project.settings.hidden_columns)
+    project.save_settings(hidden_columns=(*have, *[c for c in hidden if c not in have]))
+    report.notes.append(
+        f"hidden from rules, features and the item browser: {', '.join(hidden)} "
+        "(simulate --oracle-column reads it)"
+    )
 
 
 # -- status -------------------------------------------------------------------------------

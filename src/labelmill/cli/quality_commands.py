@@ -7,7 +7,7 @@ import json
 
 import click
 
-from labelmill.cli.main import DB_OPTION, open_project
+from labelmill.cli.main import DB_OPTION, open_project, working
 
 __all__ = ["check", "report"]
 
@@ -29,7 +29,8 @@ def check(project: str, limit: int, send: bool, as_json: bool, db_url: str | Non
     labels, rules that contradict people, answers outside the schema, class imbalance,
     outliers, people who disagree with the blind audit."""
     with open_project(project, db_url) as opened:
-        run = opened.check()
+        with working("checking the labels"):
+            run = opened.check()
         sent = opened.send_to_review(run) if send else None
     if as_json:
         out = {
@@ -67,6 +68,9 @@ def check(project: str, limit: int, send: bool, as_json: bool, db_url: str | Non
 @DB_OPTION
 def report(project: str, out: str, no_check: bool, db_url: str | None) -> None:
     """Write the data set's report: how every label was made and how good it is."""
-    with open_project(project, db_url) as opened:
+    with (
+        open_project(project, db_url) as opened,
+        working("writing the report" + ("" if no_check else " (with label checks)")),
+    ):
         html, json_path = opened.report(out, check=not no_check)
     click.echo(f"Wrote {html} and {json_path}.")

@@ -206,13 +206,30 @@ def _open(ctx: click.Context):  # noqa: ANN202 - a Project, imported lazily for 
 def add(ctx: click.Context, name: str, role: str, password: str | None) -> None:
     """Add user NAME (or set a new password and role for an existing one)."""
     if password is None:
-        password = click.prompt(f"Password for {name}", hide_input=True, confirmation_prompt=True)
+        password = _ask_password(name)
     from labelmill.users import private_store_files
 
     with _open(ctx) as project:
         info = project.add_user(name, password, role=role, actor="cli")
         private_store_files(project.store)  # it holds password hashes now
     click.echo(f"User {info.name} ({info.role}) can log in.")
+
+
+def _ask_password(name: str) -> str:
+    """The password of ``name``: asked twice, hidden, in a terminal; piped in, its first line."""
+    import sys
+
+    if sys.stdin is None or sys.stdin.isatty():
+        return str(click.prompt(f"Password for {name}", hide_input=True, confirmation_prompt=True))
+    line = sys.stdin.readline().rstrip("\r\n")
+    if not line:
+        from labelmill.exceptions import ConfigError
+
+        raise ConfigError(
+            f"There is no password on standard input for {name}; pipe one line, or pass "
+            "--password or LABELMILL_PASSWORD."
+        )
+    return line
 
 
 @users.command("list")

@@ -311,7 +311,7 @@ def _read_image_folder(root: Path) -> Iterator[Row | BadRow]:
     for label, paths in groups:
         for image in paths:
             record += 1
-            values: dict[str, Any] = {"image": str(image.resolve())}
+            values: dict[str, Any] = {"image": str(image.absolute())}
             if label is not None:
                 values["label"] = label
             yield Row(record, values)

@@ -126,13 +126,39 @@ def export_rows(
 
 def _export_hf(store: Store, schema: Schema, target: Path, statuses: Sequence[str] | None) -> int:
     """A Hugging Face data set saved to the folder ``target`` (built next to it, then moved
-    into place)."""
-    from labelmill.export._datasets import hf_dataset
+    into place): the rows and columns of the other formats (unlabeled items, provenance and
+    metadata included), with ``label`` a ``ClassLabel`` (a list of them for multi-label)."""
+    try:
+        import datasets
+    except ImportError:  # pragma: no cover - exercised only without the extra
+        raise ConfigError(
+            "The hf format needs the 'datasets' package: pip install 'labelmill[hf]'."
+        ) from None
+    import pyarrow.parquet as pq
 
-    dataset = hf_dataset(store, schema, statuses=statuses)
     staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}-"))
     try:
-        dataset.save_to_disk(str(staging / "data"))
+        columns, types = _columns(schema, "parquet")
+        writer = open_writer(staging / "rows.parquet", "parquet", columns=columns, types=types)
+        try:
+            for page in _pages(store, schema, statuses, _CHUNK):
+                writer.write([row for _item, row in page])
+        except BaseException:
+            writer.abort()
+            raise
+        writer.close()
+        class_label = datasets.ClassLabel(names=list(schema.classes))
+        bars = datasets.is_progress_bar_enabled()
+        datasets.disable_progress_bars()
+        try:
+            dataset = datasets.Dataset(pq.read_table(staging / "rows.parquet"))
+            dataset = dataset.cast_column(
+                "label", datasets.Sequence(class_label) if schema.multilabel else class_label
+            )
+            dataset.save_to_disk(str(staging / "data"))
+        finally:
+            if bars:
+                datasets.enable_progress_bars()
         if target.exists():
             shutil.rmtree(target)
         os.replace(staging / "data", target)

@@ -251,7 +251,27 @@ class ItemBuilder:
             raise ImportRowError(
                 self.path, line, f"image {str(value)!r} cannot be read: {exc}"
             ) from None
+        self._check_inside(value, image_path, line)
         return str(image_path), data, column
+
+    def _check_inside(self, value: Any, image_path: Path, line: int) -> None:
+        """Refuse an image outside the import's folder: the browser serves only files inside
+        it (:func:`labelmill.views.media_file`), so such an item could never be shown.
+        DataFrame imports name no folder and are not checked."""
+        if self.path == "<DataFrame>":
+            return
+        base = self.base.resolve()
+        if image_path.is_relative_to(base):
+            return
+        raise ImportRowError(
+            self.path,
+            line,
+            f"image {str(value)!r} is outside the import folder {base} (it is {image_path}); "
+            "the browser shows only images inside the folder of the imported file or image "
+            "folder: put the file list in a folder that holds the images, or copy them in "
+            "(symlinks are followed to where they point), or use --on-error skip to set such "
+            "rows aside",
+        )
 
     def _gold(self, raw: Any, line: int) -> int:
         """The class (or bit mask) of a label named in the input."""

@@ -158,8 +158,18 @@ def item_for(project: Project, user: Principal, item_id: str) -> dict[str, Any]:
     got = access(project, item_id, user.name)
     _forbidden_unless_theirs(user, item_id, got)
     blind = not user.is_reviewer or got.queue in (Queue.AUDIT, Queue.CROWD)
-    detail = project.item(item_id, blind=blind)
+    detail = _without_hidden(project, project.item(item_id, blind=blind))
     detail["mode"] = got.queue
+    return detail
+
+
+def _without_hidden(project: Project, detail: dict[str, Any]) -> dict[str, Any]:
+    """``detail`` without the project's hidden metadata columns (a simulation's true labels,
+    image class folders kept with ``--folder-labels meta``): nobody who labels sees them."""
+    meta = detail.get("meta")
+    hidden = set(project.settings.hidden_columns)
+    if isinstance(meta, dict) and hidden & set(meta):
+        detail = {**detail, "meta": {k: v for k, v in meta.items() if k not in hidden}}
     return detail
 
 
@@ -242,7 +252,7 @@ def browse_item(project: Project, user: Principal, item_id: str) -> dict[str, An
     if got.leased_queue == Queue.AUDIT:
         detail = project.item(item_id, blind=True)
         return {**detail, "mode": Queue.AUDIT.value, "blind": True}
-    detail = project.item(item_id, blind=False)
+    detail = _without_hidden(project, project.item(item_id, blind=False))
     project.reveal(item_id, user=user.name)
     record = project.item_record(item_id)
     votes = detail.get("votes") or []

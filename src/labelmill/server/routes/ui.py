@@ -268,7 +268,13 @@ def rules_page(request: Request) -> Response:
 @router.get("/admin/project", response_class=HTMLResponse)
 def project_page(request: Request) -> Response:
     settings = request.app.state.project.settings
-    return _page(request, "project.html", role=("admin",), settings=settings)
+    return _page(
+        request,
+        "project.html",
+        role=("admin",),
+        settings=settings,
+        server_overlap=request.app.state.settings.overlap,
+    )
 
 
 @router.get("/admin/log", response_class=HTMLResponse)

@@ -314,7 +314,8 @@ async function refreshProgress() {
     const p = await api("GET", `/api/me/progress?today=${encodeURIComponent(start.toISOString())}`);
     const left = p.queues?.[cfg.queue];
     const parts = [];
-    if (typeof left === "number") parts.push(`about ${left.toLocaleString()} left in the ${cfg.queue} queue`);
+    // The sizes may be a few seconds old: an empty queue on screen is the fresher news.
+    if (typeof left === "number" && current) parts.push(`about ${left.toLocaleString()} left in the ${cfg.queue} queue`);
     if (p.assigned) parts.push(`${p.assigned} assigned to you`);
     const a = p.answers ?? {};
     parts.push(`you: ${a.session ?? "–"} this session, ${a.today ?? "–"} today, ${a.total ?? 0} in all`);
