@@ -47,6 +47,22 @@ def test_review_queue_mixes_in_audit_items_at_the_audit_fraction(project):
     assert [q.mode for q in served].count("audit") == 3
 
 
+def test_audit_catches_up_at_half_the_answers_while_the_policy_asks_for_more(project):
+    from labelmill.store.queries import rounds
+
+    def quota(n, more):
+        with project.store.session() as session:
+            rid = rounds.start_round(session, {}, "load")
+            results = {"n_audit": 0, "n_human": 0, "n_more_audit_needed": more}
+            rounds.finish_round(session, rid, results)
+            return review.audit_quota(session, n, minimum=0, fraction=0.3)
+
+    assert quota(10, more=0) == 3  # the fraction alone
+    assert quota(10, more=100) == 5  # half of the answers since the round
+    assert quota(10, more=4) == 4  # no more than the policy asked for
+    assert quota(1, more=100) == 1
+
+
 def test_crowd_overlap_goes_to_distinct_users(project):
     seen = {}
     for user in ("u1", "u2", "u3", "u4"):

@@ -84,16 +84,30 @@ def may_audit(role: str) -> bool:
     return role in (Role.ADMIN, Role.REVIEWER)
 
 
+_CATCH_UP = 0.5  # share of answers the audit takes while the policy asks for more
+
+
 def audit_quota(session: Session, n: int, *, minimum: int, fraction: float) -> int:
     """How many of the next ``n`` review items should come from the audit sample: enough to
     reach ``minimum`` audit answers first, then ``fraction`` of all answers. Before any round
-    has produced a model, only ``fraction``: audit answers cannot train the first model."""
+    has produced a model, only ``fraction``: audit answers cannot train the first model.
+
+    When the last round's auto-accept policy needs more audit answers for its next test
+    (``n_more_audit_needed``), half of the answers since that round go to the audit until it
+    has them (at ``fraction`` alone a spent test could wait hundreds of answers for the
+    next: the audit sat at its minimum while the policy asked for more)."""
     answers = sql.answer_counts(session)
     audited = answers.get(Queue.AUDIT, 0)
     total = sum(answers.values())
     if not sql.any_round_done(session):
         minimum = 0
     wanted = max(minimum - audited, math.ceil(fraction * (total + n)) - audited)
+    request = sql.audit_request(session)
+    if request is not None:
+        had, labels, more = request
+        since = max(total + n - had - labels, 0)
+        catch_up = min(had + more, had + math.ceil(_CATCH_UP * since)) - audited
+        wanted = max(wanted, catch_up)
     return max(0, min(n, wanted))
 
 

@@ -118,6 +118,22 @@ def _any_round_done() -> Any:
     return select(Round.id).where(Round.status == RoundState.DONE).limit(1)
 
 
+def audit_request(session: Session) -> tuple[int, int, int] | None:
+    """What the last finished round's auto-accept policy asked of the audit: (audit answers
+    it had, people's labels it had, audit answers it needs more), or None when it asked for
+    none."""
+    results = session.scalar(
+        select(Round.results)
+        .where(Round.status == RoundState.DONE)
+        .order_by(Round.id.desc())
+        .limit(1)
+    )
+    more = int((results or {}).get("n_more_audit_needed") or 0)
+    if more <= 0:
+        return None
+    return int(results.get("n_audit") or 0), int(results.get("n_human") or 0), more
+
+
 def any_round_done(session: Session) -> bool:
     """Whether a round has ever finished (a model exists)."""
     return session.scalar(_any_round_done()) is not None
