@@ -50,3 +50,9 @@ def test_round_trip_dict():
     assert Schema.from_dict(s.to_dict()) == s
     with pytest.raises(ConfigError, match="missing the key 'classes'"):
         Schema.from_dict({"task": "classification"})
+
+
+def test_an_empty_class_name_is_refused_not_dropped():
+    assert Schema.parse_classes("spam, ham,") == ("spam", "ham")
+    with pytest.raises(ConfigError, match=r"'spam,,ham' has an empty class name \(position 2\)"):
+        Schema.parse_classes("spam,,ham")

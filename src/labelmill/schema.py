@@ -281,7 +281,21 @@ class Schema:
 
     @classmethod
     def parse_classes(cls, text: str | Sequence[str]) -> tuple[str, ...]:
-        """Split ``"spam,ham"`` into ``("spam", "ham")``."""
+        """Split ``"spam,ham"`` into ``("spam", "ham")``.
+
+        Raises
+        ------
+        ConfigError
+            A class name is empty (``"spam,,ham"``): it is not dropped silently.
+        """
         if isinstance(text, str):
-            return tuple(c.strip() for c in text.split(",") if c.strip())
+            names = [c.strip() for c in text.split(",")]
+            if len(names) > 1 and names[-1] == "":
+                names.pop()  # a trailing comma
+            if "" in names:
+                raise ConfigError(
+                    f"The class list {text!r} has an empty class name (position "
+                    f"{names.index('') + 1}); remove the extra comma or name the class."
+                )
+            return tuple(names)
         return tuple(text)

@@ -83,8 +83,8 @@ class _Failure:
     def to_error(self) -> LabelingFunctionError:
         return LabelingFunctionError(
             f"Labeling function {self.lf!r} raised {self.error} on item at row {self.position} "
-            f"(index {self.index!r}). Fix the function, or pass fault_tolerant=True to count "
-            "such failures as abstains."
+            f"(index {self.index!r}). Fix the function (from Python, "
+            "fault_tolerant=True counts such failures as abstains)."
         )
 
 
