@@ -3,7 +3,7 @@
 Both act on a row as a ``dict`` of column -> value and return a new dict with the same
 columns. Numeric columns are those whose values in :meth:`fit` are numbers (booleans
 excluded), or those named ``"numeric"`` in ``column_types``. A changed numeric value keeps
-its type (an ``int`` stays an ``int``, rounded) and stays inside the range seen in
+its type (an ``int`` stays an ``int``, rounded up or down at random in proportion) and stays inside the range seen in
 :meth:`fit`; booleans, categories and missing values are never noised.
 """
 
@@ -41,11 +41,16 @@ def _check_row(x: Any, owner: str) -> dict[str, Any]:
     return dict(x)
 
 
-def _cast_like(old: Any, new: float, low: float, high: float) -> Any:
-    """``new`` clipped to ``[low, high]``, with the type of ``old`` (ints rounded)."""
+def _cast_like(old: Any, new: float, low: float, high: float, rng: np.random.Generator) -> Any:
+    """``new`` clipped to ``[low, high]``, with the type of ``old``.
+
+    Integers are rounded stochastically (up with probability of the fractional part),
+    so that noise smaller than 1 still moves them on average as much as it should.
+    """
     new = min(max(new, low), high)
     if _is_integer(old):
-        return type(old)(round(new))
+        floor = math.floor(new)
+        return type(old)(floor + int(rng.random() < new - floor))
     if isinstance(old, (float, np.floating)):
         return type(old)(new)
     return new
@@ -134,9 +139,8 @@ class GaussianNoise(TransformationFunction):
             v: Any = row.get(col)
             if not _is_number(v) or std <= 0:
                 continue
-            new = _cast_like(
-                v, float(v) + float(rng.normal(0.0, float(self.scale) * std)), low, high
-            )
+            noisy = float(v) + float(rng.normal(0.0, float(self.scale) * std))
+            new = _cast_like(v, noisy, low, high, rng)
             changed |= new != v
             row[col] = new
         return row if changed else None
@@ -202,7 +206,8 @@ class ClassInterpolation(TransformationFunction):
             other = partner[col]
             if col in self.stats_.numeric and _is_number(v) and _is_number(other):
                 _, low, high = self.stats_.numeric[col]
-                row[col] = _cast_like(v, float(v) + lam * (float(other) - float(v)), low, high)
+                mixed = float(v) + lam * (float(other) - float(v))
+                row[col] = _cast_like(v, mixed, low, high, rng)
             elif rng.random() < lam:
                 row[col] = other
         return row
