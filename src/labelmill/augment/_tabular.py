@@ -3,8 +3,9 @@
 Both act on a row as a ``dict`` of column -> value and return a new dict with the same
 columns. Numeric columns are those whose values in :meth:`fit` are numbers (booleans
 excluded), or those named ``"numeric"`` in ``column_types``. A changed numeric value keeps
-its type (an ``int`` stays an ``int``, rounded up or down at random in proportion) and stays inside the range seen in
-:meth:`fit`; booleans, categories and missing values are never noised.
+its type (an ``int`` stays an ``int``, rounded up or down at random in proportion) and
+stays inside the range seen in :meth:`fit`; booleans, categories and missing values are
+never noised.
 """
 
 from __future__ import annotations
