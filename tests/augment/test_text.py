@@ -92,3 +92,10 @@ def test_text_functions_refuse_other_payloads():
 def test_bad_parameters(make, message):
     with pytest.raises(ConfigError, match=message):
         make()
+
+
+def test_neighbour_replacement_reads_at_most_max_texts():
+    corpus = [f"the {w} was great" for w in ("movie", "film", "show")] * 5
+    few = NeighbourReplacement(k=1, min_count=4, max_texts=3).fit(corpus, None)
+    assert few.neighbours_ == {}  # 3 texts: no word seen 4 times
+    assert NeighbourReplacement(k=1, min_count=4, max_texts=15).fit(corpus, None).neighbours_

@@ -242,6 +242,10 @@ class NeighbourReplacement(TransformationFunction):
         Words (lower-case) never replaced, e.g. those that decide the class.
     min_count : int, default=3
         For co-occurrence neighbours: words seen fewer times are left alone.
+    max_texts : int, default=20000
+        For co-occurrence neighbours: :meth:`fit` reads at most this many texts (evenly
+        spaced through its input), which bounds its time (about 1.5 s for 5,000 short
+        texts on one core).
     name : str, default="neighbour_replacement"
 
     Examples
@@ -263,12 +267,14 @@ class NeighbourReplacement(TransformationFunction):
         embeddings: Mapping[str, Any] | None = None,
         protected: Sequence[str] | None = None,
         min_count: int = 3,
+        max_texts: int = 20000,
         name: str = "neighbour_replacement",
     ) -> None:
         owner = "NeighbourReplacement"
         self.p = check_fraction(p, "p", owner, closed_high=False)
         self.k = check_positive(k, "k", owner, integer=True)
         self.min_count = check_positive(min_count, "min_count", owner, integer=True)
+        self.max_texts = check_positive(max_texts, "max_texts", owner, integer=True)
         self.neighbours = neighbours
         self.embeddings = embeddings
         self.protected = frozenset(w.lower() for w in (protected or ()))
@@ -284,6 +290,7 @@ class NeighbourReplacement(TransformationFunction):
             "p": self.p,
             "k": self.k,
             "min_count": self.min_count,
+            "max_texts": self.max_texts,
             "protected": sorted(self.protected),
             "source": (
                 "table"
@@ -312,6 +319,8 @@ class NeighbourReplacement(TransformationFunction):
         given)."""
         if self.neighbours is None and self.embeddings is None:
             texts = [t for t in payloads if isinstance(t, str)]
+            step = -(-len(texts) // int(self.max_texts))  # ceil: at most max_texts texts
+            texts = texts[::step] if step > 1 else texts
             self.neighbours_ = cooccurrence_neighbours(
                 texts, k=int(self.k), min_count=int(self.min_count)
             )
