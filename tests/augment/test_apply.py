@@ -193,3 +193,26 @@ def test_default_functions_by_type():
     assert len(default_functions("image")) == 4
     with pytest.raises(ConfigError, match="'data_type' parameter of default_functions"):
         default_functions("video")
+
+
+def test_text_functions_learn_neighbours_from_the_corpus():
+    from labelmill.augment import NeighbourReplacement
+
+    corpus = [f"the {w} was great" for w in ("movie", "film", "show")] * 5
+    out = augment(
+        ["the movie was great"],
+        [1],
+        data_type="text",
+        functions=[NeighbourReplacement(p=0.99, k=1)],
+        corpus=corpus,
+        random_state=0,
+    )
+    assert len(out.payloads) == 1 and out.payloads[0] != "the movie was great"
+    none = augment(
+        ["the movie was great"],
+        [1],
+        data_type="text",
+        functions=[NeighbourReplacement(p=0.99, k=1)],
+        random_state=0,
+    )
+    assert none.payloads == []  # one text: no word is seen three times

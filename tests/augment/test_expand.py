@@ -4,7 +4,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from labelmill.augment import TokenDropout, augment_training_rows, transformation_function
+from labelmill.augment import (
+    TokenDropout,
+    TransformationFunctionError,
+    augment_training_rows,
+    transformation_function,
+)
 from labelmill.exceptions import ConfigError, InputError
 from labelmill.features import HashingTextFeaturizer, ImageFeaturizer, TabularFeaturizer
 
@@ -142,3 +147,16 @@ def test_featurizer_returning_the_wrong_rows_is_an_error():
 
     with pytest.raises(InputError, match="returned shape \\(1, 3\\) for 4 payloads"):
         run(featurizer=Broken(), functions=[TokenDropout(0.3)], n_per_item=1)
+
+
+def test_a_raising_function_stops_the_call_unless_fault_tolerant():
+    @transformation_function()
+    def picky(x):
+        if "song" in x:
+            raise RuntimeError("no songs")
+        return x + " !"
+
+    with pytest.raises(TransformationFunctionError, match="'picky' raised RuntimeError: no songs"):
+        run(functions=[picky], n_per_item=1)
+    X, Ya, w = run(functions=[picky], n_per_item=1, fault_tolerant=True)
+    assert len(X) == 3 and 0 in Ya.tolist()

@@ -42,6 +42,7 @@ def augment_training_rows(
     weight_factor: float = 0.5,
     max_rows: int = 1000,
     corpus: Sequence[Any] | None = None,
+    fault_tolerant: bool = False,
 ) -> tuple[NDArray[np.float32], NDArray[Any], NDArray[np.float64]]:
     """Augmented training rows for the end model, featurized: ``(X_aug, Y_aug, w_aug)``.
 
@@ -84,6 +85,9 @@ def augment_training_rows(
     corpus : sequence, optional
         Payloads that text functions learn word neighbours from (e.g. every item's text);
         default: ``payloads``.
+    fault_tolerant : bool, default=False
+        True: a transformation function that raises on an item loses that copy only
+        (see :func:`augment`); False: the call stops with the error.
 
     Returns
     -------
@@ -160,6 +164,7 @@ def augment_training_rows(
         n_per_item=int(per_row.max()) if len(per_row) else 1,
         random_state=int(seed),
         corpus=corpus if corpus is not None else (items if data_type == "text" else None),
+        fault_tolerant=fault_tolerant,
     )
     # keep, per source row, only as many copies as were chosen for it
     keep_n = dict(zip(uniq.tolist(), per_row.tolist(), strict=True))
