@@ -68,9 +68,9 @@ def test_max_rows_caps_the_work():
     calls = []
 
     @transformation_function()
-    def counted(x):
+    def counted(x, rng):
         calls.append(x)
-        return x + " !"
+        return f"{x} {rng.integers(10**9)}"
 
     X, Ya, w = run(functions=[counted], n_per_item=5, max_rows=3)
     assert len(X) == 3 and len(calls) <= 3 * 5

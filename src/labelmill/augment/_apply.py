@@ -205,9 +205,10 @@ def augment(
     For each item and each copy, ``sequence_length`` distinct functions are drawn at
     random and applied in turn, each with its own ``numpy`` Generator seeded from
     ``(random_state, item position, copy, step)``: the same call gives the same output,
-    and an item's copies do not depend on the other items. A copy is dropped when a
-    function returns None or the payload unchanged (so a deterministic function such as
-    a flip gives at most one copy per item). Functions with a ``fit`` method (the
+    and an item's copies do not depend on the other items. A function that returns None
+    or the payload unchanged is passed over; a copy that no function changed, or that
+    equals an earlier copy of the same item, is dropped (so a deterministic function such
+    as a flip gives at most one copy per item). Functions with a ``fit`` method (the
     built-in neighbour replacement and table functions) first learn from the items, or
     from ``corpus``.
 
@@ -305,6 +306,7 @@ def augment(
     out_source: list[int] = []
     out_names: list[tuple[str, ...]] = []
     for i, x in enumerate(prepared):
+        made: list[Any] = []
         for c in range(n_per_item):
             pick = np.random.default_rng([random_state, i, c]).permutation(len(tfs))
             current = x
@@ -339,6 +341,9 @@ def augment(
                 names.append(tf.name)
             if current is None or not names:
                 continue
+            if any(_same(current, prev, data_type) for prev in made):
+                continue  # the same as an earlier copy of this item
+            made.append(current)
             out_payloads.append(current)
             out_source.append(i)
             out_names.append(tuple(names))
