@@ -216,3 +216,11 @@ def test_text_functions_learn_neighbours_from_the_corpus():
         random_state=0,
     )
     assert none.payloads == []  # one text: no word is seen three times
+
+
+def test_labelmill_rows_are_table_payloads():
+    from labelmill.lf import Row
+
+    rows = [Row({"x": float(i), "c": "a"}, name=i) for i in range(4)]
+    out = augment(rows, [0, 0, 1, 1], data_type="tabular", random_state=0)
+    assert all(type(p) is dict and set(p) == {"x", "c"} for p in out.payloads)

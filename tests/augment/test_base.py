@@ -92,3 +92,10 @@ def test_pre_returning_none_is_an_error():
     tf = TransformationFunction("f", str.upper, pre=[lambda x: None])
     with pytest.raises(ValueError, match="pre-processor .* of 'f' returned None"):
         tf("a")
+
+
+def test_built_in_versions_change_with_their_parameters():
+    from labelmill.augment import TokenDropout
+
+    assert TokenDropout(0.1).version == TokenDropout(0.1).version
+    assert TokenDropout(0.1).version != TokenDropout(0.2).version
