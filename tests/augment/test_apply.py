@@ -185,11 +185,7 @@ def test_bad_input(kwargs, error, message):
 
 
 def test_default_functions_by_type():
-    assert [tf.name for tf in default_functions("text")] == [
-        "token_dropout",
-        "neighbour_replacement",
-        "span_swap",
-    ]
+    assert [tf.name for tf in default_functions("text")] == ["token_dropout", "span_swap"]
     assert len(default_functions("image")) == 4
     with pytest.raises(ConfigError, match="'data_type' parameter of default_functions"):
         default_functions("video")
