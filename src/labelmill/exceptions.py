@@ -11,6 +11,7 @@ so callers can catch all of them at once::
     ├── ProjectError           a project folder or database is missing, or in the wrong state
     │   └── NotFoundError      an item, user, source or round does not exist
     ├── LabelingFunctionError  a labeling function raised on an item (names the LF and item)
+    ├── TransformationFunctionError  an augmentation raised or returned the wrong payload
     ├── NotFittedError         an estimator was used before ``fit``
     ├── RoundError             a labeling round could not run (the round is marked failed)
     └── AuthError              a login or permission check failed (server)
@@ -28,6 +29,7 @@ __all__ = [
     "LabelingFunctionError",
     "LabelmillError",
     "NotFittedError",
+    "TransformationFunctionError",
     "NotFoundError",
     "ProjectError",
     "RoundError",
@@ -85,6 +87,14 @@ class NotFoundError(ProjectError, KeyError):
 
 class LabelingFunctionError(LabelmillError):
     """A labeling function raised while labeling an item."""
+
+
+class TransformationFunctionError(LabelmillError):
+    """A transformation function raised, or returned the wrong kind of payload.
+
+    The message names the function and the item's position; the original exception,
+    if any, is chained as ``__cause__``.
+    """
 
 
 class NotFittedError(LabelmillError, AttributeError):

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from labelmill.exceptions import ConfigError, LabelmillError
+from labelmill.exceptions import ConfigError, TransformationFunctionError
 from labelmill.lf._core import short_hash
 
 __all__ = [
@@ -30,14 +30,6 @@ __all__ = [
 ]
 
 _CONTEXT = ("rng", "label")
-
-
-class TransformationFunctionError(LabelmillError):
-    """A transformation function raised, or returned the wrong kind of payload.
-
-    The message names the function and the item's position; the original exception,
-    if any, is chained as ``__cause__``.
-    """
 
 
 def _source_of(func: Any) -> str:

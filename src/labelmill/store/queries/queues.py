@@ -128,7 +128,8 @@ def audit_request(session: Session) -> tuple[int, int, int] | None:
         .order_by(Round.id.desc())
         .limit(1)
     )
-    more = int((results or {}).get("n_more_audit_needed") or 0)
+    results = results or {}
+    more = int(results.get("n_more_audit_needed") or 0)
     if more <= 0:
         return None
     return int(results.get("n_audit") or 0), int(results.get("n_human") or 0), more
