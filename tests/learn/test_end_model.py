@@ -346,4 +346,4 @@ def test_round_call_predicts_as_before(k, head):
                        learning_rate=1e-2, n_threads=1)  # fmt: skip
     model = EndModel(n_classes=k, random_state=7, **options).fit(X, Y, sample_weight=w)
     assert "".join(map(str, model.predict(X))) == _ROUND_BEFORE[(k, head)]
-    np.testing.assert_allclose(model.predict_proba(X)[0], _ROUND_PROBA_ROW0[(k, head)], atol=2e-6)
+    np.testing.assert_allclose(model.predict_proba(X)[0], _ROUND_PROBA_ROW0[(k, head)], atol=5e-5)
