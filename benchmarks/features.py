@@ -3,6 +3,8 @@
     nice -n 10 .venv/bin/python benchmarks/features.py text  [--runs 5] [--n 1000]
     nice -n 10 .venv/bin/python benchmarks/features.py image [--pool 3000] [--test 2000]
     nice -n 10 .venv/bin/python benchmarks/features.py cache [--n 1000000]
+    nice -n 10 .venv/bin/python benchmarks/features.py pretrained [--n 2000] [--sizes 96 128 160 224]
+    nice -n 10 .venv/bin/python benchmarks/features.py zeroshot [--n 2000]
 
 ``text``: throughput of TextFeaturizer.transform vs calling sentence-transformers'
 ``SentenceTransformer.encode`` directly on the same model and texts (same batch size,
@@ -169,6 +171,78 @@ def bench_image(pool: int, test: int, names: list[str]) -> None:
                 )
 
 
+def _probe(X: np.ndarray, y: np.ndarray) -> list[float]:
+    """Accuracy of each of 5 stratified folds (seed 0) of a standardized logistic regression."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    clf = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=1000))
+    folds = StratifiedKFold(5, shuffle=True, random_state=0)
+    return [float(a) for a in cross_val_score(clf, X, y, cv=folds)]
+
+
+def _rate(f, paths: list[str], runs: int) -> tuple[float, list[float]]:
+    """Median images/s of ``runs`` transforms of ``paths`` (after one warm-up batch)."""
+    f.transform(paths[:4])
+    rates = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        f.transform(paths)
+        rates.append(len(paths) / (time.perf_counter() - t))
+    return statistics.median(rates), rates
+
+
+def bench_pretrained(
+    n: int, sizes: list[int], batch_sizes: list[int], threads: list[int], runs: int, rate_n: int
+) -> None:
+    from labelmill.features import ImageFeaturizer, PretrainedImageFeaturizer
+
+    idx = np.random.default_rng(0).permutation(10_000)[:n]
+    with tempfile.TemporaryDirectory() as tmp:
+        sets = {"cifar10": _cifar(idx), "mnist": _mnist(Path(tmp), idx)}
+        print(
+            f"n={n} per set (seed 0), probe: 5-fold stratified CV (seed 0) of "
+            "StandardScaler + LogisticRegression(C=0.1); rate: median of "
+            f"{runs} transforms of {rate_n} images (decode included)"
+        )
+        print("\n| data | featurizer | image_size | batch | threads | images/s (median) | runs |")
+        print("|---|---|---|---|---|---|---|")
+        cifar_paths = sets["cifar10"][0][:rate_n]
+        for size in sizes:
+            for bs in batch_sizes:
+                for th in threads:
+                    f = PretrainedImageFeaturizer(image_size=size, batch_size=bs, n_threads=th)
+                    med, rates = _rate(f, cifar_paths, runs)
+                    print(
+                        f"| cifar10 | efficientnet-lite0 | {size} | {bs} | {th} | {med:.1f} | "
+                        f"{', '.join(f'{r:.1f}' for r in rates)} |",
+                        flush=True,
+                    )
+        med, rates = _rate(ImageFeaturizer(), cifar_paths, runs)
+        print(
+            f"| cifar10 | random_conv (fallback) | 32 | - | - | {med:.1f} | "
+            f"{', '.join(f'{r:.1f}' for r in rates)} |",
+            flush=True,
+        )
+        print("\n| data | featurizer | image_size | probe accuracy (mean) | folds |")
+        print("|---|---|---|---|---|")
+        for data, (paths, y) in sets.items():
+            candidates = [
+                (f"efficientnet-lite0 @{s}", PretrainedImageFeaturizer(image_size=s, n_threads=1))
+                for s in sizes
+            ]
+            candidates.append(("random_conv (fallback)", ImageFeaturizer()))
+            for label, f in candidates:
+                accs = _probe(f.transform(paths), y)
+                print(
+                    f"| {data} | {label} | {getattr(f, 'image_size', '')} | "
+                    f"{np.mean(accs):.3f} | {', '.join(f'{a:.3f}' for a in accs)} |",
+                    flush=True,
+                )
+
+
 def bench_cache(n: int) -> None:
     import resource
 
@@ -219,18 +293,26 @@ def bench_cache(n: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("what", choices=["text", "image", "cache"])
+    ap.add_argument("what", choices=["text", "image", "cache", "pretrained", "zeroshot"])
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--n", type=int, default=1000)
     ap.add_argument("--batch-size", type=int, default=64)
     ap.add_argument("--pool", type=int, default=3000)
     ap.add_argument("--test", type=int, default=2000)
     ap.add_argument("--data", nargs="+", default=["mnist", "cifar"])
+    ap.add_argument("--sizes", nargs="+", type=int, default=[96, 128, 160, 224])
+    ap.add_argument("--batch-sizes", nargs="+", type=int, default=[32])
+    ap.add_argument("--threads", nargs="+", type=int, default=[1])
+    ap.add_argument("--rate-n", type=int, default=256)
     args = ap.parse_args(argv)
     if args.what == "text":
         bench_text(args.runs, args.n, args.batch_size)
     elif args.what == "cache":
         bench_cache(args.n)
+    elif args.what == "pretrained":
+        bench_pretrained(
+            args.n, args.sizes, args.batch_sizes, args.threads, args.runs, args.rate_n
+        )
     else:
         bench_image(args.pool, args.test, args.data)
     return 0

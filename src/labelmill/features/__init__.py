@@ -17,9 +17,12 @@ from labelmill.features._cache import FeatureCache
 from labelmill.features._factory import make_featurizer
 from labelmill.features._image import (
     IMAGE_METHODS,
+    PRETRAINED_IMAGE_METHOD,
     ImageFeaturizer,
+    PretrainedImageFeaturizer,
     TorchImageFeaturizer,
     load_images,
+    missing_pretrained_packages,
 )
 from labelmill.features._tabular import TabularFeaturizer, infer_column_types
 from labelmill.features._text import (
@@ -30,11 +33,13 @@ from labelmill.features._text import (
 
 __all__ = [
     "IMAGE_METHODS",
+    "PRETRAINED_IMAGE_METHOD",
     "FeatureBatch",
     "FeatureCache",
     "Featurizer",
     "HashingTextFeaturizer",
     "ImageFeaturizer",
+    "PretrainedImageFeaturizer",
     "TabularFeaturizer",
     "TextFeaturizer",
     "TorchImageFeaturizer",
@@ -42,4 +47,5 @@ __all__ = [
     "infer_column_types",
     "load_images",
     "make_featurizer",
+    "missing_pretrained_packages",
 ]
