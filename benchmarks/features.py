@@ -243,6 +243,110 @@ def bench_pretrained(
                 )
 
 
+# Class names a user would type, and one-sentence descriptions as on a labeling card.
+# Written once before any measurement; not tuned on the results.
+ZERO_SHOT_SETS = {
+    "ag_news": {
+        "World": "news about world politics, international affairs, wars and governments",
+        "Sports": "news about sports, games, teams and athletes",
+        "Business": "news about business, companies, markets and the economy",
+        "Sci/Tech": "news about science, technology, computers, the internet and space",
+    },
+    "trec": {
+        "abbreviation": "a question asking what an abbreviation stands for",
+        "description": "a question asking for a description, definition, reason or manner",
+        "entity": "a question asking for a thing: an object, animal, color, food, product, "
+        "event or other entity",
+        "human": "a question asking for a person or a group of people",
+        "location": "a question asking for a place: a city, country, state or location",
+        "number": "a question asking for a number: a date, count, distance, size, price or "
+        "amount",
+    },
+    "youtube_spam": {
+        "ham": "a genuine comment about the video, the song or the artist",
+        "spam": "a comment promoting a channel, link or product, or asking people to "
+        "subscribe or check something out",
+    },
+}
+_TREC = ("ABBR", "DESC", "ENTY", "HUM", "LOC", "NUM")
+
+
+def _text_set(name: str, n: int) -> tuple[list[str], np.ndarray]:
+    """``n`` texts drawn with seed 0 (all of them when fewer), and their class indices."""
+    import csv
+
+    texts: list[str] = []
+    labels: list[int] = []
+    if name == "ag_news":
+        with open(DATA / "ag_news" / "test.csv", encoding="utf-8") as fh:
+            for row in csv.reader(fh):
+                texts.append(f"{row[1]}. {row[2]}".replace("\\", " "))
+                labels.append(int(row[0]) - 1)
+    elif name == "trec":
+        for file in ("train_5500.label", "TREC_10.label"):
+            with open(DATA / "trec" / file, encoding="latin-1") as fh:
+                for line in fh:
+                    head, text = line.strip().split(" ", 1)
+                    texts.append(text)
+                    labels.append(_TREC.index(head.split(":")[0]))
+    else:
+        for file in sorted((DATA / "youtube_spam").glob("*.csv")):
+            with open(file, encoding="utf-8") as fh:
+                for row in csv.DictReader(fh):
+                    texts.append(row["CONTENT"])
+                    labels.append(int(row["CLASS"]))
+    pick = np.random.default_rng(0).permutation(len(texts))[:n]
+    return [texts[i] for i in pick], np.asarray(labels)[pick]
+
+
+def bench_zeroshot(n: int, margins: list[float], threads: int) -> None:
+    import torch
+
+    from labelmill.features import TextFeaturizer
+    from labelmill.features._zero_shot import (
+        class_prompts,
+        embed_class_prompts,
+        zero_shot_scores,
+        zero_shot_votes,
+    )
+    from labelmill.schema import Schema
+
+    torch.set_num_threads(threads)  # a script: the process is ours
+    feat = TextFeaturizer()
+    print(
+        f"up to n={n} items per set (seed 0), packaged all-MiniLM-L6-v2, {threads} torch "
+        "thread(s); 'acc' is the "
+        "accuracy of the votes cast, 'cover' the share of items that get a vote"
+    )
+    head = " | ".join(f"m={m:g} cover / acc" for m in margins)
+    print(f"\n| data | prompts | n | classes | {head} |")
+    print("|---|---|---|---|" + "---|" * len(margins))
+    for data, described in ZERO_SHOT_SETS.items():
+        texts, y = _text_set(data, n)
+        t = time.perf_counter()
+        X = feat.transform(texts)
+        secs = time.perf_counter() - t
+        for kind in ("names", "names+descriptions"):
+            info = {c: {"description": d} for c, d in described.items()}
+            schema = Schema(
+                classes=tuple(described), class_info=info if kind != "names" else {}
+            )
+            C = embed_class_prompts(class_prompts(schema), feat)
+            cells = []
+            for m in margins:
+                votes = zero_shot_votes(X, C, margin=m)
+                cast = votes >= 0
+                acc = float((votes[cast] == y[cast]).mean()) if cast.any() else float("nan")
+                cells.append(f"{cast.mean():.2f} / {acc:.3f}")
+            argmax = float((zero_shot_scores(X, C).argmax(axis=1) == y).mean())
+            print(
+                f"| {data} | {kind} | {len(texts)} | {len(described)} | "
+                + " | ".join(cells)
+                + f" |  <!-- argmax acc {argmax:.3f}, embed {len(texts) / secs:.0f} texts/s -->",
+                flush=True,
+            )
+
+
 def bench_cache(n: int) -> None:
     import resource
 
@@ -304,11 +408,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--batch-sizes", nargs="+", type=int, default=[32])
     ap.add_argument("--threads", nargs="+", type=int, default=[1])
     ap.add_argument("--rate-n", type=int, default=256)
+    ap.add_argument(
+        "--margins", nargs="+", type=float, default=[0.0, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1]
+    )
     args = ap.parse_args(argv)
     if args.what == "text":
         bench_text(args.runs, args.n, args.batch_size)
     elif args.what == "cache":
         bench_cache(args.n)
+    elif args.what == "zeroshot":
+        bench_zeroshot(args.n, args.margins, args.threads[0])
     elif args.what == "pretrained":
         bench_pretrained(
             args.n, args.sizes, args.batch_sizes, args.threads, args.runs, args.rate_n
