@@ -656,7 +656,9 @@ class PretrainedImageFeaturizer(Featurizer):
             path = _packaged_weights_path()
             # from_name + a strict weights-only load: from_pretrained would print to stdout
             # and would reach for the network if it were ever given no path.
-            module = EfficientNet.from_name(PRETRAINED_IMAGE_METHOD, image_size=int(self.image_size))
+            module = EfficientNet.from_name(
+                PRETRAINED_IMAGE_METHOD, image_size=int(self.image_size)
+            )
             try:
                 state = torch.load(path, map_location="cpu", weights_only=True)
                 module.load_state_dict(state)
