@@ -306,7 +306,7 @@ def _text_set(name: str, n: int) -> tuple[list[str], np.ndarray]:
     return [texts[i] for i in pick], np.asarray(labels)[pick]
 
 
-def bench_zeroshot(n: int, margins: list[float], threads: int) -> None:
+def bench_zeroshot(n: int, margins: list[float], threads: int, cache_dir: str | None) -> None:
     import torch
 
     from labelmill.features import TextFeaturizer
@@ -331,19 +331,33 @@ def bench_zeroshot(n: int, margins: list[float], threads: int) -> None:
     for data, described in ZERO_SHOT_SETS.items():
         texts, y = _text_set(data, n)
         t = time.perf_counter()
-        X = feat.transform(texts)
+        if cache_dir is not None:  # a FeatureCache keyed by the model version and the text
+            import hashlib
+
+            from labelmill.features import FeatureCache
+
+            hashes = [hashlib.sha256(t.encode()).hexdigest() for t in texts]
+            X = FeatureCache(cache_dir).get_or_compute(feat, hashes, texts).X
+        else:
+            X = feat.transform(texts)
         secs = time.perf_counter() - t
-        for kind in ("names", "names+descriptions"):
+        for kind, center in (
+            ("names", False),
+            ("names+descriptions", False),
+            ("names, centered", True),
+            ("names+descriptions, centered", True),
+        ):
             info = {c: {"description": d} for c, d in described.items()}
-            schema = Schema(classes=tuple(described), class_info=info if kind != "names" else {})
+            with_info = "descriptions" in kind
+            schema = Schema(classes=tuple(described), class_info=info if with_info else {})
             C = embed_class_prompts(class_prompts(schema), feat)
             cells = []
             for m in margins:
-                votes = zero_shot_votes(X, C, margin=m)
+                votes = zero_shot_votes(X, C, margin=m, center=center)
                 cast = votes >= 0
                 acc = float((votes[cast] == y[cast]).mean()) if cast.any() else float("nan")
                 cells.append(f"{cast.mean():.2f} / {acc:.3f}")
-            argmax = float((zero_shot_scores(X, C).argmax(axis=1) == y).mean())
+            argmax = float((zero_shot_scores(X, C, center=center).argmax(axis=1) == y).mean())
             print(
                 f"| {data} | {kind} | {len(texts)} | {len(described)} | "
                 + " | ".join(cells)
@@ -416,13 +430,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--margins", nargs="+", type=float, default=[0.0, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1]
     )
+    ap.add_argument("--cache-dir", default=None, help="zeroshot: keep item vectors here")
     args = ap.parse_args(argv)
     if args.what == "text":
         bench_text(args.runs, args.n, args.batch_size)
     elif args.what == "cache":
         bench_cache(args.n)
     elif args.what == "zeroshot":
-        bench_zeroshot(args.n, args.margins, args.threads[0])
+        bench_zeroshot(args.n, args.margins, args.threads[0], args.cache_dir)
     elif args.what == "pretrained":
         bench_pretrained(args.n, args.sizes, args.batch_sizes, args.threads, args.runs, args.rate_n)
     else:

@@ -175,3 +175,20 @@ def test_real_minilm_votes_on_obvious_texts() -> None:
     assert C.shape == (2, 384)
     votes = zero_shot_votes(feat.transform(items), C, margin=0.02)
     assert votes.tolist() == [0, 1, 0, 1]
+
+
+def test_centering_removes_a_class_text_that_is_close_to_every_item() -> None:
+    rng = np.random.default_rng(1)
+    C = np.eye(3)
+    y = np.repeat([0, 1, 2], 20)
+    # every item leans toward class 0; its own class adds a smaller component
+    X = 2.0 * C[0] + 1.0 * C[y] + 0.1 * rng.standard_normal((60, 3))
+    X = np.vstack([X, np.zeros((1, 3))])
+    plain = zero_shot_votes(X, C, margin=0.0)
+    centered = zero_shot_votes(X, C, margin=0.0, center=True)
+    assert (plain[:60] == 0).all()
+    assert (centered[:60] == y).mean() > 0.9
+    assert plain[60] == centered[60] == -1  # a zero row never votes
+    S = zero_shot_scores(X, C, center=True)
+    np.testing.assert_allclose(S[:60].mean(axis=0), 0.0, atol=1e-12)
+    assert not S[60].any()

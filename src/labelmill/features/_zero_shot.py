@@ -151,7 +151,9 @@ def _unit_rows(arr: NDArray[np.float64]) -> NDArray[np.float64]:
     return np.divide(arr, norms, out=np.zeros_like(arr), where=norms > 0)
 
 
-def zero_shot_scores(X_items: Any, class_vectors: Any) -> NDArray[np.float64]:
+def zero_shot_scores(
+    X_items: Any, class_vectors: Any, *, center: bool = False
+) -> NDArray[np.float64]:
     """Cosine similarity of every item to every class text.
 
     Parameters
@@ -161,10 +163,15 @@ def zero_shot_scores(X_items: Any, class_vectors: Any) -> NDArray[np.float64]:
         score 0 everywhere).
     class_vectors : (n_classes, d) float array
         Class text embeddings from the same featurizer (:func:`embed_class_prompts`).
+    center : bool, default False
+        Subtract from each class's column its mean over the items given (rows of zeros
+        left out), so that a class text that is close to every item does not win every
+        item. The scores then depend on which items are passed together.
 
     Returns
     -------
-    scores : (n_items, n_classes) float array in [-1, 1]
+    scores : (n_items, n_classes) float array
+        In [-1, 1] (in [-2, 2] when centered); rows of zero vectors are 0.
 
     Raises
     ------
@@ -195,11 +202,20 @@ def zero_shot_scores(X_items: Any, class_vectors: Any) -> NDArray[np.float64]:
             f"class_vectors row(s) {zero.tolist()} are all zeros, so no item can be compared "
             "with them; give those classes a name or description the featurizer can embed."
         )
-    return np.asarray(_unit_rows(X) @ _unit_rows(C).T)
+    scores = np.asarray(_unit_rows(X) @ _unit_rows(C).T)
+    if center:
+        has_vector = np.linalg.norm(X, axis=1) > 0
+        if has_vector.any():
+            scores[has_vector] -= scores[has_vector].mean(axis=0)
+    return scores
 
 
 def zero_shot_votes(
-    X_items: Any, class_vectors: Any, *, margin: float = DEFAULT_ZERO_SHOT_MARGIN
+    X_items: Any,
+    class_vectors: Any,
+    *,
+    margin: float = DEFAULT_ZERO_SHOT_MARGIN,
+    center: bool = False,
 ) -> NDArray[np.int64]:
     """Vote for the most similar class where it beats the runner-up by ``margin``.
 
@@ -212,6 +228,8 @@ def zero_shot_votes(
     margin : float, default DEFAULT_ZERO_SHOT_MARGIN
         Smallest gap between the best and the second-best cosine similarity for a vote,
         in [0, 2). Larger: fewer and more precise votes.
+    center : bool, default False
+        Compare items on centered scores (see :func:`zero_shot_scores`).
 
     Returns
     -------
@@ -238,13 +256,13 @@ def zero_shot_votes(
             f"The 'margin' parameter of zero_shot_votes must be a number in [0, 2). Got "
             f"{margin!r} instead; {DEFAULT_ZERO_SHOT_MARGIN} is the measured default."
         )
-    scores = zero_shot_scores(X_items, class_vectors)
+    scores = zero_shot_scores(X_items, class_vectors, center=center)
     votes = np.full(scores.shape[0], _ABSTAIN, dtype=np.int64)
     if scores.shape[0] == 0:
         return votes
     top2 = np.sort(scores, axis=1)[:, -2:]
     gap = top2[:, 1] - top2[:, 0]
-    has_vector = np.abs(scores).sum(axis=1) > 0
+    has_vector = np.linalg.norm(np.asarray(X_items, dtype=np.float64), axis=1) > 0
     vote = has_vector & (gap >= float(margin)) & (gap > 0)
     votes[vote] = np.argmax(scores[vote], axis=1)
     return votes
