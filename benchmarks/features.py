@@ -326,8 +326,8 @@ def bench_zeroshot(n: int, margins: list[float], threads: int, cache_dir: str | 
         "accuracy of the votes cast, 'cover' the share of items that get a vote"
     )
     head = " | ".join(f"m={m:g} cover / acc" for m in margins)
-    print(f"\n| data | prompts | n | classes | {head} |")
-    print("|---|---|---|---|" + "---|" * len(margins))
+    print(f"\n| data | prompts | n | classes | argmax acc | {head} |")
+    print("|---|---|---|---|---|" + "---|" * len(margins))
     for data, described in ZERO_SHOT_SETS.items():
         texts, y = _text_set(data, n)
         t = time.perf_counter()
@@ -359,11 +359,12 @@ def bench_zeroshot(n: int, margins: list[float], threads: int, cache_dir: str | 
                 cells.append(f"{cast.mean():.2f} / {acc:.3f}")
             argmax = float((zero_shot_scores(X, C, center=center).argmax(axis=1) == y).mean())
             print(
-                f"| {data} | {kind} | {len(texts)} | {len(described)} | "
+                f"| {data} | {kind} | {len(texts)} | {len(described)} | {argmax:.3f} | "
                 + " | ".join(cells)
-                + f" |  <!-- argmax acc {argmax:.3f}, embed {len(texts) / secs:.0f} texts/s -->",
+                + " |",
                 flush=True,
             )
+        print(f"<!-- {data}: item vectors in {secs:.0f} s (cached or computed) -->")
 
 
 def bench_cache(n: int) -> None:

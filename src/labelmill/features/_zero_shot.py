@@ -31,7 +31,7 @@ __all__ = [
     "zero_shot_votes",
 ]
 
-DEFAULT_ZERO_SHOT_MARGIN = 0.05
+DEFAULT_ZERO_SHOT_MARGIN = 0.1
 _ABSTAIN = -1
 
 
