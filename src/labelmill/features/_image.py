@@ -607,6 +607,17 @@ class PretrainedImageFeaturizer(Featurizer):
     method : str
         ``"efficientnet-lite0"``, as ``ImageFeaturizer.method`` names its method.
 
+    Raises
+    ------
+    ConfigError
+        From ``transform`` and ``version`` when a parameter is out of range or one of the
+        two packages is missing (the message names it and the ``pip install`` line).
+
+    Notes
+    -----
+    Torch's thread count is one setting per process: two featurizers with different
+    ``n_threads`` transforming at the same time in one process race on it.
+
     Examples
     --------
     >>> f = PretrainedImageFeaturizer(image_size=96)
