@@ -199,54 +199,96 @@ def _rate(f, paths: list[str], runs: int) -> tuple[float, float, list[float]]:
     return statistics.median(rates), statistics.median(cpu_rates), rates
 
 
+def _few_labels(X: np.ndarray, y: np.ndarray, budget: int, test: int = 500) -> float:
+    """Held-out accuracy (last ``test`` rows) with ``budget`` labels from the rest, 3 draws."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    pool = X.shape[0] - test
+    accs = []
+    for seed in range(3):
+        pick = np.random.default_rng(seed).choice(pool, size=budget, replace=False)
+        clf = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=1000))
+        clf.fit(X[pick], y[pick])
+        accs.append(clf.score(X[pool:], y[pool:]))
+    return float(np.mean(accs))
+
+
+def _features(f, paths: list[str], cache_dir: str | None) -> np.ndarray:
+    if cache_dir is None:
+        return f.transform(paths)
+    import hashlib
+
+    from labelmill.features import FeatureCache
+
+    hashes = [hashlib.sha256(Path(p).read_bytes()).hexdigest() for p in paths]
+    return FeatureCache(cache_dir).get_or_compute(f, hashes, paths).X
+
+
 def bench_pretrained(
-    n: int, sizes: list[int], batch_sizes: list[int], threads: list[int], runs: int, rate_n: int
+    n: int,
+    sizes: list[int],
+    batch_sizes: list[int],
+    threads: list[int],
+    runs: int,
+    rate_n: int,
+    data_names: list[str],
+    cache_dir: str | None,
 ) -> None:
     from labelmill.features import ImageFeaturizer, PretrainedImageFeaturizer
 
     idx = np.random.default_rng(0).permutation(10_000)[:n]
     with tempfile.TemporaryDirectory() as tmp:
-        sets = {"cifar10": _cifar(idx), "mnist": _mnist(Path(tmp), idx)}
+        sets = {}
+        if "cifar" in data_names:
+            sets["cifar10"] = _cifar(idx)
+        if "mnist" in data_names:
+            sets["mnist"] = _mnist(Path(tmp), idx)
         print(
             f"n={n} per set (seed 0), probe: 5-fold stratified CV (seed 0) of "
-            "StandardScaler + LogisticRegression(C=0.1); rate: median of "
-            f"{runs} transforms of {rate_n} images (decode included)"
+            "StandardScaler + LogisticRegression(C=0.1); acc@100: 100 labels drawn from the "
+            "first n-500, tested on the last 500, mean of 3 draws; rate: median of "
+            f"{runs} transforms of {rate_n} CIFAR images (decode included)"
         )
-        print(
-            "\n| data | featurizer | image_size | batch | threads | images/s wall (median) | "
-            "images per CPU-s (median) | wall runs |"
-        )
-        print("|---|---|---|---|---|---|---|---|")
-        cifar_paths = sets["cifar10"][0][:rate_n]
-        for size in sizes:
-            for bs in batch_sizes:
-                for th in threads:
-                    f = PretrainedImageFeaturizer(image_size=size, batch_size=bs, n_threads=th)
-                    med, cpu, rates = _rate(f, cifar_paths, runs)
-                    print(
-                        f"| cifar10 | efficientnet-lite0 | {size} | {bs} | {th} | {med:.1f} | "
-                        f"{cpu:.1f} | {', '.join(f'{r:.1f}' for r in rates)} |",
-                        flush=True,
-                    )
-        med, cpu, rates = _rate(ImageFeaturizer(), cifar_paths, runs)
-        print(
-            f"| cifar10 | random_conv (fallback) | 32 | - | - | {med:.1f} | {cpu:.1f} | "
-            f"{', '.join(f'{r:.1f}' for r in rates)} |",
-            flush=True,
-        )
-        print("\n| data | featurizer | image_size | probe accuracy (mean) | folds |")
-        print("|---|---|---|---|---|")
+        if runs > 0:
+            print(
+                "\n| data | featurizer | image_size | batch | threads | images/s wall (median) "
+                "| images per CPU-s (median) | wall runs |"
+            )
+            print("|---|---|---|---|---|---|---|---|")
+            rate_paths = _cifar(idx[:rate_n])[0]
+            for size in sizes:
+                for bs in batch_sizes:
+                    for th in threads:
+                        f = PretrainedImageFeaturizer(image_size=size, batch_size=bs, n_threads=th)
+                        med, cpu, rates = _rate(f, rate_paths, runs)
+                        print(
+                            f"| cifar10 | efficientnet-lite0 | {size} | {bs} | {th} | {med:.1f} "
+                            f"| {cpu:.1f} | {', '.join(f'{r:.1f}' for r in rates)} |",
+                            flush=True,
+                        )
+            med, cpu, rates = _rate(ImageFeaturizer(), rate_paths, runs)
+            print(
+                f"| cifar10 | random_conv (fallback) | 32 | - | - | {med:.1f} | {cpu:.1f} | "
+                f"{', '.join(f'{r:.1f}' for r in rates)} |",
+                flush=True,
+            )
+        print("\n| data | featurizer | image_size | probe accuracy (mean) | folds | acc@100 |")
+        print("|---|---|---|---|---|---|")
         for data, (paths, y) in sets.items():
-            candidates = [
+            candidates: list[tuple[str, object]] = [
                 (f"efficientnet-lite0 @{s}", PretrainedImageFeaturizer(image_size=s, n_threads=1))
                 for s in sizes
             ]
             candidates.append(("random_conv (fallback)", ImageFeaturizer()))
             for label, f in candidates:
-                accs = _probe(f.transform(paths), y)
+                X = _features(f, paths, cache_dir)
+                accs = _probe(X, y)
                 print(
                     f"| {data} | {label} | {getattr(f, 'image_size', '')} | "
-                    f"{np.mean(accs):.3f} | {', '.join(f'{a:.3f}' for a in accs)} |",
+                    f"{np.mean(accs):.3f} | {', '.join(f'{a:.3f}' for a in accs)} | "
+                    f"{_few_labels(X, y, 100):.3f} |",
                     flush=True,
                 )
 
@@ -431,7 +473,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--margins", nargs="+", type=float, default=[0.0, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1]
     )
-    ap.add_argument("--cache-dir", default=None, help="zeroshot: keep item vectors here")
+    ap.add_argument("--cache-dir", default=None, help="zeroshot, pretrained: keep vectors here")
     args = ap.parse_args(argv)
     if args.what == "text":
         bench_text(args.runs, args.n, args.batch_size)
@@ -440,7 +482,16 @@ def main(argv: list[str] | None = None) -> int:
     elif args.what == "zeroshot":
         bench_zeroshot(args.n, args.margins, args.threads[0], args.cache_dir)
     elif args.what == "pretrained":
-        bench_pretrained(args.n, args.sizes, args.batch_sizes, args.threads, args.runs, args.rate_n)
+        bench_pretrained(
+            args.n,
+            args.sizes,
+            args.batch_sizes,
+            args.threads,
+            args.runs,
+            args.rate_n,
+            args.data,
+            args.cache_dir,
+        )
     else:
         bench_image(args.pool, args.test, args.data)
     return 0
