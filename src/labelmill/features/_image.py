@@ -585,6 +585,10 @@ class PretrainedImageFeaturizer(Featurizer):
     that are decoded one batch at a time (memory stays bounded). Nothing is fitted; the
     cache key names the model, the sha256 of the weights file and the resolution.
 
+    Made for photos: on CIFAR-10 a linear probe reaches 0.68 (0.50 with ``random_conv``),
+    but on handwritten digits (MNIST) ``ImageFeaturizer(method="random_conv")`` was better
+    (0.96 against 0.94); see docs/bench/features.md.
+
     Parameters
     ----------
     image_size : int
