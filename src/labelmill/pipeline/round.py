@@ -17,6 +17,9 @@ Who decides an item's label:
 
 Audit answers never train the model: they only choose the threshold, calibrate the
 displayed confidence (isotonic, so the order of items is kept), and estimate accuracy.
+With the ``audit_model`` technique a second model trained with them too labels the
+``review`` items; the ``auto`` decision stays the audit-blind model's
+(:func:`~labelmill.pipeline.steps.train`, ``settings.techniques``).
 This module orchestrates; the store I/O is in :mod:`~labelmill.pipeline.round_data` and
 the steps beyond one library call in :mod:`~labelmill.pipeline.steps`.
 """
@@ -157,11 +160,11 @@ def _run(
     )
 
     record.stage(Stage.TRAIN)
-    model = steps.end_model(settings, k, seed)
-    model.fit(X[rows], Y, sample_weight=weights)
+    trained = steps.train(settings, X, rows, Y, weights, data.human, data.audit, k, seed)
+    model = trained.model
 
     record.stage(Stage.PREDICT)
-    proba = model.predict_proba(X)
+    proba = trained.proba
     raw_conf, predicted = proba.max(axis=1), proba.argmax(axis=1)
 
     record.stage(Stage.CALIBRATE)
@@ -184,8 +187,14 @@ def _run(
     status = np.where(routable, np.where(auto, Status.AUTO, Status.REVIEW), data.status)
     status = np.where(trusted & (data.status == Status.UNLABELED), Status.HUMAN, status)
     final = np.where(trusted, data.human, np.where(audited, data.audit, predicted))
+    # The audit model (if any) labels review items only; `auto` stays the blind model's.
+    final, shown, changed = steps.review_labels(final, shown, trained, routable & ~auto)
+    if changed is not None:
+        trained.techniques["audit_model"].details.update(changed)
 
-    committee = steps.committee_members(settings, X, rows, Y, weights, posterior, covered, k, seed)
+    committee = trained.committee or steps.committee_members(
+        settings, X, rows, Y, weights, posterior, covered, k, seed
+    )
     priority, strategy, bandit_state = steps.order_review_queue(
         settings,
         proba,
@@ -215,7 +224,7 @@ def _run(
         change=routing.change,
         n_audit=int(audited.sum()),
         n_human=int(trusted.sum()),
-        n_trained=int(rows.size),
+        n_trained=trained.n_trained,
         audit_accuracy=float(correct_audit.mean()) if audited.any() else None,
         auto_accuracy=steps.auto_accuracy(routing, correct_audit, settings.confidence),
         n_more_audit_needed=routing.n_more_audit,
@@ -232,6 +241,7 @@ def _run(
             end_model=repr(model),
             threshold_policy=routing.policy,
         ),
+        techniques=trained.techniques,
     )
     record.stage(Stage.WRITE)
     result.seconds = dict(record.seconds)
