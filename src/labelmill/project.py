@@ -323,14 +323,16 @@ class Project:
         target_accuracy: float | None = None,
         confidence: float | None = None,
         strategy: str | None = None,
+        techniques: dict[str, str] | None = None,
         progress: Callable[[str, float], None] | None = None,
         actor: str = "library",
     ) -> RoundResult:
         """Run one labeling round (see :mod:`labelmill.pipeline.round`).
 
-        ``target_accuracy``, ``confidence`` and ``strategy``, when given, become the
-        project's settings first (saved in ``labelmill.yaml``): the guarantee and the size
-        of the audit sample are the project's, so the review queue follows them too.
+        ``target_accuracy``, ``confidence``, ``strategy`` and ``techniques`` (technique ->
+        off/on/auto, the others kept), when given, become the project's settings first
+        (saved in ``labelmill.yaml``): the guarantee and the size of the audit sample are
+        the project's, so the review queue follows them too.
 
         Raises
         ------
@@ -340,7 +342,10 @@ class Project:
         from labelmill.pipeline import run_round
 
         self.save_settings(
-            target_accuracy=target_accuracy, confidence=confidence, strategy=strategy
+            target_accuracy=target_accuracy,
+            confidence=confidence,
+            strategy=strategy,
+            techniques=techniques,
         )
         return run_round(
             self.store,
@@ -362,11 +367,13 @@ class Project:
         seed: int | None = None,
         target_accuracy: float | None = None,
         confidence: float | None = None,
+        techniques: dict[str, str] | None = None,
         out: str | os.PathLike[str] | None = None,
         echo: Callable[[CurveRow], None] | None = None,
     ) -> list[CurveRow]:
         """Rounds with a simulated reviewer answering from ``oracle_column``, with the
-        project's settings overridden for the simulation only (nothing is saved); see
+        project's settings overridden for the simulation only (nothing is saved;
+        ``techniques`` changes the techniques it names); see
         :func:`labelmill.pipeline.simulate`."""
         from labelmill.pipeline import simulate
 
@@ -377,6 +384,7 @@ class Project:
             seed=seed,
             target_accuracy=target_accuracy,
             confidence=confidence,
+            techniques=techniques,
         )
         return simulate(
             self.store,

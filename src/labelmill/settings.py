@@ -188,8 +188,11 @@ class ProjectSettings:
 
     def replace(self, **changes: Any) -> ProjectSettings:
         """A copy with ``changes`` applied and checked (``None`` values leave a setting as it
-        is, so optional command-line options can be passed straight through)."""
+        is, so optional command-line options can be passed straight through; ``techniques``
+        changes only the techniques it names)."""
         given = {k: v for k, v in changes.items() if v is not None}
+        if isinstance(given.get("techniques"), dict):
+            given["techniques"] = {**self.techniques, **given["techniques"]}
         if not given:
             return self
         return ProjectSettings.from_dict({**self.to_dict(), **given})
@@ -293,8 +296,9 @@ def _techniques(value: Any) -> dict[str, str]:
         )
     unknown = sorted(str(k) for k in set(value) - set(TECHNIQUES))
     if unknown:
-        raise ValueError(f"has unknown technique(s) {unknown}; the techniques are "
-                         f"{', '.join(TECHNIQUES)}")
+        raise ValueError(
+            f"has unknown technique(s) {unknown}; the techniques are {', '.join(TECHNIQUES)}"
+        )
     bad = {k: v for k, v in value.items() if v not in TECHNIQUE_CHOICES}
     if bad:
         name, got = next(iter(bad.items()))

@@ -180,11 +180,8 @@ class SelfTraining(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         Xa = as_features(X, owner=owner)
         T, classes = encode_targets(y, Xa.shape[0], self.n_classes, owner=owner)
         w = as_weights(sample_weight, Xa.shape[0], owner=owner)
-        U = (
-            np.empty((0, Xa.shape[1]))
-            if X_unlabeled is None
-            else as_features(X_unlabeled, owner=owner)
-        )
+        empty = X_unlabeled is None or np.shape(X_unlabeled)[0] == 0
+        U = np.empty((0, Xa.shape[1])) if empty else as_features(X_unlabeled, owner=owner)
         k = T.shape[1]
         self.classes_ = classes
         rows = np.empty(0, dtype=np.int64)

@@ -1,8 +1,17 @@
 """A round's model with the optional techniques, and the choice of which help.
 
 :class:`TrainingSet` holds what a model may learn from: the training rows with their
-targets and weights, people's hard labels, and the items that are *off limits* (the blind
-audit sample: never trained on, never pseudo-labeled, never a seed of label spreading).
+targets and weights, people's hard labels (never blind audit answers), and the items that
+are *off limits* (never pseudo-labeled, given a spread target or a seed).
+
+Audit answers and exchangeability: the round's audit items are unlabeled items like any
+other here. Their answers never reach a :class:`TrainingSet` of the audit-blind model, but
+they get the same machine treatment as the items they certify (a rule posterior when a
+rule covers them, which the round has always trained on; a pseudo-label or a spread target
+from the model's own guess). Setting them apart would make the audit sample unlike the
+population it certifies: items that trained on their own pseudo-label are more confident
+than those that did not, so a threshold chosen on the audit items would accept more of the
+population than it tested.
 :func:`fit_with_techniques` fits the end model with any of self-training, label spreading
 and an ensemble; :func:`choose_techniques` decides the techniques set to ``auto`` by
 cross-validation over people's answers (the off-limits items are never among them) with a
@@ -60,7 +69,10 @@ class TrainingSet:
         People's labels (review answers, imported gold), -1 where none; never audit
         answers.
     off_limits : (n_items,) bool array
-        Items nothing may learn from (the blind audit sample).
+        Items never pseudo-labeled, given a spread target or used as a seed (the held-out
+        fold of a cross-validation). A round passes none: its audit items are unlabeled
+        items like the others (their answers are simply not in ``labels``), so the blind
+        audit sample gets exactly the treatment of the items it certifies.
     n_classes : int
     seed : int
     """
@@ -89,18 +101,21 @@ class TrainingSet:
         )
 
     def with_labels(self, extra: NDArray[np.int64], weight: float) -> TrainingSet:
-        """This set with ``extra`` labels (>= 0) added as one-hot rows of ``weight``, and
-        their items no longer off limits (the audit model's training set)."""
-        new = np.flatnonzero((extra >= 0) & ~np.isin(np.arange(extra.size), self.rows))
+        """This set with ``extra`` labels (>= 0) as one-hot rows of ``weight`` (replacing
+        the targets those items had), their items no longer off limits (the audit model's
+        training set)."""
+        given = extra >= 0
+        keep = ~given[self.rows]
+        new = np.flatnonzero(given)
         Y = np.zeros((new.size, self.n_classes))
         Y[np.arange(new.size), extra[new]] = 1.0
         return replace(
             self,
-            rows=np.concatenate([self.rows, new]).astype(np.int64),
-            Y=np.vstack([self.Y, Y]),
-            weights=np.concatenate([self.weights, np.full(new.size, float(weight))]),
-            labels=np.where(extra >= 0, extra, self.labels),
-            off_limits=self.off_limits & ~(extra >= 0),
+            rows=np.concatenate([self.rows[keep], new]).astype(np.int64),
+            Y=np.vstack([self.Y[keep], Y]),
+            weights=np.concatenate([self.weights[keep], np.full(new.size, float(weight))]),
+            labels=np.where(given, extra, self.labels),
+            off_limits=self.off_limits & ~given,
         )
 
 
@@ -346,9 +361,11 @@ def choose_techniques(
     for name in autos:
         mine = right[fixed | {name}]
         wins, losses = int((mine & ~base).sum()), int((base & ~mine).sum())
-        p = float(binomtest(wins, wins + losses, 0.5, alternative="greater").pvalue) if (
-            wins + losses
-        ) else 1.0
+        p = (
+            float(binomtest(wins, wins + losses, 0.5, alternative="greater").pvalue)
+            if (wins + losses)
+            else 1.0
+        )
         used = wins > losses and p <= alpha
         evidence = {
             "n_answers": int(answered.size),

@@ -145,10 +145,11 @@ def train(
     """Fit the round's models with the techniques of ``settings.techniques``.
 
     ``rows``, ``Y``, ``weights`` are the training rows (from
-    :func:`labelmill.learn.training_targets`; no audit item among them), ``human`` people's
-    labels (review answers and imported gold) and ``audit`` the blind audit answers, -1
-    where none. Audit items are off limits to the audit-blind model and its techniques:
-    never trained on, pseudo-labeled or spread from. Techniques set to ``auto`` are
+    :func:`labelmill.learn.training_targets`; no audit answer among the targets),
+    ``human`` people's labels (review answers and imported gold) and ``audit`` the blind
+    audit answers, -1 where none. The audit answers never reach the audit-blind model or
+    its techniques: audit items are unlabeled items to it, treated like the items they
+    certify (see :mod:`labelmill.learn._techniques`). Techniques set to ``auto`` are
     decided by :func:`labelmill.learn.choose_techniques` on people's answers only.
     ``augmenter(rows, Y, weights)`` gives augmented ``(X, Y, weights)`` rows of people's
     answers (``augment``; None when :mod:`labelmill.augment` is absent).
@@ -162,7 +163,7 @@ def train(
         Y=Y,
         weights=weights,
         labels=np.where(audited, -1, human),
-        off_limits=audited,
+        off_limits=np.zeros(audited.size, dtype=bool),
         n_classes=k,
         seed=seed,
     )
@@ -253,7 +254,7 @@ def _fit(
 
     n, k = data.X.shape[0], data.n_classes
     if "audit_model" in used:
-        data = data.with_labels(np.where(data.off_limits, audit, -1), HUMAN_WEIGHT)
+        data = data.with_labels(np.where(data.labels < 0, audit, -1), HUMAN_WEIGHT)
     if "augment" in used and augmenter is not None:
         data = _augmented(data, augmenter, n)
     if predict_on is not None and data.X.shape[0] > n:
