@@ -159,14 +159,7 @@ def _make_pair(tmp_path, make_project, audit_model):
     project, truth = make_project(
         folder, n=240, seed=4, techniques={**OFF, "audit_model": audit_model}
     )
-    # a weak rule set, so the two models have something to disagree on
-    path = folder / "rules.yaml"
-    path.write_text(
-        "- {name: free, kind: keywords, keywords: [free], label: spam}\n"
-        "- {name: lunch, kind: keywords, keywords: [lunch], label: ham}\n"
-    )
-    project.register_rules(path)
-    answered(project, truth, audit=90, review=20, rules=False)
+    answered(project, truth, audit=90, review=20)
     return project, truth
 
 
