@@ -174,8 +174,9 @@ def train(
         requested["augment"] = "off"
     if augmenter is None and requested["augment"] == "on":
         raise RoundError(
-            "The setting techniques.augment is on, but labelmill.augment is not available; "
-            "set it to off (labelmill run --technique augment=off)."
+            "The setting techniques.augment is on, but no augmentation is available to this "
+            "round (labelmill.augment is absent or not wired into rounds yet); set it to off "
+            "(labelmill run --technique augment=off)."
         )
 
     def fit(sub: Any, used: frozenset[str], predict_on: np.ndarray | None = None) -> Any:
