@@ -226,3 +226,32 @@ def test_the_oracle_column_stays_invisible_with_every_technique_on(tmp_path, mak
     assert (fa["label"] == fb["label"]).all()
     assert [r.threshold for r in curve_a] == [r.threshold for r in curve_b]
     assert curve_a[-1].accuracy_all_true != curve_b[-1].accuracy_all_true
+
+
+def test_augment_calls_labelmill_augment_with_peoples_answers_only(
+    tmp_path, make_project, monkeypatch
+):
+    """A stand-in ``labelmill.augment``: the round hands it the payloads of people's review
+    answers (never audit items) and trains on the rows it returns."""
+    import importlib.machinery
+    import sys
+    import types
+
+    calls = []
+
+    def augment_training_rows(payloads, Y, weights, *, data_type, featurizer, seed, **kw):
+        calls.append(list(payloads))
+        X = featurizer.transform([p + " again" for p in payloads])
+        return np.asarray(X, dtype=np.float32), np.asarray(Y), 0.5 * np.asarray(weights)
+
+    fake = types.ModuleType("labelmill.augment")
+    fake.__spec__ = importlib.machinery.ModuleSpec("labelmill.augment", None)
+    fake.augment_training_rows = augment_training_rows
+    monkeypatch.setitem(sys.modules, "labelmill.augment", fake)
+    project, truth = make_project(tmp_path, n=160, techniques={**OFF, "augment": "on"})
+    answered(project, truth, audit=40, review=30)
+    result = project.run_round()
+    assert result.techniques["augment"].used
+    audited_texts = set(project.to_frame().query("status == 'gold'")["text"])
+    assert len(calls) == 1 and len(calls[0]) == 30
+    assert not (set(calls[0]) & audited_texts)
