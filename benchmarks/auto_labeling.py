@@ -1,7 +1,8 @@
 """Auto-labeling benchmark: the accuracy guarantee over seeds, label efficiency, throughput.
 
     .venv/bin/python benchmarks/auto_labeling.py [--sets youtube,trec,...] [--seeds 20]
-        [--budget 600] [--batch-size 50] [--out benchmarks/out/auto_labeling.json]
+        [--budget 600] [--batch-size 50] [--technique self_training=on ...]
+        [--out benchmarks/out/auto_labeling.json]
 
 For each data set of ../shared/data it builds a labelmill project per seed (the true class
 kept as a hidden metadata column, the simulated reviewer's answer key), runs
@@ -266,6 +267,14 @@ def main() -> None:
         help="The auto-accept policy: over the whole project (default) or per round (the old "
         "one); run both on the same seeds to compare.",
     )
+    parser.add_argument(
+        "--technique",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="A learning technique for the simulated rounds (repeatable), e.g. "
+        "self_training=on; the others keep the project's defaults.",
+    )
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "out" / "auto_labeling.json"))
     parser.add_argument(
         "--summarize",
@@ -313,7 +322,10 @@ def main() -> None:
                 start = time.perf_counter()
                 project, frame = build(name, seed, Path(tmp), args.guarantee)
                 curve = project.simulate(
-                    oracle_column="truth", budget=args.budget, batch_size=args.batch_size
+                    oracle_column="truth",
+                    budget=args.budget,
+                    batch_size=args.batch_size,
+                    techniques=dict(t.split("=", 1) for t in args.technique) or None,
                 )
                 rows = [r.__dict__ for r in curve]
                 held = [

@@ -324,6 +324,7 @@ class Project:
         target_accuracy: float | None = None,
         confidence: float | None = None,
         strategy: str | None = None,
+        techniques: dict[str, str] | None = None,
         progress: Callable[[str, float], None] | None = None,
         actor: str = "library",
         engine: str | Engine = "local",
@@ -331,13 +332,13 @@ class Project:
     ) -> RoundResult:
         """Run one labeling round (see :mod:`labelmill.pipeline.round`).
 
-        ``target_accuracy``, ``confidence`` and ``strategy``, when given, become the
-        project's settings first (saved in ``labelmill.yaml``): the guarantee and the size
-        of the audit sample are the project's, so the review queue follows them too.
-        ``engine`` (``"local"``, ``"dask"`` or an :class:`~labelmill.engine.Engine`) runs
-        rules, featurization, inference and scoring; ``"dask"`` connects to
-        ``scheduler`` or, without one, starts a local cluster for this call (see
-        :func:`labelmill.engine.make_engine`).
+        ``target_accuracy``, ``confidence``, ``strategy`` and ``techniques`` (technique ->
+        off/on/auto, the others kept), when given, become the project's settings first
+        (saved in ``labelmill.yaml``): the guarantee and the size of the audit sample are
+        the project's, so the review queue follows them too. ``engine`` (``"local"``,
+        ``"dask"`` or an :class:`~labelmill.engine.Engine`) runs rules, featurization,
+        inference and scoring; ``"dask"`` connects to ``scheduler`` or, without one, starts
+        a local cluster for this call (see :func:`labelmill.engine.make_engine`).
 
         Raises
         ------
@@ -349,7 +350,10 @@ class Project:
 
         with open_engine(engine, scheduler=scheduler) as runner:  # reachable: then save
             self.save_settings(
-                target_accuracy=target_accuracy, confidence=confidence, strategy=strategy
+                target_accuracy=target_accuracy,
+                confidence=confidence,
+                strategy=strategy,
+                techniques=techniques,
             )
             return run_round(
                 self.store,
@@ -372,13 +376,15 @@ class Project:
         seed: int | None = None,
         target_accuracy: float | None = None,
         confidence: float | None = None,
+        techniques: dict[str, str] | None = None,
         out: str | os.PathLike[str] | None = None,
         echo: Callable[[CurveRow], None] | None = None,
         engine: str | Engine = "local",
         scheduler: str | None = None,
     ) -> list[CurveRow]:
         """Rounds with a simulated reviewer answering from ``oracle_column``, with the
-        project's settings overridden for the simulation only (nothing is saved); see
+        project's settings overridden for the simulation only (nothing is saved;
+        ``techniques`` changes the techniques it names); see
         :func:`labelmill.pipeline.simulate`. ``engine`` and ``scheduler`` as for
         :meth:`run_round` (one engine serves every round of the simulation)."""
         from labelmill.engine import open_engine
@@ -391,6 +397,7 @@ class Project:
             seed=seed,
             target_accuracy=target_accuracy,
             confidence=confidence,
+            techniques=techniques,
         )
         with open_engine(engine, scheduler=scheduler) as runner:
             return simulate(

@@ -30,7 +30,14 @@ from typing import Any
 from labelmill.enums import Strategy
 from labelmill.exceptions import ConfigError
 
-__all__ = ["DATASHEET_FIELDS", "GUARANTEES", "STRATEGY_NAMES", "ProjectSettings"]
+__all__ = [
+    "DATASHEET_FIELDS",
+    "GUARANTEES",
+    "STRATEGY_NAMES",
+    "TECHNIQUES",
+    "TECHNIQUE_CHOICES",
+    "ProjectSettings",
+]
 
 #: the free-text fields of the report (Gebru et al., "Datasheets for Datasets")
 DATASHEET_FIELDS = (
@@ -52,6 +59,16 @@ DATASHEET_FIELDS = (
 STRATEGY_NAMES = tuple(s.value for s in Strategy)
 #: the auto-accept policies: over the whole project (default) or per round (the old one)
 GUARANTEES = ("project", "per_round")
+#: the optional learning techniques of a round and their defaults (see ProjectSettings)
+TECHNIQUES: dict[str, str] = {
+    "self_training": "off",
+    "label_spreading": "off",
+    "ensemble": "off",
+    "audit_model": "on",
+    "augment": "off",
+}
+#: what each technique may be set to
+TECHNIQUE_CHOICES = ("off", "on", "auto")
 
 
 @dataclass(frozen=True)
@@ -92,6 +109,26 @@ class ProjectSettings:
     datasheet : dict of str to str
         The report's free text (see :data:`DATASHEET_FIELDS`): what the data set is for,
         how the items were collected, intended uses, licence...
+    techniques : dict of str to {"off", "on", "auto"}
+        The optional learning techniques of a round (:data:`TECHNIQUES` has the defaults;
+        keys left out keep theirs):
+
+        - ``self_training`` (default off): the end model pseudo-labels the unlabeled items it
+          is most confident about and is fitted again (:class:`labelmill.learn.SelfTraining`);
+        - ``label_spreading`` (default off): people's labels spread over a kNN graph of the
+          features give soft targets to items no rule covers;
+        - ``ensemble`` (default off): several heads weighted on held-out people's answers
+          (:class:`labelmill.learn.StackedEnsemble`); their disagreement is the committee of
+          active learning;
+        - ``audit_model`` (default on): a second model trained with the blind audit answers
+          too labels the ``review`` items; which items are ``auto`` and the threshold still
+          come from the audit-blind model, so the guarantee is untouched;
+        - ``augment`` (default off): label-preserving augmentation from
+          :mod:`labelmill.augment` (``on`` is an error while that package is absent).
+
+        ``auto`` turns a technique on in a round when cross-validation over people's review
+        answers (never the audit answers) shows it helps, and off when there are too few
+        answers to tell; the round records what it chose and why (``RoundResult.techniques``).
 
     Raises
     ------
@@ -112,6 +149,7 @@ class ProjectSettings:
     end_model: dict[str, Any] = field(default_factory=dict)
     hidden_columns: tuple[str, ...] = ()
     datasheet: dict[str, str] = field(default_factory=dict)
+    techniques: dict[str, str] = field(default_factory=lambda: dict(TECHNIQUES))
 
     def __post_init__(self) -> None:
         for item in dataclasses.fields(self):
@@ -150,8 +188,11 @@ class ProjectSettings:
 
     def replace(self, **changes: Any) -> ProjectSettings:
         """A copy with ``changes`` applied and checked (``None`` values leave a setting as it
-        is, so optional command-line options can be passed straight through)."""
+        is, so optional command-line options can be passed straight through; ``techniques``
+        changes only the techniques it names)."""
         given = {k: v for k, v in changes.items() if v is not None}
+        if isinstance(given.get("techniques"), dict):
+            given["techniques"] = {**self.techniques, **given["techniques"]}
         if not given:
             return self
         return ProjectSettings.from_dict({**self.to_dict(), **given})
@@ -245,6 +286,38 @@ def _guarantee(value: Any) -> str:
     return str(value)
 
 
+def _techniques(value: Any) -> dict[str, str]:
+    if value is None:
+        return dict(TECHNIQUES)
+    if not isinstance(value, dict):
+        raise ValueError(
+            f"must be a mapping of technique names ({', '.join(TECHNIQUES)}) to "
+            f"{', '.join(TECHNIQUE_CHOICES)}"
+        )
+    unknown = sorted(str(k) for k in set(value) - set(TECHNIQUES))
+    if unknown:
+        raise ValueError(
+            f"has unknown technique(s) {unknown}; the techniques are {', '.join(TECHNIQUES)}"
+        )
+    bad = {k: v for k, v in value.items() if v not in TECHNIQUE_CHOICES}
+    if bad:
+        name, got = next(iter(bad.items()))
+        raise ValueError(f"must set {name!r} to one of {', '.join(TECHNIQUE_CHOICES)}, not {got!r}")
+    if value.get("augment", "off") == "on" and not augment_available():
+        raise ValueError(
+            "asks for augment=on, but labelmill.augment is not available in this "
+            "installation; set augment to off or auto"
+        )
+    return {**TECHNIQUES, **{str(k): str(v) for k, v in value.items()}}
+
+
+def augment_available() -> bool:
+    """Whether the :mod:`labelmill.augment` package is installed (it is optional)."""
+    import importlib.util
+
+    return importlib.util.find_spec("labelmill.augment") is not None
+
+
 _CHECKS: dict[str, Callable[[Any], Any]] = {
     "target_accuracy": _open_unit,
     "confidence": _open_unit,
@@ -259,4 +332,5 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "end_model": _options,
     "hidden_columns": _columns,
     "datasheet": _datasheet,
+    "techniques": _techniques,
 }

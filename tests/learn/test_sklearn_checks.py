@@ -31,9 +31,12 @@ _MLP_FAILURES = {
     "check_sample_weight_equivalence_on_sparse_data": (
         "as on dense data: mini-batch SGD, equal to repetition only in expectation"
     ),
+}
+# passes or fails with the BLAS build and load (checked below as a skip, not a strict xfail)
+_MLP_FLAKY = {
     "check_methods_subset_invariance": (
-        "the network runs in float32: a batch and its rows one by one are summed in a "
-        "different order by the BLAS kernels and differ in the 7th digit (~1e-7)"
+        "the network runs in float32: a batch and its rows one by one may be summed in a "
+        "different order by the BLAS kernels and then differ in the 7th digit (~1e-7)"
     ),
 }
 
@@ -96,4 +99,7 @@ _STRICT = (
     **_STRICT,
 )
 def test_sklearn_compatible(estimator, check):
+    name = getattr(check, "func", check).__name__
+    if isinstance(estimator, EndModel) and estimator.head == "mlp" and name in _MLP_FLAKY:
+        pytest.skip(_MLP_FLAKY[name])
     check(estimator)

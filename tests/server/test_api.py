@@ -537,9 +537,9 @@ def test_dashboard_interval_comes_from_a_real_round(
 
     rng = np.random.default_rng(0)
     words = {"spam": ["win", "cash", "prize", "free"], "ham": ["lunch", "notes", "meeting"]}
-    truth = ["spam" if i % 2 else "ham" for i in range(400)]
+    truth = ["spam" if i % 2 else "ham" for i in range(800)]
     texts = [f"{rng.choice(words[t])} {rng.choice(words[t])} {i}" for i, t in enumerate(truth)]
-    ids = [f"m{i}" for i in range(400)]
+    ids = [f"m{i}" for i in range(800)]
     project = Project.init(
         tmp_path / "p",
         classes=["spam", "ham"],
@@ -550,7 +550,7 @@ def test_dashboard_interval_comes_from_a_real_round(
     for entry in project.next_items(60, queue="review", user="ann"):
         project.add_answer(entry.item_id, answer[entry.item_id], user="ann")
     project.run_round()
-    for entry in project.next_items(150, queue="audit", user="ann"):
+    for entry in project.next_items(200, queue="audit", user="ann"):
         project.add_answer(entry.item_id, answer[entry.item_id], user="ann", queue="audit")
     result = project.run_round()
     assert result.threshold is not None and result.auto_accuracy is not None

@@ -761,6 +761,42 @@ def _print_analysis(result: dict[str, Any], confidence: float, as_json: bool) ->
 
 
 # -- run ----------------------------------------------------------------------------------
+def _parse_techniques(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> dict[str, str] | None:
+    """``--technique name=value`` (repeatable) as a mapping; names and values are checked
+    here so the message says which option was wrong."""
+    from labelmill.settings import TECHNIQUE_CHOICES, TECHNIQUES
+
+    if not values:
+        return None
+    out: dict[str, str] = {}
+    for value in values:
+        name, sep, choice = value.partition("=")
+        name, choice = name.strip(), choice.strip()
+        if not sep or name not in TECHNIQUES or choice not in TECHNIQUE_CHOICES:
+            raise click.BadParameter(
+                f"expected NAME=VALUE with NAME one of {', '.join(TECHNIQUES)} and VALUE one "
+                f"of {', '.join(TECHNIQUE_CHOICES)}. Got {value!r} instead.",
+                ctx=ctx,
+                param=param,
+            )
+        out[name] = choice
+    return out
+
+
+TECHNIQUE_OPTION = click.option(
+    "--technique",
+    "techniques",
+    multiple=True,
+    callback=_parse_techniques,
+    metavar="NAME=off|on|auto",
+    help="A learning technique of the round, repeatable: self_training, label_spreading, "
+    "ensemble, audit_model, augment; auto turns it on when people's held-out answers show it "
+    "helps (default: the project's settings.techniques).",
+)
+
+
 @cli.command()
 @click.argument("project", type=click.Path(exists=True, file_okay=False))
 @click.option(
@@ -782,6 +818,7 @@ def _print_analysis(result: dict[str, Any], confidence: float, as_json: bool) ->
     help="Active-learning strategy ordering the review queue (default: the project's).",
 )
 @engine_options
+@TECHNIQUE_OPTION
 @DB_OPTION
 def run(
     project: str,
@@ -790,16 +827,21 @@ def run(
     strategy: str | None,
     engine: str,
     scheduler: str | None,
+    techniques: dict[str, str] | None,
     db_url: str | None,
 ) -> None:
     """Run a labeling round: rules, aggregate, featurize, train, calibrate, route.
 
-    --target-accuracy, --confidence and --strategy change the project's settings (saved in
-    labelmill.yaml): the review queue sizes the blind audit for the same target.
+    --target-accuracy, --confidence, --strategy and --technique change the project's
+    settings (saved in labelmill.yaml): the review queue sizes the blind audit for the same
+    target.
     """
     with open_project(project, db_url) as opened, round_engine(engine, scheduler) as runner:
         changed = opened.save_settings(
-            target_accuracy=target_accuracy, confidence=confidence, strategy=strategy
+            target_accuracy=target_accuracy,
+            confidence=confidence,
+            strategy=strategy,
+            techniques=techniques,
         )
         for name, (old, new) in changed.items():
             click.echo(f"Setting {name}: {old} -> {new} (saved in labelmill.yaml).")
@@ -951,6 +993,7 @@ def stage_progress(echo: Callable[[str], None] | None = None) -> Iterator[Any]:
 )
 @click.option("--overwrite", is_flag=True, help="Replace --out if it exists.")
 @engine_options
+@TECHNIQUE_OPTION
 @DB_OPTION
 def simulate(
     project: str,
@@ -966,6 +1009,7 @@ def simulate(
     overwrite: bool,
     engine: str,
     scheduler: str | None,
+    techniques: dict[str, str] | None,
     db_url: str | None,
 ) -> None:
     """Run rounds with a simulated reviewer answering from --oracle-column.
@@ -996,6 +1040,7 @@ def simulate(
             out=out,
             target_accuracy=target_accuracy,
             confidence=confidence,
+            techniques=techniques,
             echo=CurvePrinter(),
         )
         spent = _answers_spent(curve)

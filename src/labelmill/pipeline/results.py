@@ -10,7 +10,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-__all__ = ["AutoAccuracy", "RoundResult", "StoppingInfo", "StrategyInfo", "Versions"]
+__all__ = [
+    "AutoAccuracy",
+    "RoundResult",
+    "StoppingInfo",
+    "StrategyInfo",
+    "TechniqueInfo",
+    "Versions",
+]
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,37 @@ class StoppingInfo:
         return None if not values else cls(**_known(cls, values))
 
 
+@dataclass
+class TechniqueInfo:
+    """What a round did with one learning technique (see ``ProjectSettings.techniques``).
+
+    Attributes
+    ----------
+    setting : {"off", "on", "auto"}
+        The setting in force.
+    used : bool
+        Whether the technique ran.
+    reason : str
+        Why: the setting, or for ``auto`` the held-out evidence (or its lack).
+    evidence : dict
+        For ``auto``: people's answers held out, accuracy without and with, the answers
+        each alone got right, the sign test's p-value.
+    details : dict
+        What it did: pseudo-labels, spread targets, ensemble weights, audit answers used,
+        review labels it changed, seconds.
+    """
+
+    setting: str
+    used: bool
+    reason: str = ""
+    evidence: dict[str, Any] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> TechniqueInfo:
+        return cls(**_known(cls, values))
+
+
 @dataclass(frozen=True)
 class Versions:
     """What made the labels: rule and source versions, the featurizer, the models."""
@@ -118,6 +156,7 @@ class RoundResult:
     stopping: StoppingInfo | None = None
     seconds: dict[str, float] = field(default_factory=dict)
     versions: Versions = field(default_factory=Versions)
+    techniques: dict[str, TechniqueInfo] = field(default_factory=dict)
     error: str | None = None
 
     def summary(self) -> list[str]:
@@ -141,6 +180,13 @@ class RoundResult:
             )
         if self.stopping is not None:
             lines.append(f"stopping rule: {self.stopping.reason}")
+        chosen = [
+            f"{name} ({info.reason})"
+            for name, info in self.techniques.items()
+            if info.used or info.setting == "auto"
+        ]
+        if chosen:
+            lines.append("techniques: " + "; ".join(chosen))
         return [line for line in lines if line]
 
     def to_dict(self) -> dict[str, Any]:
@@ -157,6 +203,10 @@ class RoundResult:
         known["strategy"] = StrategyInfo.from_dict(values.get("strategy"))
         known["stopping"] = StoppingInfo.from_dict(values.get("stopping"))
         known["versions"] = Versions.from_dict(values.get("versions"))
+        known["techniques"] = {
+            name: TechniqueInfo.from_dict(info)
+            for name, info in (values.get("techniques") or {}).items()
+        }
         return cls(**known)
 
 

@@ -17,6 +17,9 @@ Who decides an item's label:
 
 Audit answers never train the model: they only choose the threshold, calibrate the
 displayed confidence (isotonic, so the order of items is kept), and estimate accuracy.
+With the ``audit_model`` technique a second model trained with them too labels the
+``review`` items; the ``auto`` decision stays the audit-blind model's
+(:func:`~labelmill.pipeline.steps.train`, ``settings.techniques``).
 This module orchestrates; the store I/O is in :mod:`~labelmill.pipeline.round_data` and
 the steps beyond one library call in :mod:`~labelmill.pipeline.steps`.
 """
@@ -26,6 +29,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -167,10 +171,12 @@ def _run(
     )
 
     record.stage(Stage.TRAIN)
-    model = steps.end_model(settings, k, seed)
-    model.fit(X[rows], Y, sample_weight=weights)
+    augmenter = _augmenter(store, schema, settings, data)
+    trained = steps.train(settings, X, rows, Y, weights, data.human, data.audit, k, seed, augmenter)
+    model = trained.model
 
     record.stage(Stage.PREDICT)
+    # through the engine (partitions, Dask tasks): the same numbers as trained.proba
     proba, least_confidence = engine.predict_and_score(model, X, score="least_confidence")
     raw_conf, predicted = proba.max(axis=1), proba.argmax(axis=1)
 
@@ -194,8 +200,12 @@ def _run(
     status = np.where(routable, np.where(auto, Status.AUTO, Status.REVIEW), data.status)
     status = np.where(trusted & (data.status == Status.UNLABELED), Status.HUMAN, status)
     final = np.where(trusted, data.human, np.where(audited, data.audit, predicted))
+    # The audit model (if any) labels review items only; `auto` stays the blind model's.
+    final, shown, changed = steps.review_labels(final, shown, trained, routable & ~auto)
+    if changed is not None:
+        trained.techniques["audit_model"].details.update(changed)
 
-    committee = steps.committee_members(
+    committee = trained.committee or steps.committee_members(
         settings, X, rows, Y, weights, posterior, covered, k, seed, predict=engine.predict_proba
     )
     priority, strategy, bandit_state = steps.order_review_queue(
@@ -228,7 +238,7 @@ def _run(
         change=routing.change,
         n_audit=int(audited.sum()),
         n_human=int(trusted.sum()),
-        n_trained=int(rows.size),
+        n_trained=trained.n_trained,
         audit_accuracy=float(correct_audit.mean()) if audited.any() else None,
         auto_accuracy=steps.auto_accuracy(routing, correct_audit, settings.confidence),
         n_more_audit_needed=routing.n_more_audit,
@@ -245,6 +255,7 @@ def _run(
             end_model=repr(model),
             threshold_policy=routing.policy,
         ),
+        techniques=trained.techniques,
     )
     record.stage(Stage.WRITE)
     result.seconds = dict(record.seconds)
@@ -260,3 +271,36 @@ def _run(
     write_round(store, data, record.id, labels, result.to_dict(), state)
     record.done()
     return result
+
+
+def _augmenter(store: Store, schema: Schema, settings: ProjectSettings, data: Any) -> Any:
+    """``(rows, Y, weights) -> (X_aug, Y_aug, w_aug)``: augmented, featurized copies of the
+    training rows at ``rows`` (people's answers) from :mod:`labelmill.augment`, or None when
+    the technique is off, the package is absent, or the data are tables (their featurizer
+    is fitted on the whole project)."""
+    if settings.techniques["augment"] == "off" or schema.data_type == "tabular":
+        return None
+    try:
+        from labelmill.augment import augment_training_rows
+    except ImportError:
+        return None
+    from labelmill.features import make_featurizer
+    from labelmill.store.queries import items as item_sql
+
+    featurizer = make_featurizer(schema.data_type, **settings.featurizer)
+
+    def augment(rows: np.ndarray, Y: np.ndarray, weights: np.ndarray) -> Any:
+        wanted = [int(data.pks[i]) for i in rows]
+        with store.session() as session:
+            found = item_sql.payloads(session, wanted)
+        payloads = [found[pk] for pk in wanted]
+        return augment_training_rows(
+            payloads,
+            Y,
+            weights,
+            data_type=schema.data_type,
+            featurizer=featurizer,
+            seed=settings.seed,
+        )
+
+    return augment

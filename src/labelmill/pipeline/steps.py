@@ -6,8 +6,9 @@ No store access here: :mod:`labelmill.pipeline.round` feeds them what
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -15,7 +16,7 @@ import scipy.sparse as sp
 
 from labelmill.enums import SourceKind, Status
 from labelmill.exceptions import RoundError
-from labelmill.pipeline.results import AutoAccuracy
+from labelmill.pipeline.results import AutoAccuracy, TechniqueInfo
 from labelmill.schema import Schema
 from labelmill.settings import ProjectSettings
 
@@ -23,6 +24,7 @@ __all__ = [
     "HUMAN_WEIGHT",
     "MAX_WEAK_ROWS",
     "Routing",
+    "Trained",
     "aggregate",
     "audit_outcomes",
     "auto_accuracy",
@@ -32,7 +34,9 @@ __all__ = [
     "end_model",
     "order_review_queue",
     "route",
+    "review_labels",
     "stopping_verdict",
+    "train",
     "weak_sample",
 ]
 
@@ -109,6 +113,224 @@ def end_model(settings: ProjectSettings, k: int, seed: int) -> Any:
     from labelmill.learn import EndModel
 
     return EndModel(n_classes=k, random_state=seed, **settings.end_model)
+
+
+@dataclass
+class Trained:
+    """The round's models: the audit-blind one (its confidence routes items to ``auto``) and,
+    with ``audit_model``, one trained with the audit answers too (it labels ``review``
+    items only).
+
+    Attributes
+    ----------
+    model : estimator
+        The audit-blind model.
+    proba : (n_items, k) float array
+        Its probabilities.
+    committee : list of (n_items, k) float arrays or None
+        The ensemble's members, when the ensemble ran (active learning's committee).
+    review_proba : (n_items, k) float array or None
+        The audit model's probabilities.
+    techniques : dict of str to TechniqueInfo
+        What each technique was set to, whether it ran, why, and what it did.
+    n_trained : int
+        Training rows of the audit-blind model (pseudo-labels and spread targets included).
+    """
+
+    model: Any
+    proba: np.ndarray
+    committee: list[np.ndarray] | None
+    review_proba: np.ndarray | None
+    techniques: dict[str, TechniqueInfo] = field(default_factory=dict)
+    n_trained: int = 0
+
+
+def train(
+    settings: ProjectSettings,
+    X: np.ndarray,
+    rows: np.ndarray,
+    Y: np.ndarray,
+    weights: np.ndarray,
+    human: np.ndarray,
+    audit: np.ndarray,
+    k: int,
+    seed: int,
+    augmenter: Callable[[np.ndarray, np.ndarray, np.ndarray], tuple[Any, Any, Any]] | None = None,
+) -> Trained:
+    """Fit the round's models with the techniques of ``settings.techniques``.
+
+    ``rows``, ``Y``, ``weights`` are the training rows (from
+    :func:`labelmill.learn.training_targets`; no audit answer among the targets),
+    ``human`` people's labels (review answers and imported gold) and ``audit`` the blind
+    audit answers, -1 where none. The audit answers never reach the audit-blind model or
+    its techniques: audit items are unlabeled items to it, treated like the items they
+    certify (see :mod:`labelmill.learn._techniques`). Techniques set to ``auto`` are
+    decided by :func:`labelmill.learn.choose_techniques` on people's answers only.
+    ``augmenter(rows, Y, weights)`` gives augmented ``(X, Y, weights)`` rows of people's
+    answers (``augment``; None when :mod:`labelmill.augment` is absent).
+    """
+    from labelmill.learn import TrainingSet, choose_techniques
+
+    audited = audit >= 0
+    data = TrainingSet(
+        X=X,
+        rows=rows,
+        Y=Y,
+        weights=weights,
+        labels=np.where(audited, -1, human),
+        off_limits=np.zeros(audited.size, dtype=bool),
+        n_classes=k,
+        seed=seed,
+    )
+    requested = dict(settings.techniques)
+    if not audited.any() and requested["audit_model"] != "off":
+        requested["audit_model"] = "off"
+    if augmenter is None and requested["augment"] == "auto":
+        requested["augment"] = "off"
+    if augmenter is None and requested["augment"] == "on":
+        raise RoundError(
+            "The setting techniques.augment is on, but no augmentation is available to this "
+            "round (labelmill.augment is absent or not wired into rounds yet); set it to off "
+            "(labelmill run --technique augment=off)."
+        )
+
+    def fit(sub: Any, used: frozenset[str], predict_on: np.ndarray | None = None) -> Any:
+        return _fit(sub, used, settings, audit, augmenter, predict_on)
+
+    def predicted(sub: Any, used: frozenset[str]) -> np.ndarray:
+        # only people's answers are scored: predict those alone
+        return np.asarray(fit(sub, used, data.labels >= 0).proba.argmax(axis=1))
+
+    start = time.perf_counter()
+    choices = choose_techniques(requested, data, predicted)
+    choose_seconds = time.perf_counter() - start
+    if settings.techniques["audit_model"] != "off" and not audited.any():
+        choices["audit_model"] = _no_audit(settings.techniques["audit_model"])
+    used = frozenset(t for t, c in choices.items() if c.used)
+    start = time.perf_counter()
+    blind = fit(data, used - {"audit_model"})
+    blind_seconds = time.perf_counter() - start
+    review_proba, audit_details = None, {}
+    if "audit_model" in used:
+        start = time.perf_counter()
+        review = fit(data, used)
+        review_proba = review.proba
+        audit_details = {"audit_answers": int(audited.sum()), "seconds": _s(start)}
+    info = {}
+    for name, choice in choices.items():
+        details = dict(blind.details.get(name, {}))
+        if name == "audit_model":
+            details.update(audit_details)
+        info[name] = TechniqueInfo(
+            setting=choice.setting,
+            used=choice.used,
+            reason=choice.reason,
+            evidence=choice.evidence,
+            details=details,
+        )
+    if any(c.setting == "auto" for c in choices.values()):
+        for t in info.values():
+            if t.setting == "auto":
+                t.details["choose_seconds"] = round(choose_seconds, 3)
+    for name, t in info.items():
+        if t.used and name != "audit_model":
+            t.details["fit_seconds"] = round(blind_seconds, 3)  # of the blind model, all on
+    return Trained(
+        model=blind.model,
+        proba=blind.proba,
+        committee=blind.committee,
+        review_proba=review_proba,
+        techniques=info,
+        n_trained=blind.n_trained,
+    )
+
+
+def _s(start: float) -> float:
+    return round(time.perf_counter() - start, 3)
+
+
+def _no_audit(setting: str) -> Any:
+    from labelmill.learn import TechniqueChoice
+
+    return TechniqueChoice(setting, False, "off: no audit answers yet")
+
+
+def _fit(
+    data: Any,
+    used: frozenset[str],
+    settings: ProjectSettings,
+    audit: np.ndarray,
+    augmenter: Callable[[np.ndarray, np.ndarray, np.ndarray], tuple[Any, Any, Any]] | None,
+    predict_on: np.ndarray | None,
+) -> Any:
+    """One fit of :func:`labelmill.learn.fit_with_techniques` with ``used``: the audit
+    answers added as people's labels when ``audit_model`` is in it, augmented rows of
+    people's answers when ``augment`` is."""
+    from labelmill.learn import fit_with_techniques
+
+    n, k = data.X.shape[0], data.n_classes
+    if "audit_model" in used:
+        data = data.with_labels(np.where(data.labels < 0, audit, -1), HUMAN_WEIGHT)
+    if "augment" in used and augmenter is not None:
+        data = _augmented(data, augmenter, n)
+    if predict_on is not None and data.X.shape[0] > n:
+        predict_on = np.concatenate([predict_on, np.zeros(data.X.shape[0] - n, dtype=bool)])
+    outcome = fit_with_techniques(
+        data,
+        used & {"self_training", "label_spreading", "ensemble"},
+        lambda s: end_model(settings, k, s),
+        predict_on=predict_on,
+    )
+    if outcome.proba.shape[0] > n:
+        outcome.proba = outcome.proba[:n]
+        if outcome.committee is not None:
+            outcome.committee = [P[:n] for P in outcome.committee]
+    return outcome
+
+
+def _augmented(
+    data: Any,
+    augmenter: Callable[[np.ndarray, np.ndarray, np.ndarray], tuple[Any, Any, Any]],
+    n: int,
+) -> Any:
+    """``data`` with augmented copies of people's answers appended after the ``n`` items
+    (never of off-limits items: those are not training rows)."""
+    import dataclasses
+
+    people = data.labels[data.rows] >= 0
+    if not people.any():
+        return data
+    X_aug, Y_aug, w_aug = augmenter(data.rows[people], data.Y[people], data.weights[people])
+    X_aug = np.asarray(X_aug, dtype=data.X.dtype)
+    m = X_aug.shape[0]
+    if m == 0:
+        return data
+    return dataclasses.replace(
+        data,
+        X=np.vstack([data.X, X_aug]),
+        rows=np.concatenate([data.rows, n + np.arange(m)]),
+        Y=np.vstack([data.Y, np.asarray(Y_aug, dtype=np.float64)]),
+        weights=np.concatenate([data.weights, np.asarray(w_aug, dtype=np.float64)]),
+        labels=np.concatenate([data.labels, np.full(m, -1, dtype=np.int64)]),
+        off_limits=np.concatenate([data.off_limits, np.zeros(m, dtype=bool)]),
+    )
+
+
+def review_labels(
+    final: np.ndarray, proba: np.ndarray, trained: Trained, review: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, dict[str, Any] | None]:
+    """Labels and shown probabilities with the audit model's on the ``review`` items.
+
+    Only ``review`` items change (never ``auto``, people's or audited ones): the
+    ``auto`` decision and its threshold came from the audit-blind model. The audit model's
+    probabilities are shown uncalibrated (calibrating them on the answers they were
+    trained on would be in-sample). Returns the labels, the probabilities and what
+    changed (None without an audit model)."""
+    if trained.review_proba is None:
+        return final, proba, None
+    label = np.where(review, trained.review_proba.argmax(axis=1), final)
+    shown = np.where(review[:, None], trained.review_proba, proba)
+    return label, shown, {"review_labels_changed": int((label != final).sum())}
 
 
 def calibrate_on_audit(
