@@ -75,8 +75,8 @@ class Stage(StrEnum):
 
     RULES = "rules"
     LOAD = "load"
-    AGGREGATE = "aggregate"
     FEATURIZE = "featurize"
+    AGGREGATE = "aggregate"
     TRAIN = "train"
     PREDICT = "predict"
     CALIBRATE = "calibrate"

@@ -66,6 +66,7 @@ TECHNIQUES: dict[str, str] = {
     "ensemble": "off",
     "audit_model": "on",
     "augment": "off",
+    "zero_shot": "off",
 }
 #: what each technique may be set to
 TECHNIQUE_CHOICES = ("off", "on", "auto")

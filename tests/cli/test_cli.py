@@ -147,8 +147,8 @@ def test_run_without_a_terminal_prints_one_line_per_stage(runner, small):
     stages = [
         "rules",
         "load",
-        "aggregate",
         "featurize",
+        "aggregate",
         "train",
         "predict",
         "calibrate",

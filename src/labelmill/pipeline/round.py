@@ -150,10 +150,17 @@ def _run(
     if len(data) == 0:
         raise RoundError("The project has no items; import some first (labelmill import).")
 
+    record.stage(Stage.FEATURIZE)
+    X, featurizer_version = load_features(
+        store, schema, settings, data, feature_dir, progress=record.advance, engine=engine
+    )
+
     record.stage(Stage.AGGREGATE)
-    posterior, covered, aggregator = steps.aggregate(data.L, k, seed, data.source_kinds)
     trusted, audited = data.human >= 0, data.audit >= 0
-    steps.check_trainable(schema, data.human, data.L, trusted, covered)
+    zero_shot = steps.zero_shot(settings, schema, X, int(trusted.sum()))
+    L, kinds = steps.with_source(data.L, data.source_kinds, zero_shot.votes)
+    posterior, covered, aggregator = steps.aggregate(L, k, seed, kinds)
+    steps.check_trainable(schema, data.human, L, trusted, covered)
     from labelmill.learn import training_targets
 
     weak = covered & ~trusted
@@ -163,11 +170,6 @@ def _run(
         covered=covered,
         exclude=weak & ~steps.weak_sample(weak, seed),
         human_weight=steps.HUMAN_WEIGHT,
-    )
-
-    record.stage(Stage.FEATURIZE)
-    X, featurizer_version = load_features(
-        store, schema, settings, data, feature_dir, progress=record.advance, engine=engine
     )
 
     record.stage(Stage.TRAIN)
@@ -255,7 +257,7 @@ def _run(
             end_model=repr(model),
             threshold_policy=routing.policy,
         ),
-        techniques=trained.techniques,
+        techniques={**trained.techniques, "zero_shot": zero_shot.info},
     )
     record.stage(Stage.WRITE)
     result.seconds = dict(record.seconds)

@@ -96,6 +96,80 @@ def _column_votes(L: Any, j: int) -> np.ndarray:
     return np.asarray(column[column >= 0])
 
 
+#: ``zero_shot: auto`` votes while people have given fewer answers than this (cold start)
+ZERO_SHOT_COLD = 100
+
+
+@dataclass
+class ZeroShot:
+    """Zero-shot votes from the class names and descriptions (None: not used) and what the
+    round records of them."""
+
+    votes: np.ndarray | None
+    info: TechniqueInfo
+
+
+def zero_shot(settings: ProjectSettings, schema: Schema, X: np.ndarray, n_answers: int) -> ZeroShot:
+    """Votes from the similarity of each item's sentence embedding to its class's name and
+    description (:func:`labelmill.features.zero_shot_votes`), a source the label model weighs
+    like any rule. ``on`` always (text projects with the sentence-embedding featurizer);
+    ``auto`` at cold start only, while people have given fewer than :data:`ZERO_SHOT_COLD`
+    answers; ``off`` never.
+
+    Raises
+    ------
+    RoundError
+        ``on`` in a project whose items are not embedded by the sentence encoder.
+    """
+    setting = settings.techniques.get("zero_shot", "off")
+    if setting == "off":
+        return ZeroShot(None, TechniqueInfo(setting, False, "off"))
+    embedded = schema.data_type == "text" and settings.featurizer.get("kind", "embedding") == (
+        "embedding"
+    )
+    if not embedded:
+        if setting == "on":
+            raise RoundError(
+                "The setting techniques.zero_shot is on, but zero-shot votes compare sentence "
+                "embeddings of items and class names: they need a text project with the "
+                "default featurizer (kind: embedding). Set it to off "
+                "(labelmill run --technique zero_shot=off)."
+            )
+        return ZeroShot(
+            None, TechniqueInfo(setting, False, "auto: not a sentence-embedded text project")
+        )
+    if setting == "auto" and n_answers >= ZERO_SHOT_COLD:
+        reason = f"auto: {n_answers} people's answers, past the cold start (< {ZERO_SHOT_COLD})"
+        return ZeroShot(None, TechniqueInfo(setting, False, reason))
+    from labelmill.features import (
+        DEFAULT_ZERO_SHOT_MARGIN,
+        class_prompts,
+        embed_class_prompts,
+        make_featurizer,
+        zero_shot_votes,
+    )
+
+    featurizer = make_featurizer("text", **settings.featurizer)
+    votes = zero_shot_votes(X, embed_class_prompts(class_prompts(schema), featurizer))
+    details = {
+        "margin": DEFAULT_ZERO_SHOT_MARGIN,
+        "coverage": round(float((votes >= 0).mean()), 4) if votes.size else 0.0,
+    }
+    reason = setting if setting == "on" else f"auto: cold start ({n_answers} people's answers)"
+    return ZeroShot(votes, TechniqueInfo(setting, True, reason, details=details))
+
+
+def with_source(L: Any, kinds: list[str], votes: np.ndarray | None) -> tuple[Any, list[str]]:
+    """The vote matrix (dense, -1 abstains; or CSR of label + 1) with one more model source's
+    ``votes`` as its last column, and the source kinds with it."""
+    if votes is None or not (votes >= 0).any():
+        return L, kinds
+    if sp.issparse(L):
+        column = sp.csr_matrix(np.where(votes >= 0, votes + 1, 0).reshape(-1, 1))
+        return sp.hstack([L, column], format="csr"), [*kinds, SourceKind.MODEL]
+    return np.column_stack([L, votes]).astype(L.dtype), [*kinds, SourceKind.MODEL]
+
+
 def weak_sample(weak: np.ndarray, seed: int) -> np.ndarray:
     """``weak`` (rows labeled by the aggregator only), cut to a seeded random sample of
     :data:`MAX_WEAK_ROWS` rows when it has more."""
@@ -182,7 +256,7 @@ def train(
         n_classes=k,
         seed=seed,
     )
-    requested = dict(settings.techniques)
+    requested = {t: v for t, v in settings.techniques.items() if t != "zero_shot"}
     if not audited.any() and requested["audit_model"] != "off":
         requested["audit_model"] = "off"
     if augmenter is None and requested["augment"] == "auto":
