@@ -29,7 +29,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -48,6 +47,7 @@ from labelmill.pipeline.round_data import (
     RoundRecord,
     load_features,
     load_round_data,
+    training_augmenter,
     write_round,
 )
 from labelmill.pipeline.rules import apply_registered_rules
@@ -173,7 +173,7 @@ def _run(
     )
 
     record.stage(Stage.TRAIN)
-    augmenter = _augmenter(store, schema, settings, data)
+    augmenter = training_augmenter(store, schema, settings, data)
     trained = steps.train(settings, X, rows, Y, weights, data.human, data.audit, k, seed, augmenter)
     model = trained.model
 
@@ -273,36 +273,3 @@ def _run(
     write_round(store, data, record.id, labels, result.to_dict(), state)
     record.done()
     return result
-
-
-def _augmenter(store: Store, schema: Schema, settings: ProjectSettings, data: Any) -> Any:
-    """``(rows, Y, weights) -> (X_aug, Y_aug, w_aug)``: augmented, featurized copies of the
-    training rows at ``rows`` (people's answers) from :mod:`labelmill.augment`, or None when
-    the technique is off, the package is absent, or the data are tables (their featurizer
-    is fitted on the whole project)."""
-    if settings.techniques["augment"] == "off" or schema.data_type == "tabular":
-        return None
-    try:
-        from labelmill.augment import augment_training_rows
-    except ImportError:
-        return None
-    from labelmill.features import make_featurizer
-    from labelmill.store.queries import items as item_sql
-
-    featurizer = make_featurizer(schema.data_type, **settings.featurizer)
-
-    def augment(rows: np.ndarray, Y: np.ndarray, weights: np.ndarray) -> Any:
-        wanted = [int(data.pks[i]) for i in rows]
-        with store.session() as session:
-            found = item_sql.payloads(session, wanted)
-        payloads = [found[pk] for pk in wanted]
-        return augment_training_rows(
-            payloads,
-            Y,
-            weights,
-            data_type=schema.data_type,
-            featurizer=featurizer,
-            seed=settings.seed,
-        )
-
-    return augment

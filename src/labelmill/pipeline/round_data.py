@@ -41,6 +41,7 @@ __all__ = [
     "RoundRecord",
     "load_features",
     "load_round_data",
+    "training_augmenter",
     "write_round",
 ]
 
@@ -390,3 +391,37 @@ class RoundRecord:
             self.seconds[self._stage] = round(time.perf_counter() - self._start, 3)
             if self._items is not None:
                 self._items(self._stage, self._n, self._n)
+
+
+def training_augmenter(
+    store: Store, schema: Schema, settings: ProjectSettings, data: RoundData
+) -> Any:
+    """``(rows, Y, weights) -> (X_aug, Y_aug, w_aug)``: augmented, featurized copies of the
+    training rows at ``rows`` (people's answers) from :mod:`labelmill.augment`, or None when
+    the technique is off, the package is absent, or the data are tables (their featurizer
+    is fitted on the whole project)."""
+    if settings.techniques["augment"] == "off" or schema.data_type == "tabular":
+        return None
+    try:
+        from labelmill.augment import augment_training_rows
+    except ImportError:
+        return None
+    from labelmill.features import make_featurizer
+
+    featurizer = make_featurizer(schema.data_type, **settings.featurizer)
+
+    def augment(rows: np.ndarray, Y: np.ndarray, weights: np.ndarray) -> Any:
+        wanted = [int(data.pks[i]) for i in rows]
+        with store.session() as session:
+            found = item_sql.payloads(session, wanted)
+        payloads = [found[pk] for pk in wanted]
+        return augment_training_rows(
+            payloads,
+            Y,
+            weights,
+            data_type=schema.data_type,
+            featurizer=featurizer,
+            seed=settings.seed,
+        )
+
+    return augment
