@@ -125,7 +125,11 @@ class ProjectSettings:
           too labels the ``review`` items; which items are ``auto`` and the threshold still
           come from the audit-blind model, so the guarantee is untouched;
         - ``augment`` (default off): label-preserving augmentation from
-          :mod:`labelmill.augment` (``on`` is an error while that package is absent).
+          :mod:`labelmill.augment` (``on`` is an error while that package is absent);
+        - ``zero_shot`` (default off): votes from the similarity of each item's sentence
+          embedding to its class's name and description, one more source of the label
+          model (text projects with the embedding featurizer); its ``auto`` votes only
+          before anyone has answered, a first model where there would be none.
 
         ``auto`` turns a technique on in a round when cross-validation over people's review
         answers (never the audit answers) shows it helps, and off when there are too few

@@ -43,7 +43,7 @@ def test_auto_votes_at_cold_start_only():
     schema = Schema(classes=("a", "b"))
     late = steps.zero_shot(settings, schema, np.zeros((3, 4)), n_answers=steps.ZERO_SHOT_COLD)
     assert late.votes is None and not late.info.used
-    assert late.info.reason == "auto: 100 people's answers, past the cold start (< 100)"
+    assert late.info.reason == "auto: 1 people's answers, past the cold start (< 1)"
     image = steps.zero_shot(settings, Schema(classes=("a", "b"), data_type="image"), None, 0)
     assert image.votes is None and "not a sentence-embedded text project" in image.info.reason
 

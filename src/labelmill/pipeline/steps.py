@@ -96,8 +96,10 @@ def _column_votes(L: Any, j: int) -> np.ndarray:
     return np.asarray(column[column >= 0])
 
 
-#: ``zero_shot: auto`` votes while people have given fewer answers than this (cold start)
-ZERO_SHOT_COLD = 100
+#: ``zero_shot: auto`` votes while people have given fewer answers than this: only before the
+#: first answer (measured: from 50 answers on, its votes cost 1-20 points of accuracy over all
+#: items on youtube and trec, see docs/benchmarks.md)
+ZERO_SHOT_COLD = 1
 
 
 @dataclass
@@ -113,8 +115,8 @@ def zero_shot(settings: ProjectSettings, schema: Schema, X: np.ndarray, n_answer
     """Votes from the similarity of each item's sentence embedding to its class's name and
     description (:func:`labelmill.features.zero_shot_votes`), a source the label model weighs
     like any rule. ``on`` always (text projects with the sentence-embedding featurizer);
-    ``auto`` at cold start only, while people have given fewer than :data:`ZERO_SHOT_COLD`
-    answers; ``off`` never.
+    ``auto`` at cold start only, before anyone has answered (:data:`ZERO_SHOT_COLD`): a first
+    model from the class names where there would be none; ``off`` (the default) never.
 
     Raises
     ------
