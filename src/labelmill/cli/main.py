@@ -16,23 +16,13 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from labelmill import __version__
+from labelmill.cli._common import DB_OPTION, open_project
 from labelmill.cli.engine_options import engine_options, round_engine
 from labelmill.enums import Status, Strategy
 from labelmill.exceptions import LabelmillError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-
-    from labelmill.project import Project
-
-DB_OPTION = click.option(
-    "--db",
-    "db_url",
-    envvar="LABELMILL_DATABASE_URL",
-    default=None,
-    metavar="URL",
-    help="SQLAlchemy database URL (default: the project's; env LABELMILL_DATABASE_URL).",
-)
 
 
 class _Group(click.Group):
@@ -82,12 +72,6 @@ def quiet_third_party_bars() -> None:
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 
-def open_project(path: str, db_url: str | None) -> Project:
-    from labelmill.project import Project
-
-    return Project.open(path, db_url=db_url)
-
-
 #: seconds between progress lines when stderr is not a terminal (a log, a pipe)
 _LOG_EVERY = 3.0
 
@@ -129,38 +113,6 @@ def progress_bar(description: str) -> Iterator[tuple[Callable[[int], None], Call
             lambda n: bar.advance(task, n),
             lambda total: bar.update(task, total=total),
         )
-
-
-@contextmanager
-def working(description: str, *, every: float = 5.0) -> Iterator[None]:
-    """For work with no counts to show: a spinner with the seconds in a terminal; otherwise
-    a line when it starts, one every ``every`` seconds while it lasts, and one at the end."""
-    import threading
-    import time
-
-    from rich.console import Console
-
-    console = Console(stderr=True)
-    start = time.perf_counter()
-    if console.is_terminal:
-        with console.status(f"{description}..."):
-            yield
-        return
-    click.echo(f"{description}...", err=True)
-    done = threading.Event()
-
-    def beat() -> None:
-        while not done.wait(every):
-            click.echo(f"{description}: {time.perf_counter() - start:.0f} s so far", err=True)
-
-    thread = threading.Thread(target=beat, daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        done.set()
-        thread.join()
-    click.echo(f"{description}: done in {time.perf_counter() - start:.1f} s", err=True)
 
 
 @contextmanager

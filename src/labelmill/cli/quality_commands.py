@@ -7,7 +7,7 @@ import json
 
 import click
 
-from labelmill.cli.main import DB_OPTION, open_project, working
+from labelmill.cli._common import DB_OPTION, open_project, working
 
 __all__ = ["check", "report"]
 

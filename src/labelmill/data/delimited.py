@@ -2,8 +2,8 @@
 separators, quoting), their detection, and a reader that recovers after a bad record.
 
 :func:`sniff_table` settles the options from the first lines of a file, saying in its notes
-what it detected; :func:`read_delimited` yields one :class:`~labelmill.data.readers.Row` or
-:class:`~labelmill.data.readers.BadRow` per record, numbered by the physical line the record
+what it detected; :func:`read_delimited` yields one :class:`~labelmill.data.records.Row` or
+:class:`~labelmill.data.records.BadRow` per record, numbered by the physical line the record
 starts on. A record that spans several lines and is bad (an unbalanced quote swallowing the
 lines after it) is reported on its first line alone and reading goes on with the next line,
 so one stray quote costs one row, not every row up to the next quote.
@@ -278,7 +278,7 @@ def read_delimited(
     bad_lines : dict, optional
         Line number -> why it could not be decoded (filled while ``lines`` is read).
     """
-    from labelmill.data.readers import BadRow, Row
+    from labelmill.data.records import BadRow, Row
 
     assert options.sep is not None  # noqa: S101 - sniff_table settles it
     source = _PhysicalLines(lines)

@@ -56,7 +56,7 @@ def choices_of(result: Any) -> list[str] | None:
 def read_tasks(path: Path, encoding: str = "utf-8") -> Iterator[Any]:
     """Yield one ``Row`` per task of a Label Studio JSON file (record numbers from 1), or a
     ``BadRow`` saying why a task cannot be used."""
-    from labelmill.data.readers import BadRow, Row
+    from labelmill.data.records import BadRow, Row
 
     try:
         tasks = json.loads(path.read_text(encoding=encoding))

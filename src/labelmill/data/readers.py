@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from labelmill.data.delimited import TableOptions, read_delimited
+from labelmill.data.records import BadRow, Row
 from labelmill.exceptions import ConfigError, InputError
 
 __all__ = [
@@ -37,24 +38,6 @@ __all__ = [
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
 FORMATS = ("csv", "tsv", "jsonl", "parquet", "images", "label-studio")
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
-
-
-@dataclass(frozen=True)
-class Row:
-    """One record of an input: its line (or record) number and its column values."""
-
-    line: int
-    values: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class BadRow:
-    """A record that could not be read, and why."""
-
-    line: int
-    reason: str
-    raw: str = ""
-    fatal: bool = False  # the whole input is unusable (empty, bad header), not just this row
 
 
 @dataclass
