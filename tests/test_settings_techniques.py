@@ -17,6 +17,7 @@ def test_defaults_and_partial_updates():
         "ensemble",
         "audit_model",
         "augment",
+        "zero_shot",
     }
     t = s.replace(techniques={"ensemble": "auto"})
     assert t.techniques == {**TECHNIQUES, "ensemble": "auto"}

@@ -402,7 +402,7 @@ def test_output_cut_short_by_a_closed_pipe_is_quiet(tmp_path):
 
 def test_long_work_without_counts_says_it_is_working(capsys):
     """Trial: `labelmill report` said nothing for 28 s (its label checks), in a log."""
-    from labelmill.cli.main import working
+    from labelmill.cli._common import working
 
     with working("writing the report", every=0.2):
         time.sleep(0.5)
