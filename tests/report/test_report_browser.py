@@ -74,6 +74,18 @@ def test_full_report_opens_without_console_errors(browser: Any, tmp_path: Path) 
     page.context.close()
 
 
+def test_a_phone_does_not_scroll_sideways(browser: Any, tmp_path: Path) -> None:
+    """Trial: at 390 px a long value (the generation time stamp) in a definition list made
+    the page 445 px wide; tables scroll inside their own box."""
+    html, _ = write_report(example_report(500, random_state=1), tmp_path / "report.html")
+    context = browser.new_context(offline=True, viewport={"width": 390, "height": 800})
+    page = context.new_page()
+    page.goto(html.as_uri())
+    page.wait_for_load_state("load")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    context.close()
+
+
 def test_empty_report_opens_and_lists_missing_sections(browser: Any, tmp_path: Path) -> None:
     html, _ = write_report(ReportInput(project=ProjectInfo(name="<b>new</b>")), tmp_path / "e.html")
     page, problems, _ = _open(browser, html)

@@ -72,8 +72,8 @@ th { background: #f1f4f8; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .scroll { overflow-x: auto; }
 caption { text-align: left; font-weight: 600; padding: 4px 0; }
-dl { display: grid; grid-template-columns: max-content auto; gap: 2px 16px; }
-dt { font-weight: 600; } dd { margin: 0; }
+dl { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: 2px 16px; }
+dt { font-weight: 600; } dd { margin: 0; min-width: 0; overflow-wrap: anywhere; }
 svg.chart { max-width: 100%; height: auto; display: block; margin: 8px 0; }
 .h0 { background: #fff; } .h1 { background: #e8f0f8; } .h2 { background: #cfe0f0; }
 .h3 { background: #a9c6e3; } .h4 { background: #7ea9d3; } .h5 { background: #4f86bd; color: #fff; }
