@@ -45,8 +45,8 @@ from labelmill.pipeline.results import (
 from labelmill.pipeline.round_data import (
     RoundLabels,
     RoundRecord,
-    load_features,
     load_round_data,
+    load_round_features,
     training_augmenter,
     write_round,
 )
@@ -151,7 +151,7 @@ def _run(
         raise RoundError("The project has no items; import some first (labelmill import).")
 
     record.stage(Stage.FEATURIZE)
-    X, featurizer_version = load_features(
+    X, featurizer_version, feature_choice = load_round_features(
         store, schema, settings, data, feature_dir, progress=record.advance, engine=engine
     )
 
@@ -257,7 +257,11 @@ def _run(
             end_model=repr(model),
             threshold_policy=routing.policy,
         ),
-        techniques={**trained.techniques, "zero_shot": zero_shot.info},
+        techniques={
+            **trained.techniques,
+            "zero_shot": zero_shot.info,
+            **({"image_features": feature_choice} if feature_choice else {}),
+        },
     )
     record.stage(Stage.WRITE)
     result.seconds = dict(record.seconds)

@@ -40,6 +40,7 @@ __all__ = [
     "RoundLabels",
     "RoundRecord",
     "load_features",
+    "load_round_features",
     "load_round_data",
     "training_augmenter",
     "write_round",
@@ -391,6 +392,41 @@ class RoundRecord:
             self.seconds[self._stage] = round(time.perf_counter() - self._start, 3)
             if self._items is not None:
                 self._items(self._stage, self._n, self._n)
+
+
+def load_round_features(
+    store: Store,
+    schema: Schema,
+    settings: ProjectSettings,
+    data: RoundData,
+    feature_dir: Path,
+    progress: Callable[[int, int], None] | None = None,
+    *,
+    engine: Engine | None = None,
+) -> tuple[np.ndarray, str, Any]:
+    """:func:`load_features`, and for image projects on the default featurizer both image
+    featurizers (pretrained EfficientNet-Lite0 and weight-free random convolutions, which
+    is better on digits and scans), one chosen by :func:`steps.choose_features` on people's
+    answers. Returns the features, their version, and the choice (None: no choice made)."""
+    from labelmill.features import PRETRAINED_IMAGE_METHOD, missing_pretrained_packages
+    from labelmill.pipeline.steps import choose_features
+
+    def load(s: ProjectSettings) -> tuple[np.ndarray, str]:
+        return load_features(store, schema, s, data, feature_dir, progress, engine=engine)
+
+    if schema.data_type != "image" or settings.featurizer or missing_pretrained_packages():
+        X, version = load(settings)
+        return X, version, None
+    options = {PRETRAINED_IMAGE_METHOD: PRETRAINED_IMAGE_METHOD, "random_conv": "random_conv"}
+    loaded = {name: load(settings.replace(featurizer={"method": m})) for name, m in options.items()}
+    chosen, info = choose_features(
+        {name: X for name, (X, _) in loaded.items()},
+        data.human,
+        int(schema.cardinality),
+        settings.seed,
+    )
+    X, version = loaded[chosen]
+    return X, version, info
 
 
 def training_augmenter(

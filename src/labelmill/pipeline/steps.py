@@ -96,6 +96,42 @@ def _column_votes(L: Any, j: int) -> np.ndarray:
     return np.asarray(column[column >= 0])
 
 
+#: people's answers below which an image project keeps the pretrained features
+MIN_FEATURE_CHOICE = 60
+#: accuracy the weight-free image features must gain to replace the pretrained ones
+FEATURE_MARGIN = 0.01
+
+
+def choose_features(
+    candidates: dict[str, np.ndarray], labels: np.ndarray, k: int, seed: int
+) -> tuple[str, TechniqueInfo]:
+    """Which of several feature matrices to train on: the first (the default) unless another
+    is more accurate by :data:`FEATURE_MARGIN` in 3-fold cross-validation of the end model
+    over people's answers ``labels`` (-1: none; never audit answers, which stay blind).
+    Few answers (below :data:`MIN_FEATURE_CHOICE`) keep the first."""
+    from sklearn.model_selection import KFold, cross_val_score
+
+    from labelmill.learn import EndModel
+
+    names = list(candidates)
+    rows = np.flatnonzero(labels >= 0)
+    if rows.size < MIN_FEATURE_CHOICE or np.unique(labels[rows]).size < 2:
+        reason = f"{names[0]}: {rows.size} people's answers, fewer than {MIN_FEATURE_CHOICE}"
+        return names[0], TechniqueInfo("auto", False, reason)
+    folds = KFold(3, shuffle=True, random_state=seed)
+    scores = {
+        name: float(cross_val_score(EndModel(n_classes=k), X[rows], labels[rows], cv=folds).mean())
+        for name, X in candidates.items()
+    }
+    best = max(names[1:], key=scores.__getitem__)
+    chosen = best if scores[best] >= scores[names[0]] + FEATURE_MARGIN else names[0]
+    evidence = {"answers": int(rows.size), "accuracy": {n: round(v, 4) for n, v in scores.items()}}
+    reason = f"{chosen}: 3-fold accuracy on {rows.size} people's answers " + ", ".join(
+        f"{n} {v:.3f}" for n, v in scores.items()
+    )
+    return chosen, TechniqueInfo("auto", chosen != names[0], reason, evidence=evidence)
+
+
 #: ``zero_shot: auto`` votes while people have given fewer answers than this: only before the
 #: first answer (measured: from 50 answers on, its votes cost 1-20 points of accuracy over all
 #: items on youtube and trec, see docs/benchmarks.md)
