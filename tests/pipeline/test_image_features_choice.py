@@ -23,6 +23,9 @@ def test_choose_features_keeps_the_first_unless_another_is_clearly_better():
     assert info.evidence["accuracy"]["b"] > info.evidence["accuracy"]["a"] + 0.01
     name, info = steps.choose_features({"a": informative, "b": noise}, labels, 2, 0)
     assert name == "a" and not info.used
+    # the last round's choice stays unless another beats it by the margin
+    assert steps.choose_features({"a": informative, "b": informative}, labels, 2, 0, "b")[0] == "b"
+    assert steps.choose_features({"a": informative, "b": noise}, labels, 2, 0, "b")[0] == "a"
     few = np.where(np.arange(100) < 40, y, -1)
     name, info = steps.choose_features({"a": noise, "b": informative}, few, 2, 0)
     assert name == "a" and info.reason == "a: 40 people's answers, fewer than 60"

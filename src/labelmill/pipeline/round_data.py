@@ -419,11 +419,16 @@ def load_round_features(
         return X, version, None
     options = {PRETRAINED_IMAGE_METHOD: PRETRAINED_IMAGE_METHOD, "random_conv": "random_conv"}
     loaded = {name: load(settings.replace(featurizer={"method": m})) for name, m in options.items()}
+    with store.session() as session:
+        done = round_sql.round_results(session)
+    last = done[-1][1].get("techniques", {}).get("image_features") if done else None
+    current = str(last["reason"]).split(":")[0] if last else None
     chosen, info = choose_features(
         {name: X for name, (X, _) in loaded.items()},
         data.human,
         int(schema.cardinality),
         settings.seed,
+        current,
     )
     X, version = loaded[chosen]
     return X, version, info

@@ -103,12 +103,17 @@ FEATURE_MARGIN = 0.01
 
 
 def choose_features(
-    candidates: dict[str, np.ndarray], labels: np.ndarray, k: int, seed: int
+    candidates: dict[str, np.ndarray],
+    labels: np.ndarray,
+    k: int,
+    seed: int,
+    current: str | None = None,
 ) -> tuple[str, TechniqueInfo]:
-    """Which of several feature matrices to train on: the first (the default) unless another
-    is more accurate by :data:`FEATURE_MARGIN` in 3-fold cross-validation of the end model
-    over people's answers ``labels`` (-1: none; never audit answers, which stay blind).
-    Few answers (below :data:`MIN_FEATURE_CHOICE`) keep the first."""
+    """Which of several feature matrices to train on: the ``current`` one (the last round's
+    choice; by default the first) unless another is more accurate by :data:`FEATURE_MARGIN`
+    in 3-fold cross-validation of the end model over people's answers ``labels`` (-1: none;
+    never audit answers, which stay blind), so the choice does not flip between rounds on
+    noise. Few answers (below :data:`MIN_FEATURE_CHOICE`) keep the first."""
     from sklearn.model_selection import KFold, cross_val_score
 
     from labelmill.learn import EndModel
@@ -123,8 +128,9 @@ def choose_features(
         name: float(cross_val_score(EndModel(n_classes=k), X[rows], labels[rows], cv=folds).mean())
         for name, X in candidates.items()
     }
-    best = max(names[1:], key=scores.__getitem__)
-    chosen = best if scores[best] >= scores[names[0]] + FEATURE_MARGIN else names[0]
+    incumbent = current if current in candidates else names[0]
+    best = max((n for n in names if n != incumbent), key=scores.__getitem__)
+    chosen = best if scores[best] >= scores[incumbent] + FEATURE_MARGIN else incumbent
     evidence = {"answers": int(rows.size), "accuracy": {n: round(v, 4) for n, v in scores.items()}}
     reason = f"{chosen}: 3-fold accuracy on {rows.size} people's answers " + ", ".join(
         f"{n} {v:.3f}" for n, v in scores.items()
