@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 
 from labelmill.exceptions import ConfigError, TransformationFunctionError
-from labelmill.lf._core import short_hash
+from labelmill.utils._definitions import short_hash
+from labelmill.utils._definitions import source_of as _source_of
 
 __all__ = [
     "TransformationFunction",
@@ -30,16 +31,6 @@ __all__ = [
 ]
 
 _CONTEXT = ("rng", "label")
-
-
-def _source_of(func: Any) -> str:
-    try:
-        return inspect.getsource(func)
-    except (OSError, TypeError):
-        code = getattr(func, "__code__", None)
-        if code is not None:
-            return repr((code.co_code, code.co_consts, code.co_names))
-        return repr(func)
 
 
 def _context_params(f: Callable[..., Any]) -> tuple[str, ...]:

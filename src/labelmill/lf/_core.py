@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import inspect
-import json
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from copy import copy, deepcopy
 from types import SimpleNamespace
@@ -14,6 +12,8 @@ import numpy as np
 import pandas as pd
 
 from labelmill.exceptions import ConfigError, InputError
+from labelmill.utils._definitions import short_hash
+from labelmill.utils._definitions import source_of as _source_of
 
 __all__ = [
     "ABSTAIN",
@@ -29,23 +29,6 @@ __all__ = [
 ]
 
 ABSTAIN = -1
-
-
-def short_hash(definition: Any) -> str:
-    """A stable 12-hex-digit hash of a JSON-serializable definition."""
-    text = json.dumps(definition, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
-
-
-def _source_of(obj: Any) -> str:
-    func = getattr(obj, "_f", None) or getattr(obj, "__wrapped__", None) or obj
-    try:
-        return inspect.getsource(func)
-    except (OSError, TypeError):
-        code = getattr(func, "__code__", None)
-        if code is not None:
-            return repr((code.co_code, code.co_consts, code.co_names))
-        return repr(func)
 
 
 def _hashable(value: Any) -> Hashable:

@@ -19,8 +19,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from labelmill.exceptions import InputError
-from labelmill.lf._core import ABSTAIN, short_hash
+from labelmill.lf._core import ABSTAIN
 from labelmill.lf._token_index import TokenIndex, is_exact_phrase, keyword_tokens
+from labelmill.utils._definitions import short_hash
 
 __all__ = [
     "KeywordRule",
