@@ -11,25 +11,17 @@ from typing import Any
 
 import click
 
+from labelmill.cli._common import DB_OPTION
 from labelmill.enums import Role
 
 __all__ = ["serve", "users"]
-
-_DB = click.option(
-    "--db",
-    "db_url",
-    envvar="LABELMILL_DATABASE_URL",
-    default=None,
-    metavar="URL",
-    help="SQLAlchemy database URL (default: the project's; env LABELMILL_DATABASE_URL).",
-)
 
 
 @click.command()
 @click.argument("project", type=click.Path(exists=True, file_okay=False))
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=8000, show_default=True)
-@_DB
+@DB_OPTION
 @click.option(
     "--secret-key",
     envvar="LABELMILL_SECRET_KEY",
@@ -175,7 +167,7 @@ def _serve_workers(settings: Any, host: str, port: int, log_level: str) -> None:
 
 @click.group()
 @click.argument("project", type=click.Path(exists=True, file_okay=False))
-@_DB
+@DB_OPTION
 @click.pass_context
 def users(ctx: click.Context, project: str, db_url: str | None) -> None:
     """Manage who can log in to PROJECT: add, list, remove, disable, enable."""

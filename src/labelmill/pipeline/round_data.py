@@ -202,10 +202,7 @@ def load_features(
     featurizer = make_featurizer(schema.data_type, **settings.featurizer)
 
     def payloads(positions: np.ndarray) -> list[Any]:
-        wanted = [int(data.pks[i]) for i in positions]
-        with store.session() as session:
-            found = item_sql.payloads(session, wanted)
-        return [found[pk] for pk in wanted]
+        return _payloads(store, data, positions)
 
     everything = np.arange(len(data))
     featurizer.fit(payloads(everything) if schema.data_type == "tabular" else [])
@@ -394,6 +391,14 @@ class RoundRecord:
                 self._items(self._stage, self._n, self._n)
 
 
+def _payloads(store: Store, data: RoundData, positions: np.ndarray) -> list[Any]:
+    """The payloads of the items at ``positions`` of the round's data, in that order."""
+    wanted = [int(data.pks[i]) for i in positions]
+    with store.session() as session:
+        found = item_sql.payloads(session, wanted)
+    return [found[pk] for pk in wanted]
+
+
 def load_round_features(
     store: Store,
     schema: Schema,
@@ -417,11 +422,10 @@ def load_round_features(
     if schema.data_type != "image" or settings.featurizer or missing_pretrained_packages():
         X, version = load(settings)
         return X, version, None
-    options = {PRETRAINED_IMAGE_METHOD: PRETRAINED_IMAGE_METHOD, "random_conv": "random_conv"}
-    loaded = {name: load(settings.replace(featurizer={"method": m})) for name, m in options.items()}
+    methods = (PRETRAINED_IMAGE_METHOD, "random_conv")
+    loaded = {m: load(settings.replace(featurizer={"method": m})) for m in methods}
     with store.session() as session:
-        done = round_sql.round_results(session)
-    last = done[-1][1].get("techniques", {}).get("image_features") if done else None
+        last = round_sql.last_results(session).get("techniques", {}).get("image_features")
     current = str(last["reason"]).split(":")[0] if last else None
     chosen, info = choose_features(
         {name: X for name, (X, _) in loaded.items()},
@@ -452,12 +456,8 @@ def training_augmenter(
     featurizer = make_featurizer(schema.data_type, **settings.featurizer)
 
     def augment(rows: np.ndarray, Y: np.ndarray, weights: np.ndarray) -> Any:
-        wanted = [int(data.pks[i]) for i in rows]
-        with store.session() as session:
-            found = item_sql.payloads(session, wanted)
-        payloads = [found[pk] for pk in wanted]
         return augment_training_rows(
-            payloads,
+            _payloads(store, data, rows),
             Y,
             weights,
             data_type=schema.data_type,

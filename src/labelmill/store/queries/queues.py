@@ -122,13 +122,9 @@ def audit_request(session: Session) -> tuple[int, int, int] | None:
     """What the last finished round's auto-accept policy asked of the audit: (audit answers
     it had, people's labels it had, audit answers it needs more), or None when it asked for
     none."""
-    results = session.scalar(
-        select(Round.results)
-        .where(Round.status == RoundState.DONE)
-        .order_by(Round.id.desc())
-        .limit(1)
-    )
-    results = results or {}
+    from labelmill.store.queries.rounds import last_results
+
+    results = last_results(session)
     more = int(results.get("n_more_audit_needed") or 0)
     if more <= 0:
         return None

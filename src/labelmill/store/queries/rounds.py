@@ -74,6 +74,17 @@ def list_rounds(session: Session, limit: int) -> list[Round]:
     return list(session.scalars(select(Round).order_by(Round.id.desc()).limit(limit)))
 
 
+def last_results(session: Session) -> dict[str, Any]:
+    """The results of the last finished round ({} when none finished)."""
+    results = session.scalar(
+        select(Round.results)
+        .where(Round.status == RoundState.DONE)
+        .order_by(Round.id.desc())
+        .limit(1)
+    )
+    return results or {}
+
+
 def round_results(session: Session) -> list[tuple[int, dict[str, Any]]]:
     """(id, results) of every finished round, oldest first."""
     rows = session.execute(
