@@ -178,8 +178,11 @@ def _run(
     model = trained.model
 
     record.stage(Stage.PREDICT)
-    # through the engine (partitions, Dask tasks): the same numbers as trained.proba
-    proba, least_confidence = engine.predict_and_score(model, X, score="least_confidence")
+    # steps.train predicted every item already; a cluster engine predicts again over its
+    # partitions (the same numbers; the driver's prediction is not skipped yet)
+    proba, least_confidence = trained.proba, None
+    if engine.name != "local":
+        proba, least_confidence = engine.predict_and_score(model, X, score="least_confidence")
     raw_conf, predicted = proba.max(axis=1), proba.argmax(axis=1)
 
     record.stage(Stage.CALIBRATE)
