@@ -73,6 +73,22 @@ def test_reviewing_items_does_not_pull_a_certified_set_down():
     assert all(d.threshold < f.threshold for d, f in pairs)
 
 
+def test_after_a_spent_test_the_next_waits_for_growth_and_says_so():
+    """Demo: 294 audited items, and the round said the next test needed about 234 ("it holds
+    294. Audit more items."): fresh error also waits for the sample to grow by a quarter."""
+    scores, right, keys, audited = _pool(accuracy=lambda s: np.full(s.shape, 0.85))
+    policy = GuaranteePolicy()
+    first = _decide(policy, scores, right, keys, audited)
+    assert first.threshold is None and first.injected > 0  # spent, failed
+    again = _decide(policy, scores, right, keys, audited, first.state)
+    n = first.n_sample
+    grown = int(np.ceil(1.25 * n))
+    assert again.injected == 0.0
+    assert f"enters once the random audit sample holds about {grown} items" in again.reason
+    assert again.n_more_audit == grown - n
+    assert f"the next test needs about {grown}" in again.change.text
+
+
 def test_too_few_audit_answers_accept_nothing_and_say_how_many_more():
     scores, right, keys, audited = _pool(audit_share=0.02)  # about 60 audited items
     d = _decide(GuaranteePolicy(), scores, right, keys, audited)

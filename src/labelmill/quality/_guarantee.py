@@ -790,14 +790,13 @@ def _decide(a: _Audit, pop: _Population, prev: GuaranteeState, p: _Params) -> Gu
     j = prev.n_injections + 1
     fresh = injection_level(j, delta=delta, offset=p.offset)
     n_min = required_audit_size(target_accuracy=p.target, confidence=1.0 - fresh)
+    # the sample at which this fresh error may enter (room for the test, and growth since
+    # the last injection)
+    needed = max(math.ceil(_ROOM * n_min), math.ceil((1.0 + p.min_growth) * prev.injected_at))
     # sampled items above each cutoff (counts of the sample, never its answers)
     expected = table.sample.sum(axis=(0, 1)).astype(np.float64)
     injection: list[tuple[int, float]] = []
-    if (
-        pop.scores.size > 0
-        and n_sample >= _ROOM * n_min
-        and n_sample >= (1.0 + p.min_growth) * prev.injected_at
-    ):
+    if pop.scores.size > 0 and n_sample >= needed:
         injection = _injection_points(expected, pop.scores, cutoffs, p.target, fresh, n_sample)
     inject = bool(injection)
 
@@ -836,7 +835,7 @@ def _decide(a: _Audit, pop: _Population, prev: GuaranteeState, p: _Params) -> Gu
         table, cutoffs, chosen, p.target, max(next_fresh, level), share_next, n_sample
     )
     if chosen < 0 and not outcome.levels.any() and pop.scores.size:
-        n_more, more_thr = max(math.ceil(_ROOM * n_min) - n_sample, 1), None
+        n_more, more_thr = max(needed - n_sample, 1), None
 
     state = GuaranteeState(
         target_accuracy=p.target,
@@ -869,7 +868,7 @@ def _decide(a: _Audit, pop: _Population, prev: GuaranteeState, p: _Params) -> Gu
             },
         ],
     )
-    change = _explain(prev, state, auto, pop, outcome, table, a, sample, p, n_sample, n_min)
+    change = _explain(prev, state, auto, pop, outcome, table, a, sample, p, n_sample, n_min, needed)
     columns = zip(
         shares.tolist(),
         np.where(np.isfinite(cutoffs), cutoffs, np.nan).tolist(),
@@ -902,7 +901,7 @@ def _decide(a: _Audit, pop: _Population, prev: GuaranteeState, p: _Params) -> Gu
         more_audit_threshold=more_thr,
         steps=steps,
         change=change,
-        reason=_reason(steps, chosen, n_sample, n_min, p.target, fresh),
+        reason=_reason(steps, chosen, n_sample, n_min, needed, p.target, fresh),
         state=state,
     )
 
@@ -919,6 +918,7 @@ def _explain(
     p: _Params,
     n_sample: int,
     n_min: int,
+    n_needed: int,
 ) -> DecisionChange:
     """Compare with the previous decision; re-test its set on this round's data if needed."""
     old_node = prev.node
@@ -947,6 +947,7 @@ def _explain(
         recheck=recheck,
         n_sample=n_sample,
         n_min=n_min,
+        n_needed=n_needed,
     )
 
 
@@ -955,6 +956,7 @@ def _reason(
     chosen: int,
     n_sample: int,
     n_min: int,
+    n_needed: int,
     target: float,
     fresh: float,
 ) -> str:
@@ -963,7 +965,7 @@ def _reason(
     if not tested:
         return (
             f"too few audit answers to test: the next share of the error budget ({fresh:.2g}) "
-            f"enters once the random audit sample holds about {math.ceil(_ROOM * n_min)} items "
+            f"enters once the random audit sample holds about {n_needed} items "
             f"(at least {n_min} right above a cutoff are needed to certify {target:.1%}); it "
             f"holds {n_sample}. Audit more items."
         )

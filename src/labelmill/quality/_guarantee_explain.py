@@ -79,13 +79,17 @@ def describe_change(
     recheck: Callable[[float], tuple[bool, int, int] | None],
     n_sample: int,
     n_min: int,
+    n_needed: int | None = None,
 ) -> DecisionChange:
     """Compare this round's decision with the previous one and explain the difference.
 
     ``recheck(level)`` re-tests the previous cutoff on this round's data and returns
     ``(passed, n_audit_above, n_wrong_above)``; ``level_now`` and ``level_before`` are the
-    levels the previously accepted set held this round and last round.
+    levels the previously accepted set held this round and last round. ``n_needed``: the
+    random audit sample at which the next share of the error budget enters (default
+    ``2 * n_min``; more once a share was spent, since the sample must grow first).
     """
+    needed = 2 * n_min if n_needed is None else n_needed
     old_t, old_n = prev.threshold, prev.n_auto
     newly = back = None
     if was_auto is not None:
@@ -114,7 +118,7 @@ def describe_change(
         if not any_level:
             causes.append("too_few_audited")
             detail = (
-                f"Too few audit answers to test ({n_sample} in the random sample, {n_min} needed)"
+                f"Too few audit answers to test ({n_sample} in the random sample, {needed} needed)"
             )
         elif now is not None and now[2] > prev.n_wrong_above:
             causes.append("audit_errors")
@@ -147,8 +151,9 @@ def describe_change(
     flow_new = newly if newly is not None else max(0, n_auto - old_n)
     if kind == "none":
         text = "Nothing is auto-accepted yet: " + (
-            f"{n_sample} audited items in the random sample; the first test needs about "
-            f"{2 * n_min} (at least {n_min} of them right above a threshold)."
+            f"{n_sample} audited items in the random sample; the "
+            f"{'first' if prev.n_injections == 0 else 'next'} test needs about {needed} "
+            f"(at least {n_min} of them right above a threshold)."
             if not any_level
             else "no threshold passed its test."
         )
