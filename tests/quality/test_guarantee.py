@@ -87,6 +87,7 @@ def test_after_a_spent_test_the_next_waits_for_growth_and_says_so():
     assert f"enters once the random audit sample holds about {grown} items" in again.reason
     assert again.n_more_audit == grown - n
     assert f"the next test needs about {grown}" in again.change.text
+    assert again.change.text.startswith("Nothing is auto-accepted yet")  # never was
 
 
 def test_too_few_audit_answers_accept_nothing_and_say_how_many_more():

@@ -150,7 +150,8 @@ def describe_change(
     flow_back = back if back is not None else max(0, old_n - n_auto)
     flow_new = newly if newly is not None else max(0, n_auto - old_n)
     if kind == "none":
-        text = "Nothing is auto-accepted yet: " + (
+        ever = any(h.get("n_auto") for h in prev.history)
+        text = ("Nothing is auto-accepted: " if ever else "Nothing is auto-accepted yet: ") + (
             f"{n_sample} audited items in the random sample; the "
             f"{'first' if prev.n_injections == 0 else 'next'} test needs about {needed} "
             f"(at least {n_min} of them right above a threshold)."
