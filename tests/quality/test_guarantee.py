@@ -85,7 +85,7 @@ def test_after_a_spent_test_the_next_waits_for_growth_and_says_so():
     grown = int(np.ceil(1.25 * n))
     assert again.injected == 0.0
     assert f"enters once the random audit sample holds about {grown} items" in again.reason
-    assert again.n_more_audit == grown - n
+    assert again.n_more_audit == 1  # the queue is not asked for the growth (see _decide)
     assert f"the next test needs about {grown}" in again.change.text
     assert again.change.text.startswith("Nothing is auto-accepted yet")  # never was
 

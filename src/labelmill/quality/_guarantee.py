@@ -835,7 +835,10 @@ def _decide(a: _Audit, pop: _Population, prev: GuaranteeState, p: _Params) -> Gu
         table, cutoffs, chosen, p.target, max(next_fresh, level), share_next, n_sample
     )
     if chosen < 0 and not outcome.levels.any() and pop.scores.size:
-        n_more, more_thr = max(needed - n_sample, 1), None
+        # more audit answers asked of the review queue: room for the test only; the growth
+        # the next injection also waits for comes with the audit's share of the answers
+        # (asking for it too sent half of all answers to the audit, and certified less)
+        n_more, more_thr = max(math.ceil(_ROOM * n_min) - n_sample, 1), None
 
     state = GuaranteeState(
         target_accuracy=p.target,
